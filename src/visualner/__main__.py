@@ -1,0 +1,5 @@
+"""Allow ``python -m visualner``."""
+
+from visualner.cli.main import main
+
+main()

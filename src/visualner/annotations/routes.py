@@ -1,0 +1,128 @@
+"""Saving and reading annotations; a stale save answers 409."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from visualner.annotations import service
+from visualner.annotations.schemas import (
+    AnnotationBody,
+    AnnotationOut,
+    AnnotationUpdate,
+    AnnotationVersionOut,
+)
+from visualner.auth.models import User
+from visualner.deps import CurrentUser, SessionDep
+from visualner.errors import PermissionDenied
+from visualner.projects.access import Capability, project_access
+from visualner.projects.config import parse_label_config
+from visualner.tasks.presenters import annotation_json
+from visualner.tasks.service import get_task
+
+router = APIRouter(prefix="/api", tags=["annotations"])
+
+
+def _usernames(session: SessionDep, *user_ids: int | None) -> dict[int, str]:
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+@router.post(
+    "/tasks/{task_id}/annotations",
+    response_model=AnnotationOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def create_annotation(
+    task_id: int, body: AnnotationBody, user: CurrentUser, session: SessionDep
+) -> dict[str, object]:
+    """Save a new annotation (``{regions, relations, choices, status}``); answers its
+    ``id`` and ``version``."""
+    task = get_task(session, task_id)
+    access = project_access(
+        session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+    )
+    config = parse_label_config(access.project.label_config)
+    annotation = service.create_annotation(session, task=task, user=user, body=body, config=config)
+    return annotation_json(annotation, {user.id: user.username})
+
+
+@router.get("/tasks/{task_id}/annotations", response_model=list[AnnotationOut])
+def list_annotations(
+    task_id: int, user: CurrentUser, session: SessionDep
+) -> list[dict[str, object]]:
+    task = get_task(session, task_id)
+    project_access(session, user=user, project_id=task.project_id)
+    annotations = service.annotations_of_task(session, task_id=task_id)
+    names = _usernames(session, *(a.user_id for a in annotations))
+    return [annotation_json(a, names) for a in annotations]
+
+
+@router.get("/annotations/{annotation_id}", response_model=AnnotationOut)
+def get_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -> dict[str, object]:
+    annotation = service.get_annotation(session, annotation_id)
+    task = get_task(session, annotation.task_id)
+    project_access(session, user=user, project_id=task.project_id)
+    return annotation_json(annotation, _usernames(session, annotation.user_id))
+
+
+@router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
+def update_annotation(
+    annotation_id: int, body: AnnotationUpdate, user: CurrentUser, session: SessionDep
+) -> dict[str, object]:
+    """Save a new version. Send the ``version`` you started from; if someone saved in
+    between, the answer is 409 and nothing is overwritten."""
+    annotation = service.get_annotation(session, annotation_id)
+    task = get_task(session, annotation.task_id)
+    access = project_access(
+        session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+    )
+    config = parse_label_config(access.project.label_config)
+    updated = service.update_annotation(
+        session,
+        access=access,
+        annotation=annotation,
+        task=task,
+        body=body,
+        based_on_version=body.version,
+        config=config,
+    )
+    return annotation_json(updated, _usernames(session, updated.user_id))
+
+
+@router.get("/annotations/{annotation_id}/versions", response_model=list[AnnotationVersionOut])
+def list_versions(
+    annotation_id: int, user: CurrentUser, session: SessionDep
+) -> list[AnnotationVersionOut]:
+    """The earlier versions of an annotation, newest first."""
+    annotation = service.get_annotation(session, annotation_id)
+    task = get_task(session, annotation.task_id)
+    project_access(session, user=user, project_id=task.project_id)
+    versions = service.annotation_versions(session, annotation_id=annotation_id)
+    names = _usernames(session, *(v.user_id for v in versions))
+    return [
+        AnnotationVersionOut(
+            version=v.version,
+            status=v.status,
+            user=names.get(v.user_id) if v.user_id else None,
+            created_at=v.created_at,
+            region_count=len(v.result.get("regions", [])),
+        )
+        for v in versions
+    ]
+
+
+@router.delete("/annotations/{annotation_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -> None:
+    annotation = service.get_annotation(session, annotation_id)
+    task = get_task(session, annotation.task_id)
+    access = project_access(
+        session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+    )
+    if annotation.user_id != user.id and not access.can(Capability.REVIEW):
+        raise PermissionDenied("only its author, a reviewer or a manager may delete this")
+    session.delete(annotation)
+    session.flush()
+    service.refresh_task_status(session, task_id=task.id)

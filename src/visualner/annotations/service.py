@@ -1,0 +1,191 @@
+"""Saving annotations with optimistic concurrency and a kept history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from visualner.annotations.models import Annotation, AnnotationVersion
+from visualner.annotations.schemas import AnnotationBody
+from visualner.auth.models import User
+from visualner.db import utcnow
+from visualner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from visualner.projects.access import Capability, ProjectAccess
+from visualner.projects.config import LabelConfig
+from visualner.tasks.models import Page, Task, TaskStatus
+
+
+def validate_annotation(
+    session: Session, *, task: Task, body: AnnotationBody, config: LabelConfig
+) -> None:
+    """Refuse labels the config lacks, pages the task lacks, tokens past a page's words."""
+    labels = set(config.label_values)
+    word_counts = dict(
+        session.execute(
+            select(Page.page_index, Page.word_count).where(Page.task_id == task.id)
+        ).all()
+    )
+    region_ids: set[str] = set()
+    for position, region in enumerate(body.regions):
+        where = f"regions[{position}] (id {region.id!r})"
+        if region.id in region_ids:
+            raise InvalidInput(f"{where}: duplicate region id")
+        region_ids.add(region.id)
+        if region.label not in labels:
+            raise InvalidInput(
+                f"{where}: label {region.label!r} is not in the project's config "
+                f"({', '.join(sorted(labels))})"
+            )
+        if word_counts and region.page not in word_counts:
+            raise InvalidInput(f"{where}: the task has no page {region.page}")
+        if region.tokens and word_counts:
+            limit = word_counts[region.page]
+            if max(region.tokens) >= limit:
+                raise InvalidInput(
+                    f"{where}: token {max(region.tokens)} is past the {limit} words "
+                    f"of page {region.page}"
+                )
+        if not region.tokens and region.bbox is None:
+            raise InvalidInput(f"{where}: a region needs tokens or a bbox")
+    relation_labels = {r.value for r in config.relations}
+    for position, relation in enumerate(body.relations):
+        for end in (relation.from_id, relation.to_id):
+            if end not in region_ids:
+                raise InvalidInput(f"relations[{position}]: no region with id {end!r}")
+        if relation_labels and relation.label and relation.label not in relation_labels:
+            raise InvalidInput(
+                f"relations[{position}]: label {relation.label!r} is not one of "
+                + ", ".join(sorted(relation_labels))
+            )
+    choice_defs = {c.name: c for c in config.choices}
+    for name, values in body.choices.items():
+        choice_def = choice_defs.get(name)
+        if choice_def is None:
+            raise InvalidInput(f"choices: the config has no <Choices name={name!r}>")
+        allowed = {c.value for c in choice_def.choices}
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise InvalidInput(f"choices[{name!r}]: unknown values {unknown}")
+        if not choice_def.multiple and len(values) > 1:
+            raise InvalidInput(f"choices[{name!r}]: only one value may be chosen")
+
+
+def _result_of(body: AnnotationBody) -> dict[str, Any]:
+    return body.model_dump(include={"regions", "relations", "choices"}, mode="json")
+
+
+def refresh_task_status(session: Session, *, task_id: int) -> None:
+    """Derive a task's status and annotation count from its annotations."""
+    rows = session.execute(
+        select(Annotation.status, Annotation.review_status).where(Annotation.task_id == task_id)
+    ).all()
+    if any(review == "accepted" for _, review in rows):
+        status = TaskStatus.REVIEWED
+    elif any(status == "submitted" for status, _ in rows):
+        status = TaskStatus.SUBMITTED
+    elif rows:
+        status = TaskStatus.IN_PROGRESS
+    else:
+        status = TaskStatus.NEW
+    session.execute(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(status=status.value, annotation_count=len(rows))
+    )
+
+
+def create_annotation(
+    session: Session,
+    *,
+    task: Task,
+    user: User,
+    body: AnnotationBody,
+    config: LabelConfig,
+) -> Annotation:
+    validate_annotation(session, task=task, body=body, config=config)
+    annotation = Annotation(
+        task_id=task.id, user_id=user.id, status=body.status, version=1, result=_result_of(body)
+    )
+    session.add(annotation)
+    session.flush()
+    refresh_task_status(session, task_id=task.id)
+    return annotation
+
+
+def update_annotation(
+    session: Session,
+    *,
+    access: ProjectAccess,
+    annotation: Annotation,
+    task: Task,
+    body: AnnotationBody,
+    based_on_version: int,
+    config: LabelConfig,
+) -> Annotation:
+    """Save a new version; a save based on a stale version raises ``Conflict`` (HTTP 409).
+
+    The version check is part of the UPDATE's WHERE clause, so two concurrent savers can
+    never both win, whatever the database.
+    """
+    if annotation.user_id != access.user.id and not access.can(Capability.REVIEW):
+        raise PermissionDenied("only its author, a reviewer or a manager may edit this annotation")
+    validate_annotation(session, task=task, body=body, config=config)
+    previous = AnnotationVersion(
+        annotation_id=annotation.id,
+        version=annotation.version,
+        status=annotation.status,
+        result=annotation.result,
+        user_id=annotation.user_id,
+        created_at=annotation.updated_at,
+    )
+    changed = session.execute(  # type: ignore[attr-defined]
+        update(Annotation)
+        .where(Annotation.id == annotation.id, Annotation.version == based_on_version)
+        .values(
+            version=based_on_version + 1,
+            status=body.status,
+            result=_result_of(body),
+            user_id=annotation.user_id or access.user.id,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        current = session.scalar(select(Annotation.version).where(Annotation.id == annotation.id))
+        raise Conflict(
+            f"annotation {annotation.id} was changed by someone else (now version {current}, "
+            f"your edit was based on version {based_on_version}); reload it to see their "
+            "changes before saving again"
+        )
+    session.add(previous)
+    session.flush()
+    session.refresh(annotation)
+    refresh_task_status(session, task_id=task.id)
+    return annotation
+
+
+def get_annotation(session: Session, annotation_id: int) -> Annotation:
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound(f"no annotation {annotation_id}")
+    return annotation
+
+
+def annotations_of_task(session: Session, *, task_id: int) -> list[Annotation]:
+    return list(
+        session.scalars(
+            select(Annotation).where(Annotation.task_id == task_id).order_by(Annotation.id)
+        )
+    )
+
+
+def annotation_versions(session: Session, *, annotation_id: int) -> list[AnnotationVersion]:
+    return list(
+        session.scalars(
+            select(AnnotationVersion)
+            .where(AnnotationVersion.annotation_id == annotation_id)
+            .order_by(AnnotationVersion.version.desc())
+        )
+    )

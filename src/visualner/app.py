@@ -1,0 +1,157 @@
+"""``create_app(settings)``: routers, middleware, error handlers and the lifespan.
+
+Nothing is built at import time; tests and the CLI each pass their own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from visualner import __version__
+from visualner.annotations.routes import router as annotations_router
+from visualner.auth.routes import router as auth_router
+from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
+from visualner.db import session_scope
+from visualner.errors import VisualnerError
+from visualner.jobs.routes import router as jobs_router
+from visualner.migrate import upgrade_database
+from visualner.projects.routes import router as projects_router
+from visualner.services import Services, build_services
+from visualner.settings import Settings
+from visualner.system_routes import router as system_router
+from visualner.tasks.routes import router as tasks_router
+from visualner.web.routes import mount_web
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; "
+        "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+def prepare_installation(services: Services) -> tuple[str, str] | None:
+    """Migrate the schema and create first-start records; returns a new admin's login."""
+    upgrade_database(services.database.url)
+    with session_scope(services.database.write) as session:
+        created = ensure_admin(session, services.settings)
+        ensure_builtin_ocr_server(session)
+    return created
+
+
+def _error_response(exc: VisualnerError) -> JSONResponse:
+    body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+    if exc.field:
+        body["field"] = exc.field
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{location}: {error.get('msg')}" if location else str(error.get("msg")))
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(VisualnerError)
+    async def _domain_error(_request: Request, exc: VisualnerError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": _validation_message(exc),
+                "code": "invalid",
+                "errors": [
+                    {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                    for e in exc.errors()
+                ],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail, "code": "http"}, status_code=exc.status_code)
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """Build the application; ``services`` may be passed in by tests that share them."""
+    own_services = services is None
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        created = prepare_installation(services)
+        if created:
+            username, password = created
+            log.warning("created the first admin: username %s, password %s", username, password)
+            app.state.created_admin = created
+        if settings.run_worker_in_process:
+            services.queue.start_consumer(workers=settings.worker_threads)
+        try:
+            yield
+        finally:
+            services.queue.stop_consumer()
+            if own_services:
+                services.database.dispose()
+
+    app = FastAPI(
+        title="visualner",
+        version=__version__,
+        description="Visual NER: label entities on scanned images and PDFs. Authenticate with "
+        "`Authorization: Token <key>` (create one with `visualner token create USER`).",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.created_admin = None
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        max_bytes = settings.max_request_mb * 1024 * 1024
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            return JSONResponse(
+                {
+                    "detail": f"request body is larger than the {settings.max_request_mb} MB cap "
+                    "(VISUALNER_MAX_REQUEST_MB)",
+                    "code": "too_large",
+                },
+                status_code=413,
+            )
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    for router in (
+        system_router,
+        auth_router,
+        projects_router,
+        tasks_router,
+        annotations_router,
+        jobs_router,
+    ):
+        app.include_router(router)
+    mount_web(app)
+    return app

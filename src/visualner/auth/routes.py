@@ -1,0 +1,140 @@
+"""Login, logout, the current user, personal API tokens, and user admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response, status
+
+from visualner.auth import service
+from visualner.auth.models import User
+from visualner.auth.schemas import (
+    LoginIn,
+    LoginOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from visualner.deps import (
+    SESSION_COOKIE,
+    AdminUser,
+    CurrentUser,
+    ServicesDep,
+    SessionDep,
+    sign_session_key,
+    unsign_session_key,
+)
+from visualner.errors import Conflict, NotFound
+from visualner.services import Services
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+
+def set_session_cookie(response: Response, services: Services, key: str) -> None:
+    settings = services.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign_session_key(services, key),
+        max_age=settings.session_max_age_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def log_in(
+    session: SessionDep, services: Services, username: str, password: str, response: Response
+) -> LoginOut:
+    user = service.authenticate(session, username=username, password=password)
+    issued = service.start_login_session(
+        session, user=user, max_age=timedelta(days=services.settings.session_max_age_days)
+    )
+    set_session_cookie(response, services, issued.key)
+    return LoginOut(user=UserOut.model_validate(user), csrf_token=issued.login_session.csrf_token)
+
+
+@router.post("/auth/login", response_model=LoginOut)
+def login(
+    body: LoginIn, session: SessionDep, services: ServicesDep, response: Response
+) -> LoginOut:
+    """Start a browser session (sets an HttpOnly, SameSite=Lax cookie)."""
+    return log_in(session, services, body.username, body.password, response)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    response: Response,
+) -> None:
+    """End this browser session (the cookie stops working at once, server-side)."""
+    del user
+    end_session_of(request, session, services)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def end_session_of(request: Request, session: SessionDep, services: Services) -> None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    key = unsign_session_key(services, cookie) if cookie else None
+    if key:
+        service.end_login_session(session, key)
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: CurrentUser) -> User:
+    return user
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def list_tokens(user: CurrentUser, session: SessionDep) -> list[object]:
+    return list(service.list_api_tokens(session, user=user))
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def create_token(body: TokenCreate, user: CurrentUser, session: SessionDep) -> TokenCreated:
+    """Create a personal API token; the key is returned only in this answer."""
+    issued = service.create_api_token(session, user=user, name=body.name)
+    return TokenCreated(**TokenOut.model_validate(issued.token).model_dump(), key=issued.key)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+    service.revoke_api_token(session, user=user, token_id=token_id)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(admin: AdminUser, session: SessionDep) -> list[User]:
+    """All users (admins only)."""
+    del admin
+    return service.list_users(session)
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User:
+    del admin
+    return service.create_user(
+        session, username=body.username, password=body.password, is_admin=body.is_admin
+    )
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep) -> User:
+    target = session.get(User, user_id)
+    if target is None:
+        raise NotFound(f"no user {user_id}")
+    if target.id == admin.id and (body.is_admin is False or body.is_active is False):
+        raise Conflict("you cannot remove your own admin rights or deactivate yourself")
+    if body.password is not None:
+        service.set_password(session, user=target, password=body.password)
+    if body.is_admin is not None:
+        target.is_admin = body.is_admin
+    if body.is_active is not None:
+        target.is_active = body.is_active
+    session.flush()
+    return target

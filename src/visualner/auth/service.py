@@ -1,0 +1,166 @@
+"""Users, API tokens and login sessions: plain functions the API, CLI and pages share."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from visualner.auth.models import ApiToken, LoginSession, User
+from visualner.auth.passwords import (
+    DUMMY_HASH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from visualner.db import utcnow
+from visualner.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}$")
+TOKEN_PREFIX = "vn_"
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def validate_username(username: str) -> str:
+    username = username.strip()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput(
+            "username must be 1-150 characters: letters, digits and _ . @ + -, "
+            "starting with a letter or digit",
+            field="username",
+        )
+    return username
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+
+
+def create_user(session: Session, *, username: str, password: str, is_admin: bool = False) -> User:
+    username = validate_username(username)
+    validate_password(password)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} already exists", field="username")
+    user = User(username=username, password_hash=hash_password(password), is_admin=is_admin)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_username(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    validate_password(password)
+    user.password_hash = hash_password(password)
+    session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id).values(expires_at=utcnow())
+    )
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User:
+    """The active user with these credentials, or ``NotAuthenticated`` (same message either way)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.is_active:
+        verify_password(DUMMY_HASH, password)
+        raise NotAuthenticated("wrong username or password")
+    if not verify_password(user.password_hash, password):
+        raise NotAuthenticated("wrong username or password")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    key: str
+
+
+def create_api_token(session: Session, *, user: User, name: str = "") -> IssuedToken:
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:100], key_prefix=key[:10], key_hash=_sha256(key))
+    session.add(token)
+    session.flush()
+    return IssuedToken(token=token, key=key)
+
+
+def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
+
+
+def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"no API token {token_id}")
+    token.revoked_at = token.revoked_at or utcnow()
+
+
+def user_for_api_key(session: Session, key: str) -> User:
+    token = session.scalar(select(ApiToken).where(ApiToken.key_hash == _sha256(key)))
+    if token is None or token.revoked_at is not None:
+        raise NotAuthenticated("invalid or revoked API token")
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("invalid or revoked API token")
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    login_session: LoginSession
+    key: str
+
+
+def start_login_session(session: Session, *, user: User, max_age: timedelta) -> IssuedSession:
+    key = secrets.token_urlsafe(32)
+    login = LoginSession(
+        user_id=user.id,
+        key_hash=_sha256(key),
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + max_age,
+    )
+    session.add(login)
+    session.flush()
+    return IssuedSession(login_session=login, key=key)
+
+
+def resolve_login_session(session: Session, key: str) -> tuple[User, LoginSession]:
+    login = session.scalar(select(LoginSession).where(LoginSession.key_hash == _sha256(key)))
+    if login is None or login.expires_at <= utcnow():
+        raise NotAuthenticated("your session has expired; log in again")
+    user = session.get(User, login.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("your session has expired; log in again")
+    return user, login
+
+
+def end_login_session(session: Session, key: str) -> None:
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.key_hash == _sha256(key))
+        .values(expires_at=utcnow())
+    )
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))

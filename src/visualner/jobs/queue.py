@@ -1,0 +1,116 @@
+"""The task queue (huey): SQLite storage by default, Redis for several machines.
+
+The queue only carries "run job N"; the job's state lives in our database, so a message lost
+with a killed worker is recovered by the janitor, and a duplicate delivery is harmless
+(``claim_job`` lets one worker win).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+from sqlalchemy import update
+
+from visualner.db import session_scope
+from visualner.jobs.context import JobContext
+from visualner.jobs.handlers import JobRegistry
+from visualner.jobs.models import Job
+from visualner.jobs.runner import jobs_to_resume, run_job
+from visualner.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(settings.queue_name, url=settings.queue_url, utc=True)
+    if settings.queue_url and not settings.queue_url.startswith("sqlite"):
+        raise ValueError(
+            f"VISUALNER_QUEUE_URL must be empty (SQLite) or redis://…, not {settings.queue_url!r}"
+        )
+    path = settings.queue_url.removeprefix("sqlite:///") or str(settings.data_dir / "queue.db")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(settings.queue_name, filename=path, utc=True, results=False)
+
+
+class _EmbeddedConsumer(Consumer):
+    """A consumer that leaves signal handling to its host (uvicorn or our worker command)."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+class JobQueue:
+    """Enqueues jobs and, in a worker host, consumes them."""
+
+    def __init__(self, ctx: JobContext, registry: JobRegistry) -> None:
+        self.ctx = ctx
+        self.registry = registry
+        self.huey = make_huey(ctx.settings)
+        self.stale_after = timedelta(seconds=ctx.settings.job_stale_after_s)
+        self._run_task = self.huey.task(name="visualner.run_job", retries=0)(self._execute)
+        self._consumer: Consumer | None = None
+        self._janitor_stop = threading.Event()
+        self._janitor: threading.Thread | None = None
+
+    def _execute(self, job_id: int) -> None:
+        run_job(self.ctx, self.registry, job_id, stale_after=self.stale_after)
+
+    def enqueue(self, job_id: int) -> None:
+        self._run_task(job_id)
+
+    def cancel(self, job_id: int) -> None:
+        with session_scope(self.ctx.database.write) as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_(["queued", "running"]))
+                .values(status="cancelled")
+            )
+
+    def resume_interrupted(self, *, include_queued: bool = False) -> list[int]:
+        """Re-enqueue jobs whose worker died; returns their ids."""
+        job_ids = jobs_to_resume(
+            self.ctx, stale_after=self.stale_after, include_queued=include_queued
+        )
+        for job_id in job_ids:
+            log.info("resuming interrupted job %s", job_id)
+            self.enqueue(job_id)
+        return job_ids
+
+    def start_consumer(self, *, workers: int) -> None:
+        options: dict[str, Any] = {
+            "workers": workers,
+            "worker_type": "thread",
+            "periodic": False,
+            "initial_delay": 0.05,
+            "backoff": 1.5,
+            "max_delay": 0.5,
+            "check_worker_health": True,
+        }
+        self._consumer = _EmbeddedConsumer(self.huey, **options)
+        self._consumer.start()
+        self._janitor = threading.Thread(target=self._janitor_loop, daemon=True, name="janitor")
+        self._janitor.start()
+
+    def _janitor_loop(self) -> None:
+        interval = max(0.5, self.stale_after.total_seconds() / 2)
+        first_pass = True
+        while True:
+            try:
+                self.resume_interrupted(include_queued=first_pass)
+                first_pass = False
+            except Exception:
+                log.exception("looking for interrupted jobs failed")
+            if self._janitor_stop.wait(interval):
+                return
+
+    def stop_consumer(self) -> None:
+        self._janitor_stop.set()
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+            self._consumer = None

@@ -1,0 +1,234 @@
+"""Runs a job's items with persisted progress, and finds jobs a dead worker left behind."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from visualner.db import session_scope, utcnow
+from visualner.errors import VisualnerError
+from visualner.jobs.context import JobContext
+from visualner.jobs.handlers import JobHandler, JobRegistry
+from visualner.jobs.models import ItemStatus, Job, JobItem, JobStatus
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY_S = 2.0
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_job(ctx: JobContext, job_id: int, *, stale_after: timedelta) -> bool:
+    """Atomically take a queued job, or a running one whose worker stopped beating.
+
+    The conditional UPDATE makes duplicate deliveries of "run job N" harmless: only one
+    worker can win the claim.
+    """
+    now = utcnow()
+    with session_scope(ctx.database.write) as session:
+        claimed = session.execute(  # type: ignore[attr-defined]
+            update(Job)
+            .where(
+                Job.id == job_id,
+                or_(
+                    Job.status == JobStatus.QUEUED.value,
+                    (Job.status == JobStatus.RUNNING.value)
+                    & or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < now - stale_after),
+                ),
+            )
+            .values(
+                status=JobStatus.RUNNING.value,
+                heartbeat_at=now,
+                started_at=now,
+                attempts=Job.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return claimed == 1
+
+
+class _Heartbeat:
+    """Refreshes ``heartbeat_at`` from a side thread while an item's slow work runs."""
+
+    def __init__(self, ctx: JobContext, job_id: int) -> None:
+        self.ctx = ctx
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"job-{job_id}-hb")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_EVERY_S):
+            try:
+                with session_scope(self.ctx.database.write) as session:
+                    session.execute(
+                        update(Job)
+                        .where(Job.id == self.job_id)
+                        .values(heartbeat_at=utcnow())
+                        .execution_options(synchronize_session=False)
+                    )
+            except Exception:  # a missed beat only delays nothing; log and carry on
+                log.exception("heartbeat of job %s failed", self.job_id)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _plan_items(ctx: JobContext, handler: JobHandler, job: Job) -> None:
+    with session_scope(ctx.database.read) as session:
+        existing = session.scalar(select(JobItem.id).where(JobItem.job_id == job.id).limit(1))
+    if existing is not None:
+        return
+    planned = handler.plan(ctx, job)
+    with session_scope(ctx.database.write) as session:
+        if session.scalar(select(JobItem.id).where(JobItem.job_id == job.id).limit(1)):
+            return
+        session.add_all(
+            JobItem(job_id=job.id, position=i, name=p.name[:1000], payload=p.payload)
+            for i, p in enumerate(planned)
+        )
+        session.execute(update(Job).where(Job.id == job.id).values(total=len(planned)))
+
+
+def _record_item(
+    session: Session,
+    item_id: int,
+    job_id: int,
+    status: ItemStatus,
+    error: str = "",
+    result: dict[str, Any] | None = None,
+) -> None:
+    session.execute(
+        update(JobItem)
+        .where(JobItem.id == item_id)
+        .values(status=status.value, error=error[:4000], result=result or {}, updated_at=utcnow())
+    )
+    counter = Job.failed if status == ItemStatus.FAILED else Job.done
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values({counter: counter + 1, "heartbeat_at": utcnow()})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _run_item(ctx: JobContext, handler: JobHandler, job: Job, item: JobItem) -> None:
+    try:
+        outcome = handler.process(ctx, job, item)
+        with session_scope(ctx.database.write) as session:
+            if outcome.apply is None:
+                _record_item(
+                    session, item.id, job.id, ItemStatus.SKIPPED, error=outcome.skipped_reason
+                )
+            else:
+                result = outcome.apply(session)
+                _record_item(session, item.id, job.id, ItemStatus.DONE, result=result)
+    except VisualnerError as exc:
+        _fail_item(ctx, job, item, exc.message)
+    except Exception as exc:
+        log.exception("job %s item %s (%s) crashed", job.id, item.position, item.name)
+        _fail_item(ctx, job, item, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _fail_item(ctx: JobContext, job: Job, item: JobItem, message: str) -> None:
+    with session_scope(ctx.database.write) as session:
+        _record_item(session, item.id, job.id, ItemStatus.FAILED, error=message)
+
+
+def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after: timedelta) -> None:
+    """Run (or resume) one job to the end. Safe to call twice for the same id."""
+    if not claim_job(ctx, job_id, stale_after=stale_after):
+        log.info("job %s is taken or finished; nothing to do", job_id)
+        return
+    with session_scope(ctx.database.read) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        session.expunge(job)
+    try:
+        handler = registry.get(job.kind)
+        with _Heartbeat(ctx, job.id):
+            _plan_items(ctx, handler, job)
+            while True:
+                if _is_cancelled(ctx, job.id):
+                    return
+                with session_scope(ctx.database.read) as session:
+                    item = session.scalar(
+                        select(JobItem)
+                        .where(JobItem.job_id == job.id, JobItem.status == ItemStatus.PENDING.value)
+                        .order_by(JobItem.position)
+                        .limit(1)
+                    )
+                    if item is not None:
+                        session.expunge(item)
+                if item is None:
+                    break
+                _run_item(ctx, handler, job, item)
+            with session_scope(ctx.database.write) as session:
+                fresh = session.get(Job, job.id)
+                assert fresh is not None
+                result = handler.finish(ctx, fresh, session)
+                fresh.result = result
+                fresh.status = JobStatus.SUCCEEDED.value
+                fresh.finished_at = utcnow()
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        with session_scope(ctx.database.write) as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(
+                    status=JobStatus.FAILED.value,
+                    error=f"{type(exc).__name__}: {exc}"[:4000],
+                    finished_at=utcnow(),
+                )
+            )
+
+
+def _is_cancelled(ctx: JobContext, job_id: int) -> bool:
+    with session_scope(ctx.database.read) as session:
+        return session.scalar(select(Job.status).where(Job.id == job_id)) == JobStatus.CANCELLED
+
+
+def jobs_to_resume(
+    ctx: JobContext, *, stale_after: timedelta, include_queued: bool = False
+) -> list[int]:
+    """Jobs running without a recent heartbeat (their worker is gone) and, at start-up,
+    queued jobs (a queue without persistence, such as Redis without AOF, may have lost them).
+    """
+    cutoff = utcnow() - stale_after
+    condition: ColumnElement[bool] = (Job.status == JobStatus.RUNNING.value) & or_(
+        Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff
+    )
+    if include_queued:
+        condition = or_(condition, Job.status == JobStatus.QUEUED.value)
+    with session_scope(ctx.database.read) as session:
+        return list(session.scalars(select(Job.id).where(condition).order_by(Job.id)))
+
+
+def wait_for_job(ctx: JobContext, job_id: int, *, timeout_s: float = 60) -> Job:
+    """Poll until the job ends (used by the CLI and tests)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with session_scope(ctx.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            if job.status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}:
+                return job
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s:.0f}s")
+        time.sleep(0.1)

@@ -1,0 +1,134 @@
+"""All runtime configuration, read from ``VISUALNER_*`` environment variables or ``.env``.
+
+One class so the README, the docs test and ``create_app`` agree on what exists. Nothing is
+created at import time: callers build a ``Settings`` and pass it down.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+
+
+class Settings(BaseSettings):
+    """Settings of a visualner installation (documented in docs/settings.md)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VISUALNER_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    environment: Literal["development", "production", "test"] = Field(
+        "development",
+        description="development allows a generated secret key; production refuses it.",
+    )
+    data_dir: Path = Field(
+        Path("./visualner-data"),
+        description="Where the SQLite database, the blob store and the queue live.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty means SQLite at <data_dir>/visualner.db. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    queue_url: str = Field(
+        "",
+        description="Task queue storage: empty means SQLite at <data_dir>/queue.db; "
+        "redis://host:6379/0 for a distributed queue shared by several workers.",
+    )
+    queue_name: str = Field("visualner", description="Queue name (one per installation).")
+    run_worker_in_process: bool = Field(
+        True, description="Run queue consumers inside `visualner serve`."
+    )
+    job_stale_after_s: float = Field(
+        30.0,
+        gt=0,
+        description="A running job whose worker sent no heartbeat for this long "
+        "is taken over by another worker (or by the next start).",
+    )
+    worker_threads: int = Field(2, ge=1, le=64, description="Consumer threads per process.")
+    secret_key: str = Field(
+        "",
+        description="Signs session cookies. Empty in development: a random key is stored "
+        "in <data_dir>/secret_key. Required in production.",
+    )
+    host: str = Field("127.0.0.1", description="Address `visualner serve` listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port `visualner serve` listens on.")
+    session_max_age_days: int = Field(14, ge=1, description="Lifetime of a login session.")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set true behind HTTPS).")
+    max_upload_mb: int = Field(200, ge=1, description="Largest accepted upload, per file.")
+    max_request_mb: int = Field(1024, ge=1, description="Largest accepted request body.")
+    max_image_pixels: int = Field(
+        120_000_000, ge=1, description="Decompression-bomb cap: pixels per decoded page."
+    )
+    max_pdf_pages: int = Field(2000, ge=1, description="Pages accepted per PDF.")
+    max_archive_members: int = Field(10_000, ge=1, description="Files accepted per ZIP.")
+    max_archive_ratio: int = Field(
+        200, ge=1, description="Zip-bomb cap: largest accepted uncompressed/compressed ratio."
+    )
+    pdf_dpi: int = Field(150, ge=36, le=600, description="Resolution PDF pages render at.")
+    url_fetch_timeout_s: float = Field(30.0, gt=0, description="Timeout per URL download.")
+    url_fetch_max_mb: int = Field(200, ge=1, description="Largest accepted URL download.")
+    url_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDR ranges that URL imports may reach even though they are "
+        "loopback/private (comma-separated).",
+    )
+    ocr_engine: Literal["tesseract", "rapidocr"] = Field(
+        "tesseract", description="Engine of the built-in OCR server."
+    )
+    ocr_languages: str = Field("eng", description="OCR languages, e.g. eng or eng+deu.")
+    admin_username: str = Field("admin", description="Admin created on first start.")
+    admin_password: str = Field(
+        "", description="Password of that admin; empty: a random one, printed once."
+    )
+
+    @field_validator("url_allowlist", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key.strip() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "VISUALNER_SECRET_KEY must be set to a long random value in production"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'visualner.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or a per-installation key kept in the data directory.
+
+        A generated key survives restarts so sessions are not all invalidated on every start.
+        """
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key

@@ -1,0 +1,79 @@
+"""Tasks (one per imported document) and their pages.
+
+A page's words are stored compactly in one row (see ``tasks/word_codec.py``): projects reach
+100k pages × 500 words, and one row per word would be 50M rows to scan and join.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from visualner.db import Base, UTCDateTime, utcnow
+
+
+class TaskStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+
+
+class OcrStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_project_id_id", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.NEW.value)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    annotation_count: Mapped[int] = mapped_column(Integer, default=0)
+    prediction_count: Mapped[int] = mapped_column(Integer, default=0)
+    import_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("task_id", "page_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    page_index: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    image_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    image_mime: Mapped[str] = mapped_column(String(50), default="image/png")
+    words_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    page_text: Mapped[str] = mapped_column(Text, default="")
+    words_source: Mapped[str] = mapped_column(String(20), default="")
+    ocr_status: Mapped[str] = mapped_column(String(20), default=OcrStatus.PENDING.value)
+    ocr_engine: Mapped[str] = mapped_column(String(100), default="")
+    ocr_error: Mapped[str] = mapped_column(Text, default="")
+    ocr_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,132 @@
+"""Task listing, task detail with pages and words, page images."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from visualner.annotations.models import Prediction
+from visualner.annotations.service import annotations_of_task
+from visualner.auth.models import User
+from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.errors import NotFound
+from visualner.projects.access import Capability, project_access
+from visualner.responses import FastJSONResponse
+from visualner.tasks import service
+from visualner.tasks.presenters import page_json, task_json
+from visualner.tasks.schemas import TaskDataIn, TaskList, TaskSummary
+
+router = APIRouter(prefix="/api", tags=["tasks"])
+
+WORDS_INLINE_MAX_PAGES = 20
+
+
+@router.get("/projects/{project_id}/tasks", response_model=TaskList)
+def list_tasks(
+    project_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(100, ge=1, le=service.MAX_PAGE_SIZE),
+    status: str | None = Query(None, description="new, in_progress, submitted or reviewed"),
+    sort: str = Query("id", description="id, title, updated, pages; prefix - to reverse"),
+) -> TaskList:
+    project_access(session, user=user, project_id=project_id)
+    tasks, total = service.list_tasks(
+        session, project_id=project_id, page=page, page_size=page_size, status=status, sort=sort
+    )
+    return TaskList(
+        items=[TaskSummary.model_validate(t) for t in tasks],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.post(
+    "/projects/{project_id}/tasks", response_model=TaskSummary, status_code=status.HTTP_201_CREATED
+)
+def create_task(
+    project_id: int, body: TaskDataIn, user: CurrentUser, session: SessionDep
+) -> TaskSummary:
+    """Create a task from data alone (no file to import; managers)."""
+    project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
+    task = service.create_task(
+        session, project_id=project_id, title=body.title, data=body.data, pages=[]
+    )
+    return TaskSummary.model_validate(task)
+
+
+@router.get("/tasks/{task_id}", response_class=FastJSONResponse)
+def get_task(task_id: int, user: CurrentUser, session: SessionDep) -> FastJSONResponse:
+    """A task with its pages (size, image URL, words in reading order), annotations and
+    predictions. Documents with more than 20 pages list pages without words: fetch them
+    one at a time from ``/api/tasks/{id}/pages/{n}``."""
+    task = service.get_task(session, task_id)
+    project_access(session, user=user, project_id=task.project_id)
+    pages = service.pages_of_task(session, task_id=task_id)
+    annotations = annotations_of_task(session, task_id=task_id)
+    predictions = list(
+        session.scalars(
+            select(Prediction).where(Prediction.task_id == task_id).order_by(Prediction.id)
+        )
+    )
+    user_ids = {a.user_id for a in annotations if a.user_id}
+    usernames = (
+        dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    return FastJSONResponse(
+        task_json(
+            task,
+            pages,
+            annotations,
+            predictions,
+            usernames,
+            words_inline_limit=WORDS_INLINE_MAX_PAGES,
+        )
+    )
+
+
+@router.get("/tasks/{task_id}/pages/{page_index}", response_class=FastJSONResponse)
+def get_page(
+    task_id: int, page_index: int, user: CurrentUser, session: SessionDep
+) -> FastJSONResponse:
+    """One page of a task with its words (pages count from 0)."""
+    task = service.get_task(session, task_id)
+    project_access(session, user=user, project_id=task.project_id)
+    return FastJSONResponse(
+        page_json(service.get_page(session, task_id=task_id, page_index=page_index))
+    )
+
+
+@router.get("/tasks/{task_id}/pages/{page_index}/image")
+def get_page_image(
+    task_id: int, page_index: int, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> FileResponse:
+    """The rendered page image; immutable for a given ``v`` so browsers cache it."""
+    task = service.get_task(session, task_id)
+    project_access(session, user=user, project_id=task.project_id)
+    page = service.get_page(session, task_id=task_id, page_index=page_index)
+    if page.image_sha256 is None:
+        raise NotFound(f"page {page_index} of task {task_id} has no image")
+    path = services.blobs.path_for(page.image_sha256)
+    if not path.exists():
+        raise NotFound(f"the image of page {page_index} of task {task_id} is missing")
+    return FileResponse(
+        path,
+        media_type=page.image_mime,
+        headers={
+            "Cache-Control": "private, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_task(task_id: int, user: CurrentUser, session: SessionDep) -> None:
+    task = service.get_task(session, task_id)
+    project_access(session, user=user, project_id=task.project_id, capability=Capability.MANAGE)
+    session.delete(task)

@@ -1,0 +1,144 @@
+"""Tasks and pages: listing, reading and creating them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from visualner.errors import InvalidInput, NotFound
+from visualner.ocr.words import Word
+from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
+from visualner.tasks.word_codec import encode_words, page_text
+
+MAX_PAGE_SIZE = 500
+TASK_SORTS = {
+    "id": Task.id,
+    "-id": Task.id.desc(),
+    "title": Task.title,
+    "-title": Task.title.desc(),
+    "updated": Task.updated_at,
+    "-updated": Task.updated_at.desc(),
+    "pages": Task.page_count,
+    "-pages": Task.page_count.desc(),
+}
+
+
+@dataclass
+class NewPage:
+    """A page about to be stored: its size, its stored image and (optionally) its words."""
+
+    width: int
+    height: int
+    image_sha256: str | None = None
+    image_mime: str = "image/png"
+    words: list[Word] | None = None
+    words_source: str = ""
+    ocr_engine: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def list_tasks(
+    session: Session,
+    *,
+    project_id: int,
+    page: int = 1,
+    page_size: int = 100,
+    status: str | None = None,
+    sort: str = "id",
+) -> tuple[list[Task], int]:
+    """One page of a project's tasks and the total; keyed on (project_id, id) for speed."""
+    if page < 1:
+        raise InvalidInput("page starts at 1", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
+    if sort not in TASK_SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(TASK_SORTS)}", field="sort")
+    conditions = [Task.project_id == project_id]
+    if status:
+        if status not in {s.value for s in TaskStatus}:
+            raise InvalidInput(
+                f"status must be one of {', '.join(s.value for s in TaskStatus)}", field="status"
+            )
+        conditions.append(Task.status == status)
+    rows = session.scalars(
+        select(Task)
+        .where(*conditions)
+        .order_by(TASK_SORTS[sort])
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
+    return list(rows), total
+
+
+def pages_of_task(session: Session, *, task_id: int) -> list[Page]:
+    return list(
+        session.scalars(select(Page).where(Page.task_id == task_id).order_by(Page.page_index))
+    )
+
+
+def get_page(session: Session, *, task_id: int, page_index: int) -> Page:
+    page = session.scalar(
+        select(Page).where(Page.task_id == task_id, Page.page_index == page_index)
+    )
+    if page is None:
+        raise NotFound(f"task {task_id} has no page {page_index}")
+    return page
+
+
+def store_page_words(page: Page, words: list[Word], *, source: str, engine: str = "") -> None:
+    page.words_blob = encode_words(words)
+    page.word_count = len(words)
+    page.page_text = page_text(words)
+    page.words_source = source
+    page.ocr_engine = engine
+    page.ocr_status = OcrStatus.DONE.value
+    page.ocr_error = ""
+
+
+def create_task(
+    session: Session,
+    *,
+    project_id: int,
+    title: str,
+    data: dict[str, Any],
+    pages: list[NewPage],
+    source_sha256: str | None = None,
+    import_job_id: int | None = None,
+) -> Task:
+    task = Task(
+        project_id=project_id,
+        title=title[:500],
+        data=data,
+        page_count=len(pages),
+        source_sha256=source_sha256,
+        import_job_id=import_job_id,
+    )
+    session.add(task)
+    session.flush()
+    for index, new_page in enumerate(pages):
+        page = Page(
+            task_id=task.id,
+            page_index=index,
+            width=new_page.width,
+            height=new_page.height,
+            image_sha256=new_page.image_sha256,
+            image_mime=new_page.image_mime,
+        )
+        if new_page.words is not None:
+            store_page_words(
+                page, new_page.words, source=new_page.words_source, engine=new_page.ocr_engine
+            )
+        session.add(page)
+    session.flush()
+    return task

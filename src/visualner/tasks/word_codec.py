@@ -1,0 +1,85 @@
+"""Compact storage of a page's words: one zlib-compressed, columnar JSON blob per page.
+
+Columns (texts, flat boxes, confidences, lines, blocks) compress far better than a list of
+objects, and a page of 1,000 words decodes in well under a millisecond with orjson.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import orjson
+
+from visualner.ocr.words import Word
+
+FORMAT_VERSION = 1
+
+
+def encode_words(words: list[Word]) -> bytes:
+    columns = {
+        "v": FORMAT_VERSION,
+        "text": [w.text for w in words],
+        "bbox": [round(v, 1) for w in words for v in w.bbox],
+        "conf": [round(w.confidence, 3) for w in words],
+        "line": [w.line for w in words],
+        "block": [w.block for w in words],
+    }
+    return zlib.compress(orjson.dumps(columns), 6)
+
+
+def _columns(blob: bytes | None) -> dict[str, Any]:
+    if not blob:
+        return {"text": [], "bbox": [], "conf": [], "line": [], "block": []}
+    columns: dict[str, Any] = orjson.loads(zlib.decompress(blob))
+    if columns.get("v") != FORMAT_VERSION:
+        raise ValueError(f"unknown word storage format {columns.get('v')!r}")
+    return columns
+
+
+def decode_words(blob: bytes | None) -> list[Word]:
+    c = _columns(blob)
+    boxes = c["bbox"]
+    return [
+        Word(
+            text=text,
+            bbox=(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]),
+            confidence=c["conf"][i],
+            line=c["line"][i],
+            block=c["block"][i],
+        )
+        for i, text in enumerate(c["text"])
+    ]
+
+
+def words_as_json(blob: bytes | None) -> list[dict[str, Any]]:
+    """The API shape of a page's words, built straight from the columns (the hot path)."""
+    c = _columns(blob)
+    boxes, conf, line, block = c["bbox"], c["conf"], c["line"], c["block"]
+    return [
+        {
+            "text": text,
+            "bbox": boxes[4 * i : 4 * i + 4],
+            "confidence": conf[i],
+            "line": line[i],
+            "block": block[i],
+        }
+        for i, text in enumerate(c["text"])
+    ]
+
+
+def page_text(words: list[Word]) -> str:
+    """The page's text in reading order, one line per OCR line (used for search)."""
+    lines: list[str] = []
+    current: list[str] = []
+    last_key: tuple[int, int] | None = None
+    for word in words:
+        key = (word.block, word.line)
+        if last_key is not None and key != last_key:
+            lines.append(" ".join(current))
+            current = []
+        current.append(word.text)
+        last_key = key
+    if current:
+        lines.append(" ".join(current))
+    return "\n".join(lines)
