@@ -67,12 +67,16 @@ def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ensure_sqlite_folder(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine tuned per backend; the SQLite file's folder is created if missing."""
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_folder(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -88,6 +92,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 def make_disposable_engine(url: str) -> Engine:
     """An engine without pooling, for short-lived CLI commands and migrations."""
     if is_sqlite(url):
+        _ensure_sqlite_folder(url)
         engine = create_engine(url, poolclass=NullPool)
         event.listen(engine, "connect", _apply_sqlite_pragmas)
         return engine

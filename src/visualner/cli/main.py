@@ -1,0 +1,32 @@
+"""The ``visualner`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from visualner import __version__
+from visualner.cli.admin import db_app, token_app, user_app
+from visualner.cli.server import serve, worker
+
+app = typer.Typer(
+    name="visualner",
+    help="Visual NER: label entities on scanned images and PDFs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(serve)
+app.command()(worker)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,65 @@
+"""``visualner serve`` and ``visualner worker``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from visualner.app import create_app, prepare_installation
+from visualner.cli.common import configure_logging, load_settings, reports_errors
+from visualner.services import build_services
+
+
+@reports_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+) -> None:
+    """Run the web app, the API and (by default) background workers in one process."""
+    configure_logging(log_level)
+    settings = load_settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    app = create_app(settings)
+
+    @app.on_event("startup")
+    async def _announce() -> None:
+        created = app.state.created_admin
+        url = f"http://{settings.host}:{settings.port}"
+        typer.secho(f"visualner is running on {url}", fg=typer.colors.GREEN)
+        if created:
+            username, password = created
+            typer.secho(
+                f"First start: created the admin account\n  username: {username}\n"
+                f"  password: {password}\nChange it after logging in.",
+                fg=typer.colors.YELLOW,
+            )
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level.lower())
+
+
+@reports_errors
+def worker(
+    threads: Annotated[int | None, typer.Option(help="Consumer threads in this process.")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+) -> None:
+    """Run extra background workers (on this or another machine sharing the database,
+    the data directory and a Redis queue: VISUALNER_QUEUE_URL=redis://...)."""
+    configure_logging(log_level)
+    settings = load_settings()
+    services = build_services(settings)
+    prepare_installation(services)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    services.queue.start_consumer(workers=threads or settings.worker_threads)
+    typer.echo(f"worker running with {threads or settings.worker_threads} threads; Ctrl+C stops")
+    stop.wait()
+    services.close()
