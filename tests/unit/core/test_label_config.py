@@ -1,0 +1,96 @@
+"""The labeling-config parser accepts the supported subset and names every mistake."""
+
+from __future__ import annotations
+
+import pytest
+
+from visualner.errors import InvalidInput
+from visualner.projects.config import parse_label_config
+from visualner.projects.templates import TEMPLATES
+
+MINIMAL = """<View>
+  <Image name="image" value="$image"/>
+  <Labels name="label" toName="image">
+    <Label value="Name" background="#ff0000" hotkey="n"/>
+    <Label value="Date"/>
+  </Labels>
+</View>"""
+
+
+@pytest.mark.parametrize("key", sorted(TEMPLATES))
+def test_every_template_is_a_valid_config(key: str) -> None:
+    config = parse_label_config(TEMPLATES[key].xml)
+    assert config.label_values
+
+
+def test_a_minimal_config_gives_labels_colors_and_hotkeys() -> None:
+    config = parse_label_config(MINIMAL)
+    group = config.label_groups[0]
+    assert config.image_data_key == "image"
+    assert [label.value for label in group.labels] == ["Name", "Date"]
+    assert group.labels[0].hotkey == "n"
+    assert group.labels[1].background.startswith("#")
+    assert group.kind == "labels"
+
+
+def test_forms_template_has_relations_and_choices_are_parsed() -> None:
+    forms = parse_label_config(TEMPLATES["forms"].xml)
+    assert forms.has_relations
+    invoices = parse_label_config(TEMPLATES["invoices"].xml)
+    assert invoices.choices[0].name == "document_type"
+    assert {c.value for c in invoices.choices[0].choices} == {"invoice", "credit_note", "other"}
+
+
+@pytest.mark.parametrize(
+    ("xml", "message"),
+    [
+        ("", "empty"),
+        ("<View><Image", "not valid XML"),
+        ("<Root/>", "root element must be <View>"),
+        (MINIMAL.replace('<Label value="Date"/>', '<Label value="Name"/>'), "duplicate value"),
+        (
+            MINIMAL.replace('hotkey="n"', 'hotkey="n"').replace(
+                '<Label value="Date"/>', '<Label value="Date" hotkey="n"/>'
+            ),
+            "clashes",
+        ),
+        (MINIMAL.replace('toName="image"', 'toName="picture"'), "'toName'"),
+        (MINIMAL.replace("<Labels", "<Video/><Labels"), "<Video>: unknown tag"),
+        (
+            MINIMAL.replace('<Label value="Date"/>', '<Label value="Date" colour="red"/>'),
+            "attribute 'colour': unknown attribute",
+        ),
+        (MINIMAL.replace('value="$image"', 'value="image"'), 'like "$image"'),
+        (MINIMAL.replace('name="label"', 'name="image"'), "duplicate name"),
+        (MINIMAL.replace('background="#ff0000"', 'background="javascript:x"'), "not a CSS color"),
+        (MINIMAL.replace('hotkey="n"', 'hotkey="ctrl+z"'), "reserved"),
+        ('<View><Image name="image" value="$image"/></View>', "needs a <Labels>"),
+        (
+            MINIMAL.replace('<Label value="Date"/>', '<Choice value="x"/>'),
+            "only <Label> may appear",
+        ),
+    ],
+)
+def test_invalid_configs_are_refused_with_a_precise_message(xml: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_label_config(xml)
+    assert message in caught.value.message
+
+
+def test_entity_expansion_is_refused() -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE v [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;">]><View>&b;</View>'
+    )
+    with pytest.raises(InvalidInput, match="DTDs or entities"):
+        parse_label_config(bomb)
+
+
+def test_hotkeys_must_not_clash_across_label_groups() -> None:
+    xml = MINIMAL.replace(
+        "</View>",
+        '<RectangleLabels name="box" toName="image"><Label value="Logo" hotkey="n"/>'
+        "</RectangleLabels></View>",
+    )
+    with pytest.raises(InvalidInput, match='clashes with label "Name"'):
+        parse_label_config(xml)
