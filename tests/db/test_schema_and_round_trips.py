@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select
 
+from tests.factories import sample_words
 from visualner.annotations.models import Annotation, AnnotationVersion, Prediction
 from visualner.auth.models import ApiToken, User
 from visualner.auth.service import create_api_token, create_user
@@ -19,8 +20,6 @@ from visualner.schema import metadata
 from visualner.tasks.models import Page
 from visualner.tasks.service import NewPage, create_task, pages_of_task
 from visualner.tasks.word_codec import decode_words
-
-from tests.factories import sample_words
 
 
 def test_migrations_create_every_table_and_match_the_models(database_url: str) -> None:
