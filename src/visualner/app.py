@@ -92,8 +92,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": exc.detail, "code": "http"}, status_code=exc.status_code)
 
 
-def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
-    """Build the application; ``services`` may be passed in by tests that share them."""
+def create_app(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    on_ready: Callable[[tuple[str, str] | None], None] | None = None,
+) -> FastAPI:
+    """Build the application; ``services`` may be passed in by tests that share them.
+
+    ``on_ready`` is called once the schema is current, with the first admin's login when
+    this start created it (the CLI prints it).
+    """
     own_services = services is None
     services = services or build_services(settings)
 
@@ -101,9 +110,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         created = prepare_installation(services)
         if created:
-            username, password = created
-            log.warning("created the first admin: username %s, password %s", username, password)
+            log.warning("created the first admin account %r", created[0])
             app.state.created_admin = created
+        if on_ready is not None:
+            on_ready(created)
         if settings.run_worker_in_process:
             services.queue.start_consumer(workers=settings.worker_threads)
         try:

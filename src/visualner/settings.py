@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
 
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     pdf_dpi: int = Field(150, ge=36, le=600, description="Resolution PDF pages render at.")
     url_fetch_timeout_s: float = Field(30.0, gt=0, description="Timeout per URL download.")
     url_fetch_max_mb: int = Field(200, ge=1, description="Largest accepted URL download.")
-    url_allowlist: list[str] = Field(
+    url_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Hosts or CIDR ranges that URL imports may reach even though they are "
         "loopback/private (comma-separated).",

@@ -27,13 +27,9 @@ def serve(
         settings.host = host
     if port:
         settings.port = port
-    app = create_app(settings)
-
-    @app.on_event("startup")
-    async def _announce() -> None:
-        created = app.state.created_admin
+    def announce(created: tuple[str, str] | None) -> None:
         url = f"http://{settings.host}:{settings.port}"
-        typer.secho(f"visualner is running on {url}", fg=typer.colors.GREEN)
+        typer.secho(f"visualner is starting on {url}", fg=typer.colors.GREEN)
         if created:
             username, password = created
             typer.secho(
@@ -41,6 +37,8 @@ def serve(
                 f"  password: {password}\nChange it after logging in.",
                 fg=typer.colors.YELLOW,
             )
+
+    app = create_app(settings, on_ready=announce)
 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level.lower())
 
