@@ -1,0 +1,113 @@
+"""Start a real ``visualner serve`` subprocess for benchmarks, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "VISUALNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+ADMIN_PASSWORD = "bench-admin-password"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    database_url: str
+    data_dir: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    name = f"visualner_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname=:n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@contextmanager
+def database_for(engine: str, data_dir: Path) -> Iterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{data_dir / 'visualner.db'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@contextmanager
+def serve(data_dir: Path, database_url: str, **env: str) -> Iterator[RunningServer]:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "VISUALNER_DATA_DIR": str(data_dir),
+        "VISUALNER_DATABASE_URL": database_url,
+        "VISUALNER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "visualner", "serve", "--port", str(port), "--log-level", "warning"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+        yield RunningServer(url=url, database_url=database_url, data_dir=data_dir)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def admin_token(url: str) -> str:
+    with httpx.Client(base_url=url) as client:
+        login = client.post(
+            "/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        ).json()
+        created = client.post(
+            "/api/tokens", json={"name": "bench"}, headers={"X-CSRF-Token": login["csrf_token"]}
+        )
+        return str(created.json()["key"])
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]

@@ -1,0 +1,183 @@
+"""API speed on a real server, SQLite and PostgreSQL.
+
+Prints, per engine: requests/s, p50 and p99 of ``GET /api/projects/{id}/tasks`` (pages of 100,
+random pages) on a project of 100,000 tasks, and of ``POST /api/tasks/{id}/annotations`` from
+50 concurrent clients (errors counted). Targets: list p50 < 20 ms; savers p99 < 100 ms.
+
+    .venv/bin/python bench/api.py [--tasks 100000] [--engines sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import admin_token, database_for, percentile, serve
+
+from visualner.db import Database, session_scope
+from visualner.migrate import upgrade_database
+from visualner.ocr.words import Word
+from visualner.tasks.models import Page, Task
+from visualner.tasks.word_codec import encode_words
+
+REGION_COUNT = 10
+
+
+def seed_tasks(database_url: str, project_id: int, count: int) -> list[int]:
+    """Bulk-insert ``count`` one-page tasks with 50 words each."""
+    database = Database(database_url)
+    words = [Word(f"w{i}", (i * 10, 10, i * 10 + 8, 20), 0.9, 0, 0) for i in range(50)]
+    blob = encode_words(words)
+    batch = 5000
+    with session_scope(database.write) as session:
+        for start in range(0, count, batch):
+            rows = [
+                {
+                    "project_id": project_id,
+                    "title": f"doc{start + i}.png",
+                    "data": {"image": f"doc{start + i}.png"},
+                    "page_count": 1,
+                }
+                for i in range(min(batch, count - start))
+            ]
+            session.execute(insert(Task), rows)
+        task_ids = [
+            row[0]
+            for row in session.execute(
+                Task.__table__.select()
+                .with_only_columns(Task.id)
+                .where(Task.project_id == project_id)
+            )
+        ]
+        for start in range(0, len(task_ids), batch):
+            session.execute(
+                insert(Page),
+                [
+                    {
+                        "task_id": task_id,
+                        "page_index": 0,
+                        "width": 800,
+                        "height": 1000,
+                        "words_blob": blob,
+                        "word_count": 50,
+                        "page_text": "",
+                        "ocr_status": "done",
+                    }
+                    for task_id in task_ids[start : start + batch]
+                ],
+            )
+    database.dispose()
+    return task_ids
+
+
+async def time_requests(
+    client: httpx.AsyncClient, requests: list[tuple[str, str, dict | None]], concurrency: int
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[tuple[str, str, dict | None]] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+
+    async def worker() -> None:
+        nonlocal errors
+        while not queue.empty():
+            method, url, body = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.request(method, url, json=body)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code >= 400:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - started
+
+
+def report(name: str, latencies: list[float], errors: int, seconds: float) -> None:
+    print(
+        f"  {name:<44} {len(latencies) / seconds:8.0f} req/s"
+        f"   p50 {percentile(latencies, 0.5):6.1f} ms   p99 {percentile(latencies, 0.99):6.1f} ms"
+        f"   errors {errors}"
+    )
+
+
+async def run_engine(engine: str, task_count: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, database_for(engine, Path(tmp)) as database_url:
+        upgrade_database(database_url)
+        with serve(Path(tmp), database_url) as server:
+            token = admin_token(server.url)
+            headers = {"Authorization": f"Token {token}"}
+            async with httpx.AsyncClient(
+                base_url=server.url,
+                headers=headers,
+                timeout=60,
+                limits=httpx.Limits(max_connections=60),
+            ) as client:
+                project = (
+                    await client.post("/api/projects", json={"title": "bench", "template": "forms"})
+                ).json()
+                started = time.perf_counter()
+                task_ids = seed_tasks(database_url, project["id"], task_count)
+                print(
+                    f"{engine}: seeded {task_count} tasks in {time.perf_counter() - started:.1f} s"
+                )
+                pages = task_count // 100
+                list_requests: list[tuple[str, str, dict | None]] = [
+                    (
+                        "GET",
+                        f"/api/projects/{project['id']}/tasks?page={random.randint(1, pages)}"
+                        "&page_size=100",
+                        None,
+                    )
+                    for _ in range(400)
+                ]
+                await time_requests(client, list_requests[:20], 1)
+                report(
+                    "GET tasks (page of 100), 1 client",
+                    *await time_requests(client, list_requests, 1),
+                )
+                report(
+                    "GET tasks (page of 100), 8 clients",
+                    *await time_requests(client, list_requests, 8),
+                )
+                region = [
+                    {"id": f"r{i}", "page": 0, "label": "question", "tokens": [i], "text": f"w{i}"}
+                    for i in range(REGION_COUNT)
+                ]
+                save_requests: list[tuple[str, str, dict | None]] = [
+                    (
+                        "POST",
+                        f"/api/tasks/{random.choice(task_ids)}/annotations",
+                        {"regions": region},
+                    )
+                    for _ in range(1000)
+                ]
+                report(
+                    f"POST annotation ({REGION_COUNT} regions), 50 clients",
+                    *await time_requests(client, save_requests, 50),
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    args = parser.parse_args()
+    print("targets: list p50 < 20 ms at 100k tasks; 50 concurrent savers p99 < 100 ms")
+    for engine in args.engines.split(","):
+        asyncio.run(run_engine(engine, args.tasks))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+// @ts-check
+/**
+ * Building DOM nodes from data without innerHTML: every string becomes a text node, so a
+ * project called `<script>` is shown, never run.
+ */
+
+/**
+ * @typedef {{
+ *   className?: string,
+ *   text?: string,
+ *   testid?: string,
+ *   attrs?: Record<string, string>,
+ *   dataset?: Record<string, string>,
+ * }} ElementProps
+ */
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {ElementProps} [props]
+ * @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  if (props.className) node.className = props.className;
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.testid) node.dataset.testid = props.testid;
+  for (const [name, value] of Object.entries(props.attrs || {})) node.setAttribute(name, value);
+  Object.assign(node.dataset, props.dataset || {});
+  node.append(...children);
+  return node;
+}
+
+/**
+ * @param {ParentNode} root
+ * @param {string} role the element's data-role
+ * @returns {HTMLElement}
+ */
+export function byRole(root, role) {
+  const found = root.querySelector(`[data-role="${role}"]`);
+  if (!(found instanceof HTMLElement)) throw new Error(`missing [data-role="${role}"]`);
+  return found;
+}
+
+/**
+ * A table row with one cell per entry.
+ * @param {(Node | string)[]} cells
+ * @param {string} [testid]
+ */
+export function row(cells, testid) {
+  return el(
+    "tr",
+    { testid },
+    cells.map((cell) => el("td", {}, [cell])),
+  );
+}
+
+/** @param {string | null | undefined} iso @returns {string} */
+export function formatDate(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "—";
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
