@@ -77,7 +77,7 @@ def serve(data_dir: Path, database_url: str, **env: str) -> Iterator[RunningServ
         [sys.executable, "-m", "visualner", "serve", "--port", str(port), "--log-level", "warning"],
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(data_dir / "server.log", "w"),  # noqa: SIM115 - closed with the process
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -27,6 +27,7 @@ from _server import admin_token, database_for, percentile, serve
 from visualner.db import Database, session_scope
 from visualner.migrate import upgrade_database
 from visualner.ocr.words import Word
+from visualner.projects.models import Project
 from visualner.tasks.models import Page, Task
 from visualner.tasks.word_codec import encode_words
 
@@ -51,6 +52,9 @@ def seed_tasks(database_url: str, project_id: int, count: int) -> list[int]:
                 for i in range(min(batch, count - start))
             ]
             session.execute(insert(Task), rows)
+        session.execute(
+            update(Project).where(Project.id == project_id).values(task_count=count)
+        )
         task_ids = [
             row[0]
             for row in session.execute(

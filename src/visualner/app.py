@@ -5,6 +5,7 @@ Nothing is built at import time; tests and the CLI each pass their own settings.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -108,6 +109,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.write_slots = asyncio.Semaphore(8 if services.database.is_sqlite else 32)
         created = prepare_installation(services)
         if created:
             log.warning("created the first admin account %r", created[0])

@@ -8,13 +8,15 @@ user's cookie (the UI sends every change through ``fetch`` with that header).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, Signer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from visualner.auth.models import LoginSession, User
 from visualner.auth.service import resolve_login_session, user_for_api_key
@@ -34,22 +36,32 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
+async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[Session]:
     """A read session for safe methods, a write session (SQLite write lock) otherwise.
 
     Committed after the route returns and before the response is sent, so a client never
     sees a success for something that failed to commit.
+
+    Writers first take one of a few *write slots*, awaited on the event loop. Without them,
+    a burst of writers fills the thread pool with threads waiting for SQLite's write lock
+    while the lock's holder waits for a free thread to commit: a deadlock that only the
+    busy timeout breaks.
     """
-    factory = services.database.read if request.method in SAFE_METHODS else services.database.write
-    session = factory()
+    is_write = request.method not in SAFE_METHODS
+    slots: asyncio.Semaphore | None = request.app.state.write_slots if is_write else None
+    if slots is not None:
+        await slots.acquire()
+    session = (services.database.write if is_write else services.database.read)()
     try:
         yield session
-        session.commit()
+        await run_in_threadpool(session.commit)
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(session.rollback)
         raise
     finally:
-        session.close()
+        await run_in_threadpool(session.close)
+        if slots is not None:
+            slots.release()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

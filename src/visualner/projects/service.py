@@ -14,7 +14,6 @@ from visualner.projects.access import ProjectAccess
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project, ProjectMember, Role
 from visualner.projects.templates import get_template
-from visualner.tasks.models import Task
 
 PROJECT_SETTING_DEFAULTS: dict[str, Any] = {
     "ocr_enabled": True,
@@ -78,9 +77,7 @@ def task_counts(session: Session, project_ids: list[int]) -> dict[int, int]:
     if not project_ids:
         return {}
     rows = session.execute(
-        select(Task.project_id, func.count(Task.id))
-        .where(Task.project_id.in_(project_ids))
-        .group_by(Task.project_id)
+        select(Project.id, Project.task_count).where(Project.id.in_(project_ids))
     ).all()
     return {project_id: count for project_id, count in rows}
 

@@ -41,7 +41,10 @@ class OcrStatus(StrEnum):
 
 class Task(Base):
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_project_id_id", "project_id", "id"),)
+    __table_args__ = (
+        Index("ix_tasks_project_id_id", "project_id", "id"),
+        Index("ix_tasks_project_id_status_id", "project_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

@@ -129,4 +129,4 @@ def get_page_image(
 def delete_task(task_id: int, user: CurrentUser, session: SessionDep) -> None:
     task = service.get_task(session, task_id)
     project_access(session, user=user, project_id=task.project_id, capability=Capability.MANAGE)
-    session.delete(task)
+    service.delete_task(session, task)

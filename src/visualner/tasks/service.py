@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from visualner.errors import InvalidInput, NotFound
 from visualner.ocr.words import Word
+from visualner.projects.models import Project
 from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
 from visualner.tasks.word_codec import encode_words, page_text
 
@@ -70,15 +71,43 @@ def list_tasks(
                 f"status must be one of {', '.join(s.value for s in TaskStatus)}", field="status"
             )
         conditions.append(Task.status == status)
-    rows = session.scalars(
-        select(Task)
+    # Deferred join: page through the narrow index first, then read just those rows, so a
+    # deep page skips index entries instead of whole rows with their JSON data.
+    page_ids = (
+        select(Task.id)
         .where(*conditions)
         .order_by(TASK_SORTS[sort])
         .offset((page - 1) * page_size)
         .limit(page_size)
-    ).all()
-    total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
+    )
+    if sort in {"id", "-id"}:
+        rows = session.scalars(
+            select(Task).where(Task.id.in_(page_ids.scalar_subquery())).order_by(TASK_SORTS[sort])
+        ).all()
+    else:
+        rows = session.scalars(page_ids.with_only_columns(Task)).all()
+    if status:
+        total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
+    else:
+        total = session.scalar(select(Project.task_count).where(Project.id == project_id)) or 0
     return list(rows), total
+
+
+def _count_tasks(session: Session, project_id: int, delta: int) -> None:
+    """Keep ``projects.task_count`` exact (an atomic UPDATE), so listing 100k tasks needs no
+    COUNT(*) over the project."""
+    session.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        .values(task_count=Project.task_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_task(session: Session, task: Task) -> None:
+    session.delete(task)
+    session.flush()
+    _count_tasks(session, task.project_id, -1)
 
 
 def pages_of_task(session: Session, *, task_id: int) -> list[Page]:
@@ -126,6 +155,7 @@ def create_task(
     )
     session.add(task)
     session.flush()
+    _count_tasks(session, project_id, +1)
     for index, new_page in enumerate(pages):
         page = Page(
             task_id=task.id,

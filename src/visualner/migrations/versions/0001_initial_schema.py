@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial_schema
 Revises:
-Create Date: 2026-11-25 02:30:53.164164
+Create Date: 2026-11-25 02:53:14.990056
 """
 
 from collections.abc import Sequence
@@ -91,6 +91,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("label_config", sa.Text(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("task_count", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
@@ -190,6 +191,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index("ix_tasks_project_id_id", ["project_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_tasks_project_id_status_id", ["project_id", "status", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_tasks_source_sha256"), ["source_sha256"], unique=False)
 
     op.create_table(
@@ -340,6 +344,7 @@ def downgrade() -> None:
     op.drop_table("annotations")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tasks_source_sha256"))
+        batch_op.drop_index("ix_tasks_project_id_status_id")
         batch_op.drop_index("ix_tasks_project_id_id")
 
     op.drop_table("tasks")

@@ -1,0 +1,75 @@
+"""The labeling page of a task and the "Label next" redirect.
+
+The page renders what the server already knows (task title, the parsed labeling config, who
+is looking); the page's scripts fetch the task JSON and save annotations through the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from visualner.deps import SessionDep
+from visualner.errors import NotFound, PermissionDenied
+from visualner.projects.access import Capability, ProjectAccess, project_access
+from visualner.projects.config import parse_label_config
+from visualner.tasks.next_task import next_task_to_label
+from visualner.tasks.service import get_task
+from visualner.web.page_auth import PageError, PageLogin, PageLoginDep
+from visualner.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page_access(session: SessionDep, login: PageLogin, project_id: int) -> ProjectAccess:
+    try:
+        return project_access(session, user=login.user, project_id=project_id)
+    except (NotFound, PermissionDenied) as exc:
+        raise PageError(404, exc.message) from None
+
+
+@router.get("/tasks/{task_id}", response_class=HTMLResponse)
+def labeling_page(
+    request: Request, task_id: int, login: PageLoginDep, session: SessionDep
+) -> HTMLResponse:
+    try:
+        task = get_task(session, task_id)
+    except NotFound as exc:
+        raise PageError(404, exc.message) from None
+    access = _page_access(session, login, task.project_id)
+    config = parse_label_config(access.project.label_config)
+    page_data: dict[str, Any] = {
+        "task_id": task.id,
+        "project_id": access.project.id,
+        "username": login.user.username,
+        "can_annotate": access.can(Capability.ANNOTATE),
+        "config": config.to_json(),
+    }
+    return render(
+        request,
+        "labeling.html",
+        {
+            "login": login,
+            "nav": "projects",
+            "task": task,
+            "project": access.project,
+            "page_data": page_data,
+        },
+    )
+
+
+@router.get("/projects/{project_id}/next")
+def label_next(
+    project_id: int,
+    login: PageLoginDep,
+    session: SessionDep,
+    after: int | None = Query(None, description="the task being skipped"),
+) -> RedirectResponse:
+    """Open the next task nobody has submitted; the tasks list when every task is done."""
+    _page_access(session, login, project_id)
+    task_id = next_task_to_label(session, project_id=project_id, after_task_id=after)
+    if task_id is None:
+        return RedirectResponse(f"/projects/{project_id}?status=new", status_code=303)
+    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
