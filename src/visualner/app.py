@@ -22,6 +22,7 @@ from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
 from visualner.db import session_scope
 from visualner.errors import VisualnerError
+from visualner.imports.routes import router as imports_router
 from visualner.jobs.routes import router as jobs_router
 from visualner.migrate import upgrade_database
 from visualner.projects.routes import router as projects_router
@@ -162,6 +163,7 @@ def create_app(
         projects_router,
         tasks_router,
         annotations_router,
+        imports_router,
         jobs_router,
     ):
         app.include_router(router)

@@ -20,8 +20,12 @@ from visualner.jobs.models import Job, JobItem
 
 @dataclass
 class PlannedItem:
+    """One unit of work; an ``error`` found while planning (a bad archive member) makes it
+    a failed item from the start, so it shows in the report without aborting the rest."""
+
     name: str
     payload: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
 
 
 @dataclass

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from visualner.imports.job import ImportJob
 from visualner.jobs.handlers import JobRegistry
 
 
 def register_job_kinds(registry: JobRegistry) -> None:
     """Register every job kind the product runs (imports, OCR, exports, training)."""
-    return None
+    registry.register(ImportJob())

@@ -99,10 +99,20 @@ def _plan_items(ctx: JobContext, handler: JobHandler, job: Job) -> None:
         if session.scalar(select(JobItem.id).where(JobItem.job_id == job.id).limit(1)):
             return
         session.add_all(
-            JobItem(job_id=job.id, position=i, name=p.name[:1000], payload=p.payload)
+            JobItem(
+                job_id=job.id,
+                position=i,
+                name=p.name[:1000],
+                payload=p.payload,
+                status=(ItemStatus.FAILED if p.error else ItemStatus.PENDING).value,
+                error=p.error[:4000],
+            )
             for i, p in enumerate(planned)
         )
-        session.execute(update(Job).where(Job.id == job.id).values(total=len(planned)))
+        failed = sum(1 for p in planned if p.error)
+        session.execute(
+            update(Job).where(Job.id == job.id).values(total=len(planned), failed=failed)
+        )
 
 
 def _record_item(

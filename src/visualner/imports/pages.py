@@ -1,0 +1,82 @@
+"""Turn one document file into stored page images and, where possible, words.
+
+Pages are handled one at a time (a 2,000-page PDF never sits in memory): each is rendered or
+decoded, encoded and put in the blob store; a PDF page's text layer gives its words exactly.
+Pages left without words are OCR'd afterwards from their stored images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from visualner.documents.blobstore import BlobStore
+from visualner.documents.images import encode_page_image, iter_image_pages
+from visualner.documents.pdf import (
+    extract_pdf_page_words,
+    open_pdf,
+    page_has_text_layer,
+    render_pdf_page,
+)
+from visualner.documents.sniff import FileKind
+from visualner.ocr.words import Word
+from visualner.settings import Settings
+
+TEXT_LAYER_ENGINE = "pdf-text-layer"
+
+
+@dataclass
+class StoredPage:
+    width: int
+    height: int
+    image_sha256: str
+    image_mime: str
+    words: list[Word] | None = None
+    words_source: str = ""
+
+
+def _store(image: Image.Image, blobs: BlobStore) -> tuple[str, str, int, int]:
+    encoded = encode_page_image(image)
+    return blobs.put_bytes(encoded.data), encoded.media_type, encoded.width, encoded.height
+
+
+def iter_stored_pages(
+    path: Path,
+    kind: FileKind,
+    *,
+    name: str,
+    settings: Settings,
+    blobs: BlobStore,
+    dpi: int,
+    use_text_layer: bool,
+) -> Iterator[StoredPage]:
+    """Yield each page of the document, already stored; raises domain errors on bad files."""
+    if kind == FileKind.PDF:
+        with open_pdf(path, max_pages=settings.max_pdf_pages, display_name=name) as pdf:
+            for index in range(pdf.page_count):
+                image = render_pdf_page(pdf, index, dpi=dpi, max_pixels=settings.max_image_pixels)
+                sha, mime, width, height = _store(image, blobs)
+                page = StoredPage(width, height, sha, mime)
+                if use_text_layer and page_has_text_layer(pdf, index):
+                    page.words = extract_pdf_page_words(pdf, index, dpi=dpi).words
+                    page.words_source = "text_layer"
+                yield page
+        return
+    for image_page in iter_image_pages(
+        path,
+        max_pixels=settings.max_image_pixels,
+        max_pages=settings.max_pdf_pages,
+        display_name=name,
+    ):
+        sha, mime, width, height = _store(image_page.image, blobs)
+        yield StoredPage(width, height, sha, mime)
+
+
+def load_stored_image(blobs: BlobStore, sha256: str) -> Image.Image:
+    with blobs.open(sha256) as handle:
+        image = Image.open(handle)
+        image.load()
+    return image

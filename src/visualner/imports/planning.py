@@ -1,0 +1,82 @@
+"""Expand an import's staged files into job items: one per document or JSON task.
+
+ZIP archives are unpacked here (bad members become failed items, the rest import), and JSON
+task lists become one item per task, so progress and errors are per document.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from visualner.documents.archives import ArchiveLimits, ArchiveMemberError, iter_zip_members
+from visualner.documents.sniff import FileKind, sniff_file_type
+from visualner.errors import VisualnerError
+from visualner.imports.task_json import read_task_list
+from visualner.jobs.handlers import PlannedItem
+from visualner.settings import Settings
+
+
+def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
+    relative = str(path.relative_to(staging))
+    try:
+        kind = sniff_file_type(path, display_name=name)
+    except VisualnerError as exc:
+        return [PlannedItem(name, error=exc.message)]
+    if kind == FileKind.JSON:
+        try:
+            tasks = read_task_list(path, name=name)
+        except VisualnerError as exc:
+            return [PlannedItem(name, error=exc.message)]
+        return [
+            PlannedItem(f"{name}[{i}]", {"kind": "task", "task": task, "source": name})
+            for i, task in enumerate(tasks)
+        ]
+    return [PlannedItem(name, {"kind": "file", "path": relative, "name": name})]
+
+
+def _archive_items(
+    path: Path, name: str, staging: Path, number: int, settings: Settings
+) -> list[PlannedItem]:
+    limits = ArchiveLimits(
+        max_members=settings.max_archive_members,
+        max_member_bytes=settings.max_upload_mb * 2**20,
+        max_ratio=settings.max_archive_ratio,
+    )
+    folder = staging / f"archive-{number:05d}"
+    folder.mkdir(exist_ok=True)
+    items: list[PlannedItem] = []
+    try:
+        for index, member in enumerate(
+            iter_zip_members(path, dest_dir=folder, limits=limits, display_name=name)
+        ):
+            member_name = f"{name}/{member.name}"
+            if isinstance(member, ArchiveMemberError):
+                items.append(PlannedItem(member_name, error=member.error.message))
+                continue
+            kept = folder / f"{index:05d}"
+            shutil.move(member.path, kept)
+            items.extend(_file_items(kept, member_name, staging))
+    except VisualnerError as exc:
+        items.append(PlannedItem(name, error=exc.message))
+    return items
+
+
+def plan_import(
+    staging: Path, sources: list[dict[str, Any]], settings: Settings
+) -> list[PlannedItem]:
+    items: list[PlannedItem] = []
+    for number, source in enumerate(sources):
+        path = staging / source["path"]
+        name = source["name"]
+        try:
+            kind = sniff_file_type(path, display_name=name)
+        except VisualnerError as exc:
+            items.append(PlannedItem(name, error=exc.message))
+            continue
+        if kind == FileKind.ZIP:
+            items.extend(_archive_items(path, name, staging, number, settings))
+        else:
+            items.extend(_file_items(path, name, staging))
+    return items

@@ -1,0 +1,108 @@
+"""``POST /api/projects/{id}/import``: files (multipart) or a JSON task list → a job."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, status
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from visualner.db import session_scope
+from visualner.deps import CurrentUser, ServicesDep
+from visualner.errors import InvalidInput, TooLarge
+from visualner.imports.options import ImportOptions
+from visualner.imports.service import create_import_job, stage_json_body
+from visualner.imports.uploads import new_staging_dir, receive_multipart
+from visualner.projects.access import Capability, project_access
+
+router = APIRouter(prefix="/api", tags=["import"])
+
+
+def _options_from(raw: str | None) -> ImportOptions:
+    if not raw:
+        return ImportOptions()
+    try:
+        return ImportOptions.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput(f"options.{where}: {first.get('msg')}", field="options") from exc
+
+
+@router.post("/projects/{project_id}/import", status_code=status.HTTP_202_ACCEPTED)
+async def import_documents(
+    project_id: int, request: Request, user: CurrentUser, services: ServicesDep
+) -> dict[str, Any]:
+    """Import documents (managers). Send ``multipart/form-data`` with one or more ``files``
+    (PNG, JPEG, TIFF, BMP, WebP, PDF, ZIP of these, or JSON task lists) and an optional
+    ``options`` field (JSON: ``ocr``, ``ocr_servers``, ``text_layer``, ``pdf_dpi``,
+    ``skip_duplicates``), or an ``application/json`` task list (options in ``?options=``).
+    Answers ``{"job_id"}`` at once; follow the job at ``/api/jobs/{id}``."""
+    settings = services.settings
+
+    def check_access() -> None:
+        with session_scope(services.database.read) as session:
+            project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
+
+    await run_in_threadpool(check_access)
+    content_type = request.headers.get("content-type", "")
+    staging = new_staging_dir(settings.upload_dir)
+    try:
+        if content_type.startswith("multipart/form-data"):
+            upload = await receive_multipart(
+                content_type,
+                request.stream(),
+                staging,
+                max_file_bytes=settings.max_upload_mb * 2**20,
+                max_total_bytes=settings.max_request_mb * 2**20,
+            )
+            files, options = upload.files, _options_from(upload.fields.get("options"))
+        elif content_type.startswith("application/json"):
+            body = await _read_capped(request, settings.max_upload_mb * 2**20)
+            try:
+                orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidInput(f"the body is not valid JSON: {exc}") from exc
+            shutil.rmtree(staging)
+            staging, files = stage_json_body(settings, body)
+            options = _options_from(request.query_params.get("options"))
+        else:
+            raise InvalidInput(
+                "send multipart/form-data with 'files', or an application/json task list"
+            )
+
+        def start() -> int:
+            with session_scope(services.database.write) as session:
+                access = project_access(
+                    session, user=user, project_id=project_id, capability=Capability.MANAGE
+                )
+                job = create_import_job(
+                    session,
+                    settings=settings,
+                    project=access.project,
+                    user=user,
+                    staging=staging,
+                    files=files,
+                    options=options,
+                )
+                return job.id
+
+        job_id = await run_in_threadpool(start)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    services.queue.enqueue(job_id)
+    return {"job_id": job_id}
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"the JSON body is larger than the {limit // 2**20} MB upload cap")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,73 @@
+"""Starting imports: stage what was sent, then create and enqueue the import job."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from visualner.auth.models import User
+from visualner.errors import InvalidInput
+from visualner.imports.job import KIND
+from visualner.imports.options import ImportOptions
+from visualner.imports.uploads import StagedFile, new_staging_dir, safe_filename
+from visualner.jobs.models import Job
+from visualner.jobs.service import create_job
+from visualner.projects.models import Project
+from visualner.settings import Settings
+
+
+def create_import_job(
+    session: Session,
+    *,
+    settings: Settings,
+    project: Project,
+    user: User | None,
+    staging: Path,
+    files: list[StagedFile],
+    options: ImportOptions,
+) -> Job:
+    """A queued import of files already in ``staging`` (the caller enqueues after commit)."""
+    if not files:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InvalidInput(
+            "nothing to import: send files in the 'files' field or a JSON task list", field="files"
+        )
+    resolved = options.resolved(project.settings or {}, settings.pdf_dpi)
+    return create_job(
+        session,
+        kind=KIND,
+        user=user,
+        project_id=project.id,
+        params={
+            "staging": staging.name,
+            "sources": [{"path": f.path.name, "name": f.name, "size": f.size} for f in files],
+            "options": resolved.model_dump(),
+        },
+    )
+
+
+def stage_local_files(settings: Settings, paths: list[Path]) -> tuple[Path, list[StagedFile]]:
+    """Copy files from disk into a new staging folder (the CLI's way in)."""
+    staging = new_staging_dir(settings.upload_dir)
+    staged = []
+    for number, path in enumerate(paths):
+        if not path.is_file():
+            shutil.rmtree(staging, ignore_errors=True)
+            raise InvalidInput(f"{path}: no such file")
+        target = staging / f"{number:05d}"
+        shutil.copyfile(path, target)
+        staged.append(
+            StagedFile(
+                target, safe_filename(path.name, f"file-{number + 1}"), target.stat().st_size
+            )
+        )
+    return staging, staged
+
+
+def stage_json_body(settings: Settings, body: bytes) -> tuple[Path, list[StagedFile]]:
+    staging = new_staging_dir(settings.upload_dir)
+    target = staging / "00000"
+    target.write_bytes(body)
+    return staging, [StagedFile(target, "tasks.json", len(body))]

@@ -1,0 +1,36 @@
+"""The OCR server wire format, shared by ``visualner ocr-server`` and its client.
+
+``POST /ocr`` takes a multipart form with one file field ``image`` (PNG, JPEG, TIFF, BMP or
+WebP) and answers::
+
+    {"width": 1700, "height": 2200, "engine": "tesseract 5.5.4",
+     "words": [{"text": "Invoice", "bbox": [x0, y0, x1, y1], "confidence": 0.97,
+                "line": 0, "block": 0}, ...]}
+
+Boxes are pixels of the posted image, top-left origin; words are in reading order.
+``GET /health`` answers ``{"status": "ok"}``; ``GET /info`` answers
+``{"engine", "version", "languages", "workers", "protocol"}``. Documented in docs/ocr-server.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visualner.errors import Unavailable
+from visualner.ocr.words import PageWords, Word
+
+PROTOCOL_VERSION = 1
+
+
+def page_words_from_json(payload: Any, *, source: str) -> PageWords:
+    """Parse an ``/ocr`` answer, refusing anything that is not the documented shape."""
+    try:
+        words = [Word.from_json(raw) for raw in payload["words"]]
+        return PageWords(
+            width=int(payload["width"]),
+            height=int(payload["height"]),
+            words=words,
+            engine=str(payload.get("engine", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Unavailable(f"OCR server {source} answered in an unknown format: {exc}") from exc

@@ -1,0 +1,83 @@
+"""The standalone OCR server (``visualner ocr-server``): one engine behind HTTP.
+
+Pages are recognised in a bounded pool of worker threads so a burst of requests queues
+instead of oversubscribing the machine; the protocol is in ``ocr/protocol.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, File, UploadFile
+from fastapi.responses import JSONResponse
+from PIL import Image
+
+from visualner import __version__
+from visualner.documents.images import iter_image_pages
+from visualner.errors import TooLarge, VisualnerError
+from visualner.ocr.engine import OcrEngine
+from visualner.ocr.protocol import PROTOCOL_VERSION
+
+MAX_IMAGE_BYTES = 100 * 1024 * 1024
+
+
+def _first_page(path: Path, max_pixels: int) -> Image.Image:
+    for page in iter_image_pages(path, max_pixels=max_pixels, max_pages=1, display_name="image"):
+        return page.image
+    raise TooLarge("the posted image has no pages")
+
+
+def create_ocr_app(engine: OcrEngine, *, workers: int, max_pixels: int = 120_000_000) -> FastAPI:
+    app = FastAPI(title="visualner OCR server", version=__version__)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
+
+    @app.exception_handler(VisualnerError)
+    async def _domain_error(_request: Any, exc: VisualnerError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status_code)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/info")
+    def info() -> dict[str, Any]:
+        return {
+            "engine": engine.name,
+            "version": engine.version,
+            "languages": engine.languages,
+            "workers": workers,
+            "protocol": PROTOCOL_VERSION,
+            "visualner": __version__,
+        }
+
+    def _recognize(data: bytes) -> dict[str, Any]:
+        with tempfile.NamedTemporaryFile(suffix=".img") as handle:
+            handle.write(data)
+            handle.flush()
+            image = _first_page(Path(handle.name), max_pixels)
+        page = engine.recognize(image)
+        return page.to_json()
+
+    @app.post("/ocr")
+    async def ocr(image: UploadFile = File(...)) -> dict[str, Any]:
+        """Recognise the words of one page image."""
+        data = await image.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise TooLarge(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, _recognize, data)
+
+    app.state.pool = pool
+    return app
+
+
+def encode_for_ocr(image: Image.Image) -> bytes:
+    """PNG bytes of a page, lossless so the remote engine sees what the local one would."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()

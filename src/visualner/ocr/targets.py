@@ -1,0 +1,76 @@
+"""Where a page's OCR runs: the built-in engine or a registered OCR server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from visualner.errors import InvalidInput
+from visualner.ocr.builtin import builtin_engine
+from visualner.ocr.client import RemoteOcrClient
+from visualner.ocr.models import OcrServer
+from visualner.ocr.server_app import encode_for_ocr
+from visualner.ocr.words import PageWords
+from visualner.settings import Settings
+
+
+class OcrTarget(Protocol):
+    name: str
+    capacity: int
+
+    def recognize(self, image: Image.Image) -> PageWords: ...
+
+
+@dataclass
+class BuiltinTarget:
+    """The engine inside this process; capacity follows the worker's cores."""
+
+    engine_name: str
+    languages: str
+    name: str = "built-in"
+    capacity: int = 2
+
+    def recognize(self, image: Image.Image) -> PageWords:
+        return builtin_engine(self.engine_name, self.languages).recognize(image)
+
+
+@dataclass
+class RemoteTarget:
+    name: str
+    url: str
+    capacity: int = 2
+    client: RemoteOcrClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = RemoteOcrClient(self.url)
+
+    def recognize(self, image: Image.Image) -> PageWords:
+        return self.client.recognize(encode_for_ocr(image), mime="image/png")
+
+
+def resolve_targets(session: Session, settings: Settings, names: list[str]) -> list[OcrTarget]:
+    """The OCR targets called ``names``; none named means the default server."""
+    if names:
+        servers = list(session.scalars(select(OcrServer).where(OcrServer.name.in_(names))))
+        unknown = sorted(set(names) - {s.name for s in servers})
+        if unknown:
+            raise InvalidInput(
+                f"unknown OCR server(s): {', '.join(unknown)}; add them on the OCR servers page",
+                field="ocr_servers",
+            )
+    else:
+        default = session.scalar(select(OcrServer).where(OcrServer.is_default.is_(True)))
+        servers = [default] if default else []
+    targets: list[OcrTarget] = []
+    for server in servers:
+        if server.is_builtin:
+            targets.append(BuiltinTarget(settings.ocr_engine, settings.ocr_languages))
+        else:
+            targets.append(RemoteTarget(name=server.name, url=server.url))
+    if not targets:
+        targets.append(BuiltinTarget(settings.ocr_engine, settings.ocr_languages))
+    return targets
