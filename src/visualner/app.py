@@ -25,6 +25,7 @@ from visualner.errors import VisualnerError
 from visualner.imports.routes import router as imports_router
 from visualner.jobs.routes import router as jobs_router
 from visualner.migrate import upgrade_database
+from visualner.ocr.routes import router as ocr_router
 from visualner.projects.routes import router as projects_router
 from visualner.services import Services, build_services
 from visualner.settings import Settings
@@ -164,6 +165,7 @@ def create_app(
         tasks_router,
         annotations_router,
         imports_router,
+        ocr_router,
         jobs_router,
     ):
         app.include_router(router)

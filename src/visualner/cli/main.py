@@ -6,6 +6,8 @@ import typer
 
 from visualner import __version__
 from visualner.cli.admin import db_app, token_app, user_app
+from visualner.cli.importer import import_files
+from visualner.cli.ocr_server import ocr_server
 from visualner.cli.server import serve, worker
 
 app = typer.Typer(
@@ -17,6 +19,8 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(worker)
+app.command("import")(import_files)
+app.command("ocr-server")(ocr_server)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

@@ -27,6 +27,7 @@ def serve(
         settings.host = host
     if port:
         settings.port = port
+
     def announce(created: tuple[str, str] | None) -> None:
         url = f"http://{settings.host}:{settings.port}"
         typer.secho(f"visualner is starting on {url}", fg=typer.colors.GREEN)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from visualner.imports.job import ImportJob
 from visualner.jobs.handlers import JobRegistry
+from visualner.ocr.rerun import OcrJob
 
 
 def register_job_kinds(registry: JobRegistry) -> None:
     """Register every job kind the product runs (imports, OCR, exports, training)."""
     registry.register(ImportJob())
+    registry.register(OcrJob())

@@ -52,19 +52,24 @@ class RemoteTarget:
         return self.client.recognize(encode_for_ocr(image), mime="image/png")
 
 
+def servers_named(session: Session, names: list[str]) -> list[OcrServer]:
+    """The registered servers called ``names`` (the default one when none is named)."""
+    if not names:
+        default = session.scalar(select(OcrServer).where(OcrServer.is_default.is_(True)))
+        return [default] if default else []
+    servers = list(session.scalars(select(OcrServer).where(OcrServer.name.in_(names))))
+    unknown = sorted(set(names) - {s.name for s in servers})
+    if unknown:
+        raise InvalidInput(
+            f"unknown OCR server(s): {', '.join(unknown)}; add them on the OCR servers page",
+            field="ocr_servers",
+        )
+    return servers
+
+
 def resolve_targets(session: Session, settings: Settings, names: list[str]) -> list[OcrTarget]:
     """The OCR targets called ``names``; none named means the default server."""
-    if names:
-        servers = list(session.scalars(select(OcrServer).where(OcrServer.name.in_(names))))
-        unknown = sorted(set(names) - {s.name for s in servers})
-        if unknown:
-            raise InvalidInput(
-                f"unknown OCR server(s): {', '.join(unknown)}; add them on the OCR servers page",
-                field="ocr_servers",
-            )
-    else:
-        default = session.scalar(select(OcrServer).where(OcrServer.is_default.is_(True)))
-        servers = [default] if default else []
+    servers = servers_named(session, names)
     targets: list[OcrTarget] = []
     for server in servers:
         if server.is_builtin:

@@ -47,7 +47,12 @@ function taskRow(task) {
   const tr = row(
     [
       String(task.id),
-      el("span", { className: "task-title", text: task.title || `Task ${task.id}` }),
+      el("a", {
+        className: "task-title",
+        testid: "task-link",
+        text: task.title || `Task ${task.id}`,
+        attrs: { href: `/tasks/${task.id}` },
+      }),
       statusBadge(task.status),
       String(task.page_count),
       String(task.annotation_count),

@@ -56,6 +56,13 @@ export function createKeymap() {
       for (const combo of free) bindings.set(combo, binding);
       listed.push(binding);
     },
+    /**
+     * List a gesture in the help overlay without binding a key (Space+drag, Shift+click).
+     * @param {string} keys @param {string} description
+     */
+    note(keys, description) {
+      listed.push({ combo: "", keys, description, run: () => {} });
+    },
     /** @returns {Binding[]} in the order they were bound */
     list() {
       return listed;
@@ -64,7 +71,9 @@ export function createKeymap() {
     handle(event) {
       if (event.isComposing || event.repeat) return false;
       const combo = comboOf(event);
-      if (isTyping(event.target) && !ALWAYS.has(combo)) return false;
+      const typing = isTyping(event.target);
+      if (typing && !ALWAYS.has(combo)) return false;
+      if (typing && combo === "escape" && event.target instanceof HTMLElement) event.target.blur();
       const binding = bindings.get(combo);
       if (!binding) return false;
       event.preventDefault();

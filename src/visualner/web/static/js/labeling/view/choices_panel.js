@@ -2,7 +2,7 @@
 /**
  * Document-level <Choices>: radio buttons (single) or checkboxes (multiple).
  */
-import { byRole, el } from "../dom.js";
+import { byRole, el } from "../../dom.js";
 
 /**
  * @param {HTMLElement} root
@@ -24,14 +24,20 @@ export function createChoicesPanel(root, { config, actions }) {
         const values = (inputs.get(group.name) || []).filter((i) => i.checked).map((i) => i.value);
         actions.setChoices(group.name, values);
       });
-      const children = [input, el("span", { text: choice.value })];
-      if (choice.hotkey) children.push(el("kbd", { className: "chip-key", text: choice.hotkey }));
-      host.append(el("label", { className: "check choice-option" }, children));
       return input;
     });
+    const options = group.choices.map((choice, i) => {
+      const children = [boxes[i], el("span", { text: choice.value })];
+      if (choice.hotkey) children.push(el("kbd", { className: "chip-key", text: choice.hotkey }));
+      return el("label", { className: "check choice-option" }, children);
+    });
     inputs.set(group.name, boxes);
-    host.prepend();
-    boxes[0].closest("label")?.before(el("h3", { className: "choice-title", text: group.name }));
+    host.append(
+      el("fieldset", { className: "choice-group", testid: "choice-group", dataset: { name: group.name } }, [
+        el("legend", { className: "choice-title", text: group.name }),
+        ...options,
+      ]),
+    );
   }
   return {
     /** @param {import("../state/store.js").State} state */

@@ -2,7 +2,7 @@
 /**
  * The "?" overlay listing every shortcut that is bound (label keys first).
  */
-import { byRole, el } from "../dom.js";
+import { byRole, el } from "../../dom.js";
 
 /** @param {HTMLElement} root @param {import("../hotkeys.js").Keymap} keymap */
 export function createHelpOverlay(root, keymap) {

@@ -3,7 +3,7 @@
  * Relations between regions (when the config has <Relations>): "from → to", the relation
  * label when there are several to choose from, and Delete.
  */
-import { byRole, el } from "../dom.js";
+import { byRole, el } from "../../dom.js";
 
 /**
  * @param {HTMLElement} root

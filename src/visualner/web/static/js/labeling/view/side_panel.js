@@ -4,7 +4,7 @@
  * prediction badge with Accept, Link and Delete. Rows are keyed by region object: regions
  * are immutable, so an unchanged region keeps its row (and a focused input keeps focus).
  */
-import { byRole, el } from "../dom.js";
+import { byRole, el } from "../../dom.js";
 import { isPending } from "../model/regions.js";
 
 /** @typedef {import("../model/regions.js").Region} Region */
@@ -89,10 +89,7 @@ export function createRegionList(root, { config, actions, colorOf }) {
       [el("div", { className: "region-head" }, [labelSelect, meta]), text, buttons],
     );
     row.style.setProperty("--chip-color", colorOf(region.label));
-    row.addEventListener("click", (event) => {
-      if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
-      actions.focusRegion(region.id);
-    });
+    row.addEventListener("click", () => actions.focusRegion(region.id));
     row.addEventListener("focusin", () => {
       if (!row.classList.contains("active")) actions.focusRegion(region.id);
     });

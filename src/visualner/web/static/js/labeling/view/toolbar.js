@@ -3,7 +3,7 @@
  * The toolbar: label buttons (colour, hotkey), tools, undo/redo, zoom and page controls.
  * Built once; `update` only flips states, so it is cheap to call on every change.
  */
-import { byRole, el } from "../dom.js";
+import { byRole, el } from "../../dom.js";
 
 /**
  * @param {HTMLElement} root

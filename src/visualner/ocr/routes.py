@@ -1,0 +1,94 @@
+"""OCR server registry (admins) and re-running OCR on a task."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from starlette.concurrency import run_in_threadpool
+
+from visualner.db import session_scope
+from visualner.deps import AdminUser, CurrentUser, ServicesDep, SessionDep
+from visualner.errors import NotFound
+from visualner.ocr import registry
+from visualner.ocr.models import OcrServer
+from visualner.ocr.rerun import create_ocr_job
+from visualner.ocr.schemas import OcrRunIn, OcrServerIn, OcrServerOut
+from visualner.projects.access import Capability, project_access
+from visualner.settings import Settings
+from visualner.tasks.service import get_task
+
+router = APIRouter(prefix="/api", tags=["ocr"])
+
+
+def _out(server: OcrServer, settings: Settings) -> OcrServerOut:
+    health, info, error = registry.server_health(server, settings)
+    return OcrServerOut(
+        id=server.id,
+        name=server.name,
+        url=server.url or "(in process)",
+        is_builtin=server.is_builtin,
+        is_default=server.is_default,
+        created_at=server.created_at,
+        health=health,
+        info=info,
+        error=error or None,
+    )
+
+
+@router.get("/ocr-servers", response_model=list[OcrServerOut])
+def list_ocr_servers(
+    user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> list[OcrServerOut]:
+    """OCR servers with their live health (any user: the import page picks from them)."""
+    del user
+    return [_out(s, services.settings) for s in registry.list_servers(session)]
+
+
+@router.post("/ocr-servers", response_model=OcrServerOut, status_code=status.HTTP_201_CREATED)
+def add_ocr_server(
+    body: OcrServerIn, admin: AdminUser, session: SessionDep, services: ServicesDep
+) -> OcrServerOut:
+    """Register an OCR server by URL (admins)."""
+    del admin
+    server = registry.add_server(session, name=body.name, url=body.url, is_default=body.is_default)
+    return _out(server, services.settings)
+
+
+@router.post("/ocr-servers/{server_id}/default", response_model=OcrServerOut)
+def make_default_ocr_server(
+    server_id: int, admin: AdminUser, session: SessionDep, services: ServicesDep
+) -> OcrServerOut:
+    """Make this server the default for imports (admins)."""
+    del admin
+    server = session.get(OcrServer, server_id)
+    if server is None:
+        raise NotFound(f"no OCR server {server_id}")
+    registry.make_default(session, server)
+    return _out(server, services.settings)
+
+
+@router.delete("/ocr-servers/{server_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_ocr_server(server_id: int, admin: AdminUser, session: SessionDep) -> None:
+    """Remove an OCR server (admins; the built-in one stays)."""
+    del admin
+    registry.remove_server(session, server_id)
+
+
+@router.post("/tasks/{task_id}/ocr", status_code=status.HTTP_202_ACCEPTED)
+async def rerun_ocr(
+    task_id: int, body: OcrRunIn, user: CurrentUser, services: ServicesDep
+) -> dict[str, int]:
+    """Run OCR again on a task, or on one page, on a chosen server (managers)."""
+
+    def start() -> int:
+        with session_scope(services.database.write) as session:
+            task = get_task(session, task_id)
+            project_access(
+                session, user=user, project_id=task.project_id, capability=Capability.MANAGE
+            )
+            return create_ocr_job(
+                session, task=task, user=user, page=body.page, ocr_servers=body.ocr_servers
+            ).id
+
+    job_id = await run_in_threadpool(start)
+    services.queue.enqueue(job_id)
+    return {"job_id": job_id}
