@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import struct
 import warnings
 import zlib
@@ -85,13 +86,23 @@ def iter_image_pages(
             try:
                 image.seek(index)
             except Image.DecompressionBombError as exc:
-                raise TooLarge(f"{where}: refused before decoding, {exc}") from exc
+                raise _bomb_error(where, exc) from exc
             except _DECODE_ERRORS as exc:
                 raise InvalidInput(f"{where} could not be read: {_reason(exc)}") from exc
             width, height = image.size
             if width * height > max_pixels:
                 raise _pixel_cap_error(where, width, height, max_pixels)
             yield ImagePage(index=index, image=_decode_upright(image, where))
+
+
+def _bomb_error(where: str, exc: Image.DecompressionBombError) -> TooLarge:
+    """Pillow's own bomb refusal, in our words: how many megapixels, and that it is a cap."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    size = f"{int(found.group(1)) / 1e6:,.0f} MP" if found else "too many pixels"
+    return TooLarge(
+        f"{where}: image is {size}, far above the pixel cap (a decompression bomb?); "
+        "refused before decoding"
+    )
 
 
 def _open_image(path: Path, name: str) -> Image.Image:
@@ -105,7 +116,7 @@ def _open_image(path: Path, name: str) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(path, formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError as exc:
-        raise TooLarge(f"{name}: refused before decoding, {exc}") from exc
+        raise _bomb_error(name, exc) from exc
     except UnidentifiedImageError as exc:
         raise InvalidInput(
             f"{name} is not a readable PNG, JPEG, TIFF, BMP or WebP image (corrupt header?)"
@@ -131,7 +142,7 @@ def _decode_upright(image: Image.Image, where: str) -> Image.Image:
             upright = ImageOps.exif_transpose(image) or image
             return _normalise_mode(upright)
     except Image.DecompressionBombError as exc:
-        raise TooLarge(f"{where}: {exc}") from exc
+        raise _bomb_error(where, exc) from exc
     except _DECODE_ERRORS as exc:
         raise InvalidInput(f"{where} could not be decoded: {_reason(exc)}") from exc
 

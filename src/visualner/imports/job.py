@@ -116,9 +116,11 @@ class ImportJob:
             spec = task_spec(
                 payload["task"], image_key=state.config.image_data_key, where=item.name
             )
+            downloads = state.staging / "downloads"
+            downloads.mkdir(exist_ok=True)
             fetched = fetch_url(
                 spec.document_ref,
-                dest_dir=state.staging / "downloads",
+                dest_dir=downloads,
                 max_bytes=ctx.settings.url_fetch_max_mb * 2**20,
                 timeout_s=ctx.settings.url_fetch_timeout_s,
                 allowlist=ctx.settings.url_allowlist,

@@ -40,15 +40,27 @@ def get_job(
     job_id: int,
     user: CurrentUser,
     session: SessionDep,
-    all_items: bool = Query(False, description="include items that succeeded"),
+    all_items: bool = Query(False, description="also list every item with its result"),
 ) -> dict[str, Any]:
-    """Progress (done/total/failed) and the error of every failed or skipped item."""
+    """Progress (done/total/failed) and the error of every failed or skipped item; with
+    ``?all_items=true`` also every item and its result (e.g. the task it created)."""
     job = visible_job(session, user=user, job_id=job_id)
     payload = job_json(job)
     payload["errors"] = [
         {"position": item.position, "name": item.name, "status": item.status, "error": item.error}
-        for item in job_items(session, job_id=job_id, only_problems=not all_items)
+        for item in job_items(session, job_id=job_id, only_problems=True)
     ]
+    if all_items:
+        payload["items"] = [
+            {
+                "position": item.position,
+                "name": item.name,
+                "status": item.status,
+                "error": item.error,
+                "result": item.result,
+            }
+            for item in job_items(session, job_id=job_id, only_problems=False)
+        ]
     return payload
 
 

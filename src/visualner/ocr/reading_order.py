@@ -142,9 +142,7 @@ def order_lines(lines: Sequence[Sequence[Word]]) -> list[Word]:
     return ordered
 
 
-def pad_boxes(
-    words: Sequence[Word], *, fraction: float, page_size: tuple[int, int]
-) -> list[Word]:
+def pad_boxes(words: Sequence[Word], *, fraction: float, page_size: tuple[int, int]) -> list[Word]:
     """Widen every box by ``fraction`` of the page's median word height on each side.
 
     Engines box words tight on their ink, so a short word like "on" gets a box barely

@@ -21,9 +21,7 @@ def next_task_to_label(
     open_tasks = select(Task.id).where(Task.project_id == project_id, ~submitted)
     if after_task_id is None:
         return session.scalar(open_tasks.order_by(Task.id).limit(1))
-    following = session.scalar(
-        open_tasks.where(Task.id > after_task_id).order_by(Task.id).limit(1)
-    )
+    following = session.scalar(open_tasks.where(Task.id > after_task_id).order_by(Task.id).limit(1))
     if following is not None:
         return following
     return session.scalar(open_tasks.where(Task.id < after_task_id).order_by(Task.id).limit(1))

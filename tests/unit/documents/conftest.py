@@ -8,66 +8,29 @@ truncated files) are built byte by byte.
 
 from __future__ import annotations
 
-import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from PIL import Image, ImageDraw
 
-#: Lines written on each page of the born-digital fixture, one list per page.
-BORN_DIGITAL_PAGES = [
-    ["Invoice number INV-2041", "Customer: Jane Doe", "Total due 1,250.00 EUR"],
-    ["Page two starts here", "Payment within 30 days"],
+from tests.fixture_files import (
+    BORN_DIGITAL_PAGES,
+    SECOND_BLOCK_LINES,
+    png_bytes,
+    png_declaring_size,
+    text_image,
+    write_born_digital_pdf,
+    write_encrypted_pdf,
+    write_scanned_pdf,
+)
+
+__all__ = [
+    "BORN_DIGITAL_PAGES",
+    "SECOND_BLOCK_LINES",
+    "png_bytes",
+    "png_declaring_size",
+    "text_image",
 ]
-#: A second paragraph on page 1, after a gap wide enough to make a new block.
-SECOND_BLOCK_LINES = ["Thank you for your order"]
-
-
-def write_born_digital_pdf(path: Path) -> None:
-    document = FPDF(unit="pt", format="A4")
-    document.set_font("Helvetica", size=14)
-    for page_number, lines in enumerate(BORN_DIGITAL_PAGES):
-        document.add_page()
-        document.set_xy(72, 72)
-        for line in lines:
-            document.cell(400, 20, line, new_x="LMARGIN", new_y="NEXT")
-            document.set_x(72)
-        if page_number == 0:
-            document.set_xy(72, 300)
-            for line in SECOND_BLOCK_LINES:
-                document.cell(400, 20, line)
-    document.output(str(path))
-
-
-def text_image(text: str, size: tuple[int, int] = (600, 200)) -> Image.Image:
-    image = Image.new("RGB", size, "white")
-    ImageDraw.Draw(image).text((20, 80), text, fill="black", font_size=40)
-    return image
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def png_declaring_size(width: int, height: int) -> bytes:
-    """A valid-looking PNG whose header declares ``width``×``height`` (a decompression bomb)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.fixture(scope="session")
@@ -84,26 +47,16 @@ def born_digital_pdf(fixtures_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def encrypted_pdf(fixtures_dir: Path) -> Path:
-    document = FPDF()
-    document.add_page()
-    document.set_font("Helvetica", size=12)
-    document.cell(100, 10, "secret")
-    document.set_encryption(owner_password="owner", user_password="user")
     path = fixtures_dir / "encrypted.pdf"
-    document.output(str(path))
+    write_encrypted_pdf(path)
     return path
 
 
 @pytest.fixture(scope="session")
 def scanned_pdf(fixtures_dir: Path) -> Path:
     """One page that is only a picture of text, as a scanner makes it."""
-    picture = fixtures_dir / "scan-page.png"
-    text_image("Scanned words only").save(picture)
-    document = FPDF(unit="pt", format="A4")
-    document.add_page()
-    document.image(str(picture), x=50, y=50, w=400)
     path = fixtures_dir / "scanned.pdf"
-    document.output(str(path))
+    write_scanned_pdf(path, fixtures_dir / "scan-page.png")
     return path
 
 

@@ -187,10 +187,16 @@ async function start() {
     toolbar.update(state, store);
   });
 
-  /** @param {PointerEvent} event */
-  function onClickDrawn(event) {
+  /**
+   * `?perf=1`: how long from the click (the event's timestamp) until its selection was drawn,
+   * and how much of that was our handler (the rest is the browser's input queue).
+   * @param {PointerEvent} event @param {number} handlerStart
+   */
+  function onClickDrawn(event, handlerStart) {
     if (!perf) return;
-    const measure = performance.measure("select-draw", { start: event.timeStamp, end: performance.now() });
+    const end = performance.now();
+    const measure = performance.measure("select-draw", { start: event.timeStamp, end });
+    performance.measure("select-handler", { start: handlerStart, end });
     root.dataset.lastSelectMs = measure.duration.toFixed(2);
   }
   attachPointerInput({ viewport, ctx: { store, view, page: actions.currentPage, actions }, registry, onClickDrawn });

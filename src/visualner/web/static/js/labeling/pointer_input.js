@@ -10,7 +10,7 @@ import { hitTest } from "./model/spatial_index.js";
  *   viewport: HTMLElement,
  *   ctx: import("./tools/registry.js").ToolContext,
  *   registry: ReturnType<typeof import("./tools/registry.js").createToolRegistry>,
- *   onClickDrawn: (event: PointerEvent) => void,
+ *   onClickDrawn: (event: PointerEvent, handlerStart: number) => void,
  * }} deps
  */
 export function attachPointerInput({ viewport, ctx, registry, onClickDrawn }) {
@@ -61,11 +61,12 @@ export function attachPointerInput({ viewport, ctx, registry, onClickDrawn }) {
   });
 
   viewport.addEventListener("pointerup", (event) => {
+    const handlerStart = performance.now();
     const tool = activeTool;
     activeTool = null;
     if (!tool) return;
     tool.pointerUp?.(ctx, info(event));
-    if (tool.name === "select") onClickDrawn(event);
+    if (tool.name === "select") onClickDrawn(event, handlerStart);
   });
 
   viewport.addEventListener("pointercancel", () => {

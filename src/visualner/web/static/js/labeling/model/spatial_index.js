@@ -34,10 +34,14 @@ export function buildSpatialIndex(boxes, width, height) {
   const cellSize = Math.max(8, Math.sqrt((area * TARGET_WORDS_PER_CELL) / Math.max(1, count)));
   const cols = Math.max(1, Math.ceil(width / cellSize));
   const rows = Math.max(1, Math.ceil(height / cellSize));
+  const spans = new Int32Array(count * 4);
   const counts = new Int32Array(cols * rows + 1);
-  const span = (/** @type {number} */ i) => cellSpan(flat, i, cellSize, cols, rows);
   for (let i = 0; i < count; i++) {
-    const [c0, r0, c1, r1] = span(i);
+    const o = i * 4;
+    const c0 = (spans[o] = clampCell(Math.floor(flat[o] / cellSize), cols));
+    const r0 = (spans[o + 1] = clampCell(Math.floor(flat[o + 1] / cellSize), rows));
+    const c1 = (spans[o + 2] = clampCell(Math.floor(flat[o + 2] / cellSize), cols));
+    const r1 = (spans[o + 3] = clampCell(Math.floor(flat[o + 3] / cellSize), rows));
     for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) counts[r * cols + c + 1]++;
   }
   for (let k = 1; k < counts.length; k++) counts[k] += counts[k - 1];
@@ -45,8 +49,10 @@ export function buildSpatialIndex(boxes, width, height) {
   const fill = cellStart.slice(0, cols * rows);
   const items = new Int32Array(cellStart[cols * rows]);
   for (let i = 0; i < count; i++) {
-    const [c0, r0, c1, r1] = span(i);
-    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) items[fill[r * cols + c]++] = i;
+    const o = i * 4;
+    for (let r = spans[o + 1]; r <= spans[o + 3]; r++) {
+      for (let c = spans[o]; c <= spans[o + 2]; c++) items[fill[r * cols + c]++] = i;
+    }
   }
   return {
     boxes: flat,
@@ -59,20 +65,6 @@ export function buildSpatialIndex(boxes, width, height) {
     marks: new Uint32Array(count),
     stamp: 0,
   };
-}
-
-/**
- * @param {Float32Array} boxes @param {number} i @param {number} size
- * @param {number} cols @param {number} rows @returns {[number, number, number, number]}
- */
-function cellSpan(boxes, i, size, cols, rows) {
-  const o = i * 4;
-  return [
-    clampCell(Math.floor(boxes[o] / size), cols),
-    clampCell(Math.floor(boxes[o + 1] / size), rows),
-    clampCell(Math.floor(boxes[o + 2] / size), cols),
-    clampCell(Math.floor(boxes[o + 3] / size), rows),
-  ];
 }
 
 /** @param {number} v @param {number} n */

@@ -54,7 +54,7 @@ export function createRegionList(root, { config, actions, colorOf }) {
 
     const meta = el("div", { className: "region-meta" }, [
       el("span", { className: "muted", testid: "region-page", text: `p. ${region.page + 1}` }),
-      el("span", { className: "muted", text: region.tokens.length ? `${region.tokens.length} words` : "box" }),
+      el("span", { className: "muted", text: region.tokens.length ? `${region.tokens.length} word${region.tokens.length === 1 ? "" : "s"}` : "box" }),
     ]);
     if (pending) meta.append(el("span", { className: "badge badge-prediction", testid: "prediction-badge", text: "prediction" }));
     else if (region.origin !== "manual") meta.append(el("span", { className: "badge", testid: "region-origin", text: region.origin }));
@@ -86,7 +86,7 @@ export function createRegionList(root, { config, actions, colorOf }) {
     const row = el(
       "li",
       { className: `region-row${pending ? " is-pending" : ""}`, testid: "region-row", dataset: { regionId: region.id, label: region.label } },
-      [el("div", { className: "region-head" }, [labelSelect, meta]), text, buttons],
+      [el("div", { className: "region-head" }, [labelSelect, meta, buttons]), text],
     );
     row.style.setProperty("--chip-color", colorOf(region.label));
     row.addEventListener("click", () => actions.focusRegion(region.id));
