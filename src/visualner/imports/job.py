@@ -207,7 +207,9 @@ class ImportJob:
         return document
 
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        self._states.pop(job.id, None)
+        state = self._states.pop(job.id, None)
+        if state is not None and state.dispatcher is not None:
+            state.dispatcher.close()
         shutil.rmtree(self.staging_dir(ctx, job), ignore_errors=True)
         done = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")

@@ -45,6 +45,10 @@ class OcrDispatcher:
         self._order = itertools.cycle(range(len(self.targets)))
         self._order_lock = threading.Lock()
 
+    def close(self) -> None:
+        for target in self.targets:
+            target.close()
+
     @property
     def concurrency(self) -> int:
         return sum(max(1, t.capacity) for t in self.targets)

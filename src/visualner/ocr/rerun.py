@@ -95,5 +95,7 @@ class OcrJob:
         return ItemOutcome(apply=apply)
 
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        self._dispatchers.pop(job.id, None)
+        dispatcher = self._dispatchers.pop(job.id, None)
+        if dispatcher is not None:
+            dispatcher.close()
         return {}

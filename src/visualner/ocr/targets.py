@@ -24,6 +24,8 @@ class OcrTarget(Protocol):
 
     def recognize(self, image: Image.Image) -> PageWords: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass
 class BuiltinTarget:
@@ -36,6 +38,9 @@ class BuiltinTarget:
 
     def recognize(self, image: Image.Image) -> PageWords:
         return builtin_engine(self.engine_name, self.languages).recognize(image)
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass
@@ -50,6 +55,9 @@ class RemoteTarget:
 
     def recognize(self, image: Image.Image) -> PageWords:
         return self.client.recognize(encode_for_ocr(image), mime="image/png")
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def servers_named(session: Session, names: list[str]) -> list[OcrServer]:
