@@ -112,7 +112,13 @@ export function createActions({ store, config, pages, view, modelOf }) {
         /** @type {string | null} */
         let created = null;
         store.commit("label words", (doc) => {
-          const result = labelWords(doc, { page: ui.page, tokens: ui.selection, label, words: page.words });
+          const result = labelWords(doc, {
+            page: ui.page,
+            tokens: ui.selection,
+            label,
+            words: page.words,
+            acceptedOrigin: modelOf,
+          });
           created = result.regionId;
           return result.doc;
         });

@@ -124,7 +124,7 @@ async function start() {
     nextTask.hidden = s.status !== "submitted";
     if (s.conflict) {
       conflict.hidden = false;
-      byRole(conflict, "conflict-detail").textContent = `(${s.conflict})`;
+      byRole(conflict, "conflict-detail").textContent = `The server said: ${s.conflict}`;
     }
   }
   showSaveState(saver.state);

@@ -66,14 +66,18 @@ function sameTokens(a, b) {
  * Label some words of a page. If a region holds exactly these words it is relabelled (its id
  * and relations stay); otherwise the words leave the regions that held them (emptied regions
  * go, with their relations) and join one new region.
+ * Relabelling a predicted region accepts it (`acceptedOrigin` names its model).
  * @param {Doc} doc
- * @param {{page: number, tokens: number[], label: string, words: Word[]}} args
+ * @param {{page: number, tokens: number[], label: string, words: Word[], acceptedOrigin?: (id: string) => string}} args
  * @returns {{doc: Doc, regionId: string}}
  */
-export function labelWords(doc, { page, tokens, label, words }) {
+export function labelWords(doc, { page, tokens, label, words, acceptedOrigin }) {
   const sorted = [...new Set(tokens)].sort((a, b) => a - b);
   const same = doc.regions.find((r) => r.page === page && sameTokens(r.tokens, sorted));
-  if (same) return { doc: updateRegion(doc, same.id, { label }), regionId: same.id };
+  if (same) {
+    const origin = isPending(same) && acceptedOrigin ? acceptedOrigin(same.id) : same.origin;
+    return { doc: updateRegion(doc, same.id, { label, origin }), regionId: same.id };
+  }
   const taken = new Set(sorted);
   /** @type {Region[]} */
   const kept = [];

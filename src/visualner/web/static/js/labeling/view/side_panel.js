@@ -86,7 +86,7 @@ export function createRegionList(root, { config, actions, colorOf }) {
     const row = el(
       "li",
       { className: `region-row${pending ? " is-pending" : ""}`, testid: "region-row", dataset: { regionId: region.id, label: region.label } },
-      [el("div", { className: "region-head" }, [labelSelect, meta, buttons]), text],
+      [el("div", { className: "region-head" }, [labelSelect, buttons]), text, meta],
     );
     row.style.setProperty("--chip-color", colorOf(region.label));
     row.addEventListener("click", () => actions.focusRegion(region.id));
