@@ -66,6 +66,7 @@ def database_for(engine: str, data_dir: Path) -> Iterator[str]:
 @contextmanager
 def serve(data_dir: Path, database_url: str, **env: str) -> Iterator[RunningServer]:
     port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
     environment = {
         **os.environ,
         "VISUALNER_DATA_DIR": str(data_dir),

@@ -7,7 +7,9 @@ Pages left without words are OCR'd afterwards from their stored images.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,8 @@ from visualner.ocr.words import Word
 from visualner.settings import Settings
 
 TEXT_LAYER_ENGINE = "pdf-text-layer"
+ENCODE_THREADS = 2
+ENCODE_AHEAD = 3
 
 
 @dataclass
@@ -38,8 +42,18 @@ class StoredPage:
     words_source: str = ""
 
 
-def _store(image: Image.Image, blobs: BlobStore) -> tuple[str, str, int, int]:
-    encoded = encode_page_image(image)
+def _stored(stored: Future[tuple[str, str, int, int]], words: list[Word] | None) -> StoredPage:
+    sha, mime, width, height = stored.result()
+    page = StoredPage(width, height, sha, mime, words=words)
+    if words is not None:
+        page.words_source = "text_layer"
+    return page
+
+
+def _store(
+    image: Image.Image, blobs: BlobStore, rendered: bool = False
+) -> tuple[str, str, int, int]:
+    encoded = encode_page_image(image, rendered=rendered)
     return blobs.put_bytes(encoded.data), encoded.media_type, encoded.width, encoded.height
 
 
@@ -53,17 +67,28 @@ def iter_stored_pages(
     dpi: int,
     use_text_layer: bool,
 ) -> Iterator[StoredPage]:
-    """Yield each page of the document, already stored; raises domain errors on bad files."""
+    """Yield each page of the document, already stored; raises domain errors on bad files.
+
+    PDF pages are rendered one after the other (PDFium is single-threaded) while the previous
+    pages are encoded and stored on other threads (zlib and libjpeg release the GIL), at most
+    ``ENCODE_AHEAD`` pages in flight so memory stays flat for any page count.
+    """
     if kind == FileKind.PDF:
-        with open_pdf(path, max_pages=settings.max_pdf_pages, display_name=name) as pdf:
+        with (
+            open_pdf(path, max_pages=settings.max_pdf_pages, display_name=name) as pdf,
+            ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="encode") as pool,
+        ):
+            pending: deque[tuple[Future[tuple[str, str, int, int]], list[Word] | None]] = deque()
             for index in range(pdf.page_count):
                 image = render_pdf_page(pdf, index, dpi=dpi, max_pixels=settings.max_image_pixels)
-                sha, mime, width, height = _store(image, blobs)
-                page = StoredPage(width, height, sha, mime)
+                words = None
                 if use_text_layer and page_has_text_layer(pdf, index):
-                    page.words = extract_pdf_page_words(pdf, index, dpi=dpi).words
-                    page.words_source = "text_layer"
-                yield page
+                    words = extract_pdf_page_words(pdf, index, dpi=dpi).words
+                pending.append((pool.submit(_store, image, blobs, True), words))
+                while len(pending) > ENCODE_AHEAD:
+                    yield _stored(*pending.popleft())
+            while pending:
+                yield _stored(*pending.popleft())
         return
     for image_page in iter_image_pages(
         path,
