@@ -27,7 +27,8 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {current_revision(url)}")
 
 
-def _sessions() -> sessionmaker[Session]:
+def open_sessions() -> sessionmaker[Session]:
+    """Sessions on the configured database, migrated first (commands run without a server)."""
     settings = load_settings()
     url = settings.effective_database_url
     upgrade_database(url)
@@ -44,7 +45,7 @@ def user_create(
     admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
 ) -> None:
     """Create a user."""
-    with session_scope(_sessions()) as session:
+    with session_scope(open_sessions()) as session:
         user = create_user(session, username=username, password=password, is_admin=admin)
         typer.echo(f"created {'admin' if user.is_admin else 'user'} {user.username}")
 
@@ -56,7 +57,7 @@ def token_create(
     name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "cli",
 ) -> None:
     """Create a personal API token and print it (it is shown only once)."""
-    with session_scope(_sessions()) as session:
+    with session_scope(open_sessions()) as session:
         user = get_user_by_username(session, username)
         issued = create_api_token(session, user=user, name=name)
         typer.echo(issued.key)
