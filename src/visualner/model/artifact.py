@@ -1,10 +1,10 @@
 """Save a trained tagger as bytes (for the blob store) and load it back safely.
 
-An artifact is a zip with ``manifest.json`` and ``crf.bin``. The manifest records what the
-model needs to be trusted later: the features version it was trained with, its labels, a hash
-of the training data (to tell whether a retrain is due), its scores and when it was made.
-A model trained on other features would silently predict nonsense, so loading one raises
-``InvalidInput`` instead.
+An artifact is a zip with ``manifest.json`` and ``weights.json`` (the two LightGBM models and
+their vocabularies). The manifest records what the model needs to be trusted later: the
+features version it was trained with, its labels, a hash of the training data (to tell whether
+a retrain is due), its scores and when it was made. A model trained on other features would
+silently predict nonsense, so loading one raises ``InvalidInput`` instead.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from visualner.errors import InvalidInput
-from visualner.model.features import FEATURES_VERSION
+from visualner.model.grouping import FEATURES_VERSION
 from visualner.model.tagger import LabeledPage, TrainedModel
 
 ARTIFACT_FORMAT = "visualner-tagger"
 _MANIFEST = "manifest.json"
-_WEIGHTS = "crf.bin"
+_WEIGHTS = "weights.json"
 
 
 def training_data_hash(examples: Sequence[LabeledPage]) -> str:
@@ -57,7 +57,7 @@ def dump_model(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
-        archive.writestr(_WEIGHTS, model.crf_model)
+        archive.writestr(_WEIGHTS, model.weights)
     return buffer.getvalue()
 
 
@@ -83,10 +83,13 @@ def load_model(blob: bytes) -> TrainedModel:
             f"computes features version {FEATURES_VERSION}. Retrain the model on the project's "
             "annotations to use it."
         )
-    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-        weights = archive.read(_WEIGHTS)
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            weights = archive.read(_WEIGHTS)
+    except KeyError as error:
+        raise InvalidInput(f"Not a visualner model file: {error}") from error
     return TrainedModel(
-        crf_model=weights,
+        weights=weights,
         labels=manifest["labels"],
         features_version=version,
         metadata={**manifest.get("metadata", {}), "scores": manifest.get("scores", {})},

@@ -1,9 +1,16 @@
 """Train a page tagger on a project's own annotations and pre-label new pages with entities.
 
-The model is a linear-chain CRF (python-crfsuite) over the words of a page in the model's
-reading order (``reading_order.py``) with layout-aware features (``features.py``). It trains
-in seconds on one core, predicts a page in milliseconds, and gives per-word marginal
-probabilities, which the app uses to rank pages for active learning.
+Two steps, both gradient-boosted trees (LightGBM) on layout features:
+
+1. *Grouping* (``grouping.py``): every word is joined to the next word on its line and to the
+   nearest word below it by a candidate edge; a binary classifier keeps the edges whose two
+   words belong to one entity, and the connected components become candidate entities.
+2. *Labelling* (``segments.py``): each candidate is classified as one of the labels or "other"
+   from features of the whole group and of its neighbours left, right, above and below.
+
+The labeller is trained on the annotated entities plus the groups step 1 predicts on the
+training pages (cross-fitted, so that it learns to call step 1's malformed groups "other").
+It trains in seconds on one core and predicts a page in milliseconds.
 
 Public API: ``train`` -> ``TrainedModel``; ``TrainedModel.predict`` -> ``PredictedEntity`` list;
 ``TrainedModel.word_marginals`` / ``uncertainty``; ``evaluate`` -> ``EvaluationReport``.
@@ -11,23 +18,38 @@ Public API: ``train`` -> ``TrainedModel``; ``TrainedModel.predict`` -> ``Predict
 
 from __future__ import annotations
 
+import json
 import logging
-import os
-import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pycrfsuite
+import lightgbm as lgb
+import numpy as np
 
 from visualner.errors import InvalidInput
-from visualner.model.features import FEATURES_VERSION, build_context, page_features
-from visualner.model.metrics import EntityReport, bio_to_spans, score_entity_sets
-from visualner.model.reading_order import layout_words
+from visualner.model.grouping import (
+    FEATURES_VERSION,
+    PageGeometry,
+    build_geometry,
+    candidate_edges,
+    components,
+    edge_feature_names,
+    edge_features,
+)
+from visualner.model.metrics import EntityReport, score_entity_sets
+from visualner.model.segments import group_feature_names, group_features
 from visualner.ocr.words import PageWords
 
 logger = logging.getLogger(__name__)
+
+OTHER = "O"
+_EDGE_CATEGORICAL = tuple(edge_feature_names().index(n) for n in ("a_token", "b_token"))
+_GROUP_CATEGORICAL = tuple(
+    group_feature_names().index(n) for n in ("first_token", "last_token", "text_token")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +77,7 @@ class LabeledPage:
 class PredictedEntity:
     """A pre-labelled entity: ``word_indices`` index ``page.words`` of the page passed in.
 
-    ``score`` is the mean marginal probability of the entity's tags, a confidence in [0, 1].
+    ``score`` is the labeller's probability for the entity's label, a confidence in [0, 1].
     """
 
     label: str
@@ -64,13 +86,21 @@ class PredictedEntity:
 
 
 @dataclass(frozen=True, slots=True)
-class CrfSettings:
-    """Training knobs for the CRF; the defaults were chosen on FUNSD (see bench/model.py)."""
+class TrainSettings:
+    """Training knobs; the defaults were chosen on FUNSD (see bench/model.py)."""
 
-    c1: float = 0.05
-    c2: float = 0.02
-    max_iterations: int = 150
-    min_feature_freq: int = 1
+    rounds: int = 200
+    learning_rate: float = 0.1
+    num_leaves: int = 31
+    min_data_in_leaf: int = 10
+    vocabulary_size: int = 500
+    min_token_count: int = 3
+    link_threshold: float = 0.5
+    cross_fit_folds: int = 2
+
+
+# The model used to be a CRF; callers that import the old settings name keep working.
+CrfSettings = TrainSettings
 
 
 def bio_tags_for(page: LabeledPage, order: Sequence[int]) -> list[str]:
@@ -102,62 +132,290 @@ def _validate(examples: Sequence[LabeledPage], labels: Sequence[str]) -> None:
                 )
 
 
-def _sequence(page: PageWords) -> tuple[list[int], pycrfsuite.ItemSequence]:
-    layout = layout_words(page.words)
-    ctx = build_context(page, layout)
-    return layout.order, pycrfsuite.ItemSequence(page_features(ctx))
+def _lgb_params(settings: TrainSettings, **extra: Any) -> dict[str, Any]:
+    return {
+        "learning_rate": settings.learning_rate,
+        "num_leaves": settings.num_leaves,
+        "min_data_in_leaf": settings.min_data_in_leaf,
+        "min_data_per_group": 5,
+        "cat_smooth": 10,
+        "max_cat_to_onehot": 4,
+        "feature_fraction": 0.8,
+        "num_threads": 1,
+        "deterministic": True,
+        "seed": 7,
+        "verbose": -1,
+        **extra,
+    }
+
+
+def _unknown_as_missing(matrix: np.ndarray, columns: Sequence[int]) -> np.ndarray:
+    """LightGBM wants non-negative category ids: an unknown token (-1) becomes missing."""
+    for column in columns:
+        values = matrix[:, column]
+        values[values < 0] = np.nan
+    return matrix
+
+
+def _fit(
+    rows: np.ndarray,
+    targets: np.ndarray,
+    categorical: Sequence[int],
+    settings: TrainSettings,
+    **objective: Any,
+) -> lgb.Booster:
+    dataset = lgb.Dataset(
+        _unknown_as_missing(rows.copy(), categorical),
+        targets,
+        categorical_feature=list(categorical),
+        params={"verbose": -1},
+    )
+    return lgb.train(_lgb_params(settings, **objective), dataset, settings.rounds)
+
+
+def _fit_link(rows: np.ndarray, targets: np.ndarray, settings: TrainSettings) -> lgb.Booster | None:
+    """The edge classifier, or None when there is nothing to learn (no edges, one class)."""
+    if len(targets) == 0 or targets.min() == targets.max():
+        return None
+    return _fit(rows, targets, _EDGE_CATEGORICAL, settings, objective="binary")
+
+
+def _geometry(page: PageWords) -> PageGeometry:
+    return build_geometry(page.words, page.width, page.height)
+
+
+def _owners(example: LabeledPage) -> list[int]:
+    owner = [-1] * len(example.page.words)
+    for k, entity in enumerate(example.entities):
+        for i in entity.word_indices:
+            owner[i] = k
+    return owner
+
+
+@dataclass(slots=True)
+class _Vocabulary:
+    """Frequent words and repeated short entity texts ("date:", "to:"), as category ids."""
+
+    tokens: dict[str, int]
+    phrases: dict[str, int]
+
+    @classmethod
+    def build(cls, examples: Sequence[LabeledPage], settings: TrainSettings) -> _Vocabulary:
+        words = Counter(w.text.lower() for e in examples for w in e.page.words)
+        phrases = Counter(
+            " ".join(e.page.words[i].text for i in entity.word_indices).lower()
+            for e in examples
+            for entity in e.entities
+            if len(entity.word_indices) <= 5
+        )
+        common = [
+            t
+            for t, n in words.most_common(settings.vocabulary_size)
+            if n >= settings.min_token_count
+        ]
+        repeated = [t for t, n in phrases.most_common(settings.vocabulary_size // 2) if n >= 2]
+        return cls(
+            tokens={t: k for k, t in enumerate(common)},
+            phrases={t: k for k, t in enumerate(repeated)},
+        )
+
+
+class _Predictor:
+    """The two boosters and what they need; shared by training (cross-fit) and prediction."""
+
+    def __init__(
+        self,
+        link: lgb.Booster | None,
+        classes: lgb.Booster | None,
+        class_names: Sequence[str],
+        vocabulary: _Vocabulary,
+        threshold: float,
+    ) -> None:
+        self.link = link
+        self.classes = classes
+        self.class_names = list(class_names)
+        self.vocabulary = vocabulary
+        self.threshold = threshold
+
+    def groups(self, geo: PageGeometry) -> list[list[int]]:
+        """Candidate entities: components of the edges the link classifier keeps."""
+        edges = candidate_edges(geo)
+        kept: list[tuple[int, int]] = []
+        if edges and self.link is not None:
+            rows = edge_features(geo, edges, self.vocabulary.tokens)
+            scores = self.link.predict(_unknown_as_missing(rows, _EDGE_CATEGORICAL), num_threads=1)
+            kept = [
+                (a, b) for (a, b, _kind), q in zip(edges, scores, strict=True) if q > self.threshold
+            ]
+        return components(len(geo.words), kept)
+
+    def probabilities(self, geo: PageGeometry, groups: list[list[int]]) -> np.ndarray:
+        """(groups, classes) label probabilities; class 0 is "other"."""
+        out = np.zeros((len(groups), len(self.class_names)))
+        if not groups:
+            return out
+        if self.classes is None:
+            out[:, 0] = 1.0
+            return out
+        rows, _neighbours = group_features(
+            geo, groups, self.vocabulary.tokens, self.vocabulary.phrases
+        )
+        result = self.classes.predict(_unknown_as_missing(rows, _GROUP_CATEGORICAL), num_threads=1)
+        return np.asarray(result, dtype=float).reshape(len(groups), len(self.class_names))
+
+
+def _edge_rows(
+    examples: Sequence[LabeledPage], vocabulary: _Vocabulary
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Link training rows: edges touching an annotated word; 1 when both share an entity."""
+    rows: list[np.ndarray] = []
+    targets: list[int] = []
+    pages: list[int] = []
+    for index, example in enumerate(examples):
+        geo = _geometry(example.page)
+        edges = candidate_edges(geo)
+        if not edges:
+            continue
+        owner = _owners(example)
+        features = edge_features(geo, edges, vocabulary.tokens)
+        for row, (a, b, _kind) in zip(features, edges, strict=True):
+            if owner[a] < 0 and owner[b] < 0:
+                continue  # unannotated words: nothing says where their groups end
+            rows.append(row)
+            targets.append(int(owner[a] == owner[b]))
+            pages.append(index)
+    width = len(edge_feature_names())
+    return (
+        np.array(rows, dtype=float).reshape(len(rows), width),
+        np.array(targets, dtype=float),
+        np.array(pages, dtype=int),
+    )
+
+
+def _gold_groups(example: LabeledPage, geo: PageGeometry) -> list[list[int]]:
+    """The annotated entities, then runs of unannotated words next to each other on a line."""
+    groups = [sorted(entity.word_indices) for entity in example.entities]
+    covered = {i for entity in example.entities for i in entity.word_indices}
+    for line in geo.lines:
+        run: list[int] = []
+        for i in line:
+            joined = run and geo.layout.segment[run[-1]] == geo.layout.segment[i]
+            if i in covered or (run and not joined):
+                if run:
+                    groups.append(run)
+                run = []
+            if i not in covered:
+                run.append(i)
+        if run:
+            groups.append(run)
+    return groups
+
+
+def _class_rows(
+    example: LabeledPage,
+    geo: PageGeometry,
+    groups: list[list[int]],
+    class_names: Sequence[str],
+    vocabulary: _Vocabulary,
+) -> tuple[np.ndarray, list[int]]:
+    """Labeller rows: a group is its entity's label when it is exactly an entity, else other."""
+    label_of = {
+        tuple(sorted(entity.word_indices)): class_names.index(entity.label)
+        for entity in example.entities
+    }
+    targets = [label_of.get(tuple(g), 0) for g in groups]
+    rows, _neighbours = group_features(geo, groups, vocabulary.tokens, vocabulary.phrases)
+    return rows, targets
 
 
 class TrainedModel:
-    """A trained tagger: CRF weights plus what is needed to check they fit the features."""
+    """A trained tagger: the two boosters plus what is needed to check they fit the features.
+
+    ``weights`` is the serialised form (JSON bytes) that ``artifact.dump_model`` stores.
+    """
 
     def __init__(
         self,
         *,
-        crf_model: bytes,
+        weights: bytes,
         labels: Sequence[str],
         features_version: int = FEATURES_VERSION,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.crf_model = crf_model
+        self.weights = weights
         self.labels = tuple(labels)
         self.features_version = features_version
         self.metadata: dict[str, Any] = dict(metadata or {})
-        self._tagger = pycrfsuite.Tagger()
-        self._tagger.open_inmemory(crf_model)
+        try:
+            payload = json.loads(weights)
+            link, classes = payload["link"], payload["classes"]
+            self._predictor = _Predictor(
+                link=lgb.Booster(model_str=link) if link else None,
+                classes=lgb.Booster(model_str=classes) if classes else None,
+                class_names=payload["class_names"],
+                vocabulary=_Vocabulary(tokens=payload["tokens"], phrases=payload["phrases"]),
+                threshold=float(payload["threshold"]),
+            )
+        except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as error:
+            raise InvalidInput(f"The model weights are damaged: {error}") from error
 
-    def tag_words(self, page: PageWords) -> tuple[list[int], list[str]]:
-        """The reading order (indices into ``page.words``) and the BIO tag of each word in it."""
-        order, items = _sequence(page)
-        tags = list(self._tagger.tag(items)) if order else []
-        return order, tags
+    def _groups(self, page: PageWords) -> tuple[list[list[int]], np.ndarray]:
+        if not page.words:
+            return [], np.zeros((0, len(self._predictor.class_names)))
+        geo = _geometry(page)
+        groups = self._predictor.groups(geo)
+        return groups, self._predictor.probabilities(geo, groups)
 
     def predict(self, page: PageWords) -> list[PredictedEntity]:
-        """Entities on the page, each a run of words in reading order, with a confidence."""
-        order, tags = self.tag_words(page)
+        """Entities on the page, each a group of words, with the labeller's confidence."""
+        groups, probabilities = self._groups(page)
+        names = self._predictor.class_names
         entities: list[PredictedEntity] = []
-        for label, start, end in bio_to_spans(tags):
-            probability = sum(self._tagger.marginal(tags[k], k) for k in range(start, end))
-            entities.append(
-                PredictedEntity(
-                    label=label,
-                    word_indices=tuple(sorted(order[start:end])),
-                    score=probability / (end - start),
+        for group, row in zip(groups, probabilities, strict=True):
+            best = int(np.argmax(row))
+            if best:
+                entities.append(
+                    PredictedEntity(
+                        label=names[best], word_indices=tuple(group), score=float(row[best])
+                    )
                 )
-            )
         return entities
 
+    def tag_words(self, page: PageWords) -> tuple[list[int], list[str]]:
+        """The model's reading order (indices into ``page.words``) and a BIO tag per word in it.
+
+        An entity whose words are not one run in this order shows as several runs here.
+        """
+        if not page.words:
+            return [], []
+        order = _geometry(page).layout.order
+        rank = {word: position for position, word in enumerate(order)}
+        tags = ["O"] * len(order)
+        for entity in self.predict(page):
+            for k, word in enumerate(sorted(entity.word_indices, key=lambda i: rank[i])):
+                tags[rank[word]] = f"{'B' if k == 0 else 'I'}-{entity.label}"
+        return order, tags
+
     def word_marginals(self, page: PageWords) -> list[dict[str, float]]:
-        """For each word of ``page.words`` (caller's order), the probability of every tag."""
-        order, _tags = self.tag_words(page)
-        all_tags = self._tagger.labels()
+        """For each word of ``page.words`` (caller's order), the probability of every tag.
+
+        A word carries its group's label probabilities: ``B-`` on the group's first word,
+        ``I-`` on the others, ``O`` for "other".
+        """
+        groups, probabilities = self._groups(page)
+        names = self._predictor.class_names
         marginals: list[dict[str, float]] = [{} for _ in page.words]
-        for position, word in enumerate(order):
-            marginals[word] = {tag: self._tagger.marginal(tag, position) for tag in all_tags}
+        for group, row in zip(groups, probabilities, strict=True):
+            for k, word in enumerate(group):
+                prefix = "B" if k == 0 else "I"
+                marginals[word] = {
+                    (OTHER if c == 0 else f"{prefix}-{name}"): float(row[c])
+                    for c, name in enumerate(names)
+                }
         return marginals
 
     def uncertainty(self, page: PageWords) -> float:
-        """1 - mean over words of the most likely tag's marginal; higher means label me first."""
+        """1 - mean over words of the most likely tag's probability; higher means label me first."""
         marginals = self.word_marginals(page)
         if not marginals:
             return 0.0
@@ -168,41 +426,74 @@ def train(
     examples: Sequence[LabeledPage],
     *,
     labels: Sequence[str],
-    settings: CrfSettings | None = None,
+    settings: TrainSettings | None = None,
 ) -> TrainedModel:
     """Fit the tagger on annotated pages; ``labels`` are the entity types to learn.
 
     Raises ``InvalidInput`` for an empty training set or entities with unknown labels.
     """
     _validate(examples, labels)
-    settings = settings or CrfSettings()
+    settings = settings or TrainSettings()
     started = time.perf_counter()
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for example in examples:
-        order, items = _sequence(example.page)
-        if order:
-            trainer.append(items, bio_tags_for(example, order))
-    trainer.set_params(
-        {
-            "c1": settings.c1,
-            "c2": settings.c2,
-            "max_iterations": settings.max_iterations,
-            "feature.minfreq": settings.min_feature_freq,
-            "feature.possible_transitions": True,
-        }
+    class_names = [OTHER, *labels]
+    vocabulary = _Vocabulary.build(examples, settings)
+
+    edge_rows, edge_targets, edge_pages = _edge_rows(examples, vocabulary)
+    link = _fit_link(edge_rows, edge_targets, settings)
+
+    # Cross-fit: group each training page with a link model that did not see it, so that the
+    # labeller learns what step 1's mistakes look like on new pages (and to call them other).
+    folds = settings.cross_fit_folds if len(examples) >= 2 * settings.cross_fit_folds else 1
+    fold_links = (
+        [
+            _fit_link(
+                edge_rows[edge_pages % folds != f], edge_targets[edge_pages % folds != f], settings
+            )
+            for f in range(folds)
+        ]
+        if folds > 1
+        else [link]
     )
-    handle, path = tempfile.mkstemp(suffix=".crfsuite")
-    os.close(handle)
-    try:
-        trainer.train(path)
-        with open(path, "rb") as model_file:
-            crf_model = model_file.read()
-    finally:
-        os.unlink(path)
+    class_rows: list[np.ndarray] = []
+    class_targets: list[int] = []
+    for index, example in enumerate(examples):
+        if not example.page.words:
+            continue
+        geo = _geometry(example.page)
+        step_one = _Predictor(
+            fold_links[index % folds], None, class_names, vocabulary, settings.link_threshold
+        )
+        gold = _gold_groups(example, geo)
+        predicted = [g for g in step_one.groups(geo) if g not in gold]
+        for groups in (gold, predicted):
+            if groups:
+                rows, targets = _class_rows(example, geo, groups, class_names, vocabulary)
+                class_rows.append(rows)
+                class_targets.extend(targets)
+    classes = None
+    if len(set(class_targets)) > 1:
+        classes = _fit(
+            np.vstack(class_rows),
+            np.array(class_targets, dtype=float),
+            _GROUP_CATEGORICAL,
+            settings,
+            objective="multiclass",
+            num_class=len(class_names),
+        )
+    weights = json.dumps(
+        {
+            "link": link.model_to_string() if link is not None else "",
+            "classes": classes.model_to_string() if classes is not None else "",
+            "class_names": class_names,
+            "tokens": vocabulary.tokens,
+            "phrases": vocabulary.phrases,
+            "threshold": settings.link_threshold,
+        }
+    ).encode("utf-8")
     seconds = time.perf_counter() - started
-    logger.info("trained CRF on %d pages in %.1f s", len(examples), seconds)
+    logger.info("trained tagger on %d pages in %.1f s", len(examples), seconds)
     return TrainedModel(
-        crf_model=crf_model,
+        weights=weights,
         labels=labels,
         metadata={"train_pages": len(examples), "train_seconds": round(seconds, 2)},
     )

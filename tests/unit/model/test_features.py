@@ -1,9 +1,18 @@
-"""Features and reading order on a tiny hand-made form."""
+"""Grouping edges, group features and reading order on a tiny hand-made form."""
 
 from __future__ import annotations
 
-from visualner.model.features import build_context, page_features, short_shape, word_shape
+from visualner.model.grouping import (
+    HORIZONTAL,
+    VERTICAL,
+    build_geometry,
+    candidate_edges,
+    components,
+    edge_feature_names,
+    edge_features,
+)
 from visualner.model.reading_order import layout_words, with_reading_order
+from visualner.model.segments import group_feature_names, group_features
 from visualner.ocr.words import PageWords, Word
 
 
@@ -18,11 +27,6 @@ def _tiny_form() -> PageWords:
         Word("Springfield", (300, 132, 380, 144)),
     ]
     return PageWords(width=500, height=400, words=words)
-
-
-def test_shapes_generalise_words_and_numbers() -> None:
-    assert word_shape("Date:") == "Xxxx:"
-    assert short_shape("6/25/81") == "d/d/d"
 
 
 def test_layout_keeps_a_multi_line_answer_contiguous() -> None:
@@ -41,19 +45,46 @@ def test_with_reading_order_fills_line_and_block_ids() -> None:
     assert keys == sorted(keys)
 
 
-def test_features_mark_colon_cues_and_segment_edges() -> None:
+def test_candidate_edges_join_line_neighbours_and_words_below() -> None:
     page = _tiny_form()
-    ctx = build_context(page)
-    features = page_features(ctx)
-    assert len(features) == len(page.words)
-    by_text = {ctx.words[p].text: f for p, f in enumerate(features)}
-    assert by_text["Date:"]["colon"] == 1.0
-    assert by_text["Date:"]["seg_first"] == 1.0
-    assert by_text["6/25/81"]["date"] == 1.0
-    assert by_text["6/25/81"]["left_ends_colon"] == 1.0
-    assert by_text["Springfield"]["prev_newline"] == 1.0
+    geo = build_geometry(page.words, page.width, page.height)
+    edges = {(a, b): kind for a, b, kind in candidate_edges(geo)}
+    assert edges[(1, 0)] == HORIZONTAL  # "Date:" -> "6/25/81"
+    assert edges[(3, 4)] == HORIZONTAL  # "12" -> "Main"
+    assert edges[(2, 3)] == VERTICAL  # "Address:" -> "12" under it
+    assert edges[(3, 5)] == VERTICAL  # "12" -> "Springfield"
 
 
-def test_empty_page_has_no_features() -> None:
+def test_edge_features_mark_the_colon_and_the_gap() -> None:
+    page = _tiny_form()
+    geo = build_geometry(page.words, page.width, page.height)
+    edges = [(1, 0, HORIZONTAL), (3, 4, HORIZONTAL)]
+    rows = edge_features(geo, edges, {"date:": 0})
+    names = edge_feature_names()
+    assert rows.shape == (2, len(names))
+    assert rows[0, names.index("a_colon_end")] == 1.0
+    assert rows[0, names.index("a_token")] == 0.0
+    assert rows[1, names.index("a_token")] == -1.0
+    assert rows[0, names.index("hgap")] > rows[1, names.index("hgap")]
+
+
+def test_group_features_see_the_question_left_of_an_answer() -> None:
+    page = _tiny_form()
+    geo = build_geometry(page.words, page.width, page.height)
+    groups = [[1], [0], [2], [3, 4, 5]]
+    rows, neighbours = group_features(geo, groups, {}, {})
+    names = group_feature_names()
+    assert rows.shape == (4, len(names))
+    assert neighbours[1, 0] == 0  # "Date:" is left of "6/25/81"
+    assert rows[1, names.index("left_colon_end")] == 1.0
+    assert rows[3, names.index("lines")] == 2.0
+    assert rows[3, names.index("above_colon_end")] == 1.0
+
+
+def test_components_group_connected_words() -> None:
+    assert components(5, [(0, 1), (3, 4), (1, 0)]) == [[0, 1], [2], [3, 4]]
+
+
+def test_empty_page_has_no_edges() -> None:
     page = PageWords(width=10, height=10, words=[])
-    assert page_features(build_context(page)) == []
+    assert candidate_edges(build_geometry(page.words, page.width, page.height)) == []

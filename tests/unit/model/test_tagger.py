@@ -13,10 +13,10 @@ from visualner.errors import InvalidInput
 from visualner.model.artifact import dump_model, load_model, read_manifest, training_data_hash
 from visualner.model.funsd import FUNSD_LABELS, load_funsd, parse_funsd
 from visualner.model.tagger import (
-    CrfSettings,
     Entity,
     LabeledPage,
     TrainedModel,
+    TrainSettings,
     bio_tags_for,
     evaluate,
     train,
@@ -40,7 +40,7 @@ def funsd_pages() -> list[LabeledPage]:
 
 @pytest.fixture(scope="module")
 def small_model(funsd_pages: list[LabeledPage]) -> TrainedModel:
-    return train(funsd_pages[:10], labels=FUNSD_LABELS, settings=CrfSettings(max_iterations=40))
+    return train(funsd_pages[:10], labels=FUNSD_LABELS, settings=TrainSettings(rounds=40))
 
 
 def test_parse_funsd_drops_empty_words_and_other_entities() -> None:
@@ -146,12 +146,12 @@ def test_loading_a_model_from_other_features_is_refused(small_model: TrainedMode
     blob = dump_model(small_model)
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-        weights = archive.read("crf.bin")
+        weights = archive.read("weights.json")
     manifest["features_version"] = -1
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
-        archive.writestr("crf.bin", weights)
+        archive.writestr("weights.json", weights)
     with pytest.raises(InvalidInput, match="features version -1"):
         load_model(buffer.getvalue())
 

@@ -1,0 +1,274 @@
+"""Step 1 of the tagger: decide which neighbouring words belong to the same entity.
+
+Every word is joined by a *candidate edge* to the next word on its visual line and to the
+nearest word under it that overlaps it horizontally. A binary classifier (``tagger.py``) scores
+each edge "same entity or not" from the cues below: the gap relative to the font height, a
+trailing ':' on the left word, changes of case, font size and alignment, line and column breaks.
+Entities are then the connected components of the kept edges, so a multi-line answer is one
+entity even where it sits beside another column.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from dataclasses import dataclass
+
+import numpy as np
+
+from visualner.model.reading_order import Layout, layout_words
+from visualner.ocr.words import Word
+
+_PUNCTUATION = re.compile(r"^[^\w\s]+$")
+_DATE_LIKE = re.compile(r"^\d{1,4}[/\-.]\d{1,2}([/\-.]\d{1,4})?$")
+_NUMBER_LIKE = re.compile(r"^[$(#]?[\d,.\-/%]+[)]?$")
+
+# Bump whenever a feature changes meaning: a saved model trained on other features must not be
+# loaded against these (see ``artifact.py``). 1 was the word-level CRF.
+FEATURES_VERSION = 2
+
+HORIZONTAL = 0
+VERTICAL = 1
+
+
+@dataclass(slots=True)
+class PageGeometry:
+    """The page's words with the layout facts the features look up (caller's word indices)."""
+
+    words: list[Word]
+    layout: Layout
+    boxes: np.ndarray  # (n, 4)
+    median_height: float
+    width: float
+    height: float
+    lines: list[list[int]]  # visual lines, each left to right
+    line_of: list[int]
+    position_in_line: list[int]
+    line_gap_median: list[float]  # per line: median gap between neighbouring words / height
+
+
+def build_geometry(words: list[Word], width: float, height: float) -> PageGeometry:
+    """Lines, reading order and size statistics for a page."""
+    layout = layout_words(words)
+    boxes = np.array([w.bbox for w in words], dtype=float).reshape(-1, 4)
+    heights = [max(w.bbox[3] - w.bbox[1], 1.0) for w in words]
+    median_height = statistics.median(heights) if heights else 1.0
+    line_members: dict[int, list[int]] = {}
+    for i, line in enumerate(layout.line):
+        line_members.setdefault(line, []).append(i)
+    lines = [
+        sorted(members, key=lambda i: words[i].bbox[0])
+        for _line, members in sorted(line_members.items())
+    ]
+    line_of = [0] * len(words)
+    position_in_line = [0] * len(words)
+    line_gap_median: list[float] = []
+    for k, members in enumerate(lines):
+        gaps = []
+        for pos, i in enumerate(members):
+            line_of[i] = k
+            position_in_line[i] = pos
+            if pos:
+                gaps.append((words[i].bbox[0] - words[members[pos - 1]].bbox[2]) / median_height)
+        line_gap_median.append(statistics.median(gaps) if gaps else 0.0)
+    return PageGeometry(
+        words=words,
+        layout=layout,
+        boxes=boxes,
+        median_height=median_height,
+        width=max(float(width), 1.0),
+        height=max(float(height), 1.0),
+        lines=lines,
+        line_of=line_of,
+        position_in_line=position_in_line,
+        line_gap_median=line_gap_median,
+    )
+
+
+def candidate_edges(geo: PageGeometry) -> list[tuple[int, int, int]]:
+    """``(a, b, kind)``: a to the next word on its line, and a to the nearest word below it."""
+    edges: list[tuple[int, int, int]] = []
+    for line in geo.lines:
+        for a, b in itertools.pairwise(line):
+            edges.append((a, b, HORIZONTAL))
+    boxes = geo.boxes
+    if len(boxes) == 0:
+        return edges
+    x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    heights = np.maximum(y1 - y0, 1.0)
+    limit = 4.0 * geo.median_height
+    for a in range(len(boxes)):
+        below = (y0 >= y1[a] - 0.3 * heights) & (np.minimum(x1[a], x1) - np.maximum(x0[a], x0) > 0)
+        below[a] = False
+        gaps = np.where(below, y0 - y1[a], np.inf)
+        b = int(np.argmin(gaps))
+        if np.isfinite(gaps[b]) and gaps[b] <= limit:
+            edges.append((a, b, VERTICAL))
+    return edges
+
+
+def _text_flags(text: str) -> list[float]:
+    letters = [c for c in text if c.isalpha()]
+    return [
+        float(text.endswith(":")),
+        float(":" in text),
+        float(text[-1:] in ".;,"),
+        float(bool(_PUNCTUATION.match(text))),
+        float(text.isupper()),
+        float(text.istitle()),
+        float(bool(letters) and letters[0].islower()),
+        float(any(c.isdigit() for c in text)),
+        float(bool(_DATE_LIKE.match(text))),
+        float(bool(_NUMBER_LIKE.match(text))),
+        float(len(text)),
+        float(text[:1] in "(\"'[$#"),
+    ]
+
+
+EDGE_TEXT_FLAGS = (
+    "colon_end",
+    "has_colon",
+    "punct_end",
+    "punct",
+    "upper",
+    "title",
+    "lower_start",
+    "digit",
+    "date",
+    "number",
+    "chars",
+    "open_start",
+)
+
+
+def edge_feature_names() -> list[str]:
+    names = [
+        "vertical",
+        "hgap",
+        "hgap_vs_line",
+        "vgap",
+        "left_diff",
+        "right_diff",
+        "height_ratio",
+        "same_segment",
+        "same_block",
+        "a_last_in_line",
+        "b_first_in_line",
+        "a_words_right",
+        "b_words_left",
+        "a_line_len",
+        "b_line_len",
+        "x_rel",
+        "y_rel",
+        "a_token",
+        "b_token",
+        "seg_left_diff",
+        "seg_right_diff",
+        "a_seg_last",
+        "b_seg_first",
+        "a_next_colon_end",
+        "b_prev_colon_end",
+    ]
+    names += [f"a_{n}" for n in EDGE_TEXT_FLAGS] + [f"b_{n}" for n in EDGE_TEXT_FLAGS]
+    for side in ("a", "b"):
+        names += [f"{side}_seg_{n}" for n in SEGMENT_SUMMARY]
+    return names
+
+
+SEGMENT_SUMMARY = ("words", "colon_end", "has_colon", "upper", "digits", "x0", "x1")
+
+
+def segment_summaries(geo: PageGeometry) -> tuple[list[list[int]], list[list[float]]]:
+    """The layout segments (word indices left to right) and a summary row for each."""
+    members: dict[int, list[int]] = {}
+    for i in geo.layout.order:
+        members.setdefault(geo.layout.segment[i], []).append(i)
+    segments = [members[s] for s in sorted(members)]
+    rows = []
+    for seg in segments:
+        texts = [geo.words[i].text for i in seg]
+        letters = [c for t in texts for c in t if c.isalpha()]
+        rows.append(
+            [
+                float(len(seg)),
+                float(texts[-1].endswith(":")),
+                float(any(":" in t for t in texts)),
+                sum(c.isupper() for c in letters) / len(letters) if letters else -1.0,
+                sum(any(c.isdigit() for c in t) for t in texts) / len(texts),
+                geo.words[seg[0]].bbox[0] / geo.width,
+                geo.words[seg[-1]].bbox[2] / geo.width,
+            ]
+        )
+    return segments, rows
+
+
+def edge_features(
+    geo: PageGeometry,
+    edges: list[tuple[int, int, int]],
+    vocab: dict[str, int],
+) -> np.ndarray:
+    """One row of ``edge_feature_names()`` per edge; tokens are ids into ``vocab`` (-1 unknown)."""
+    rows = []
+    mh = geo.median_height
+    flags = [_text_flags(w.text) for w in geo.words]
+    nan = float("nan")
+    segments, seg_rows = segment_summaries(geo)
+    seg_of = geo.layout.segment
+    for a, b, kind in edges:
+        sa, sb = segments[seg_of[a]], segments[seg_of[b]]
+        pa, pb = geo.position_in_line[a], geo.position_in_line[b]
+        ba, bb = geo.words[a].bbox, geo.words[b].bbox
+        ha, hb = max(ba[3] - ba[1], 1.0), max(bb[3] - bb[1], 1.0)
+        la, lb = geo.lines[geo.line_of[a]], geo.lines[geo.line_of[b]]
+        hgap = (bb[0] - ba[2]) / mh
+        line_gap = geo.line_gap_median[geo.line_of[a]]
+        row = [
+            float(kind),
+            hgap,
+            hgap - line_gap if kind == HORIZONTAL else nan,
+            (bb[1] - ba[3]) / mh,
+            (bb[0] - ba[0]) / mh,
+            (bb[2] - ba[2]) / mh,
+            hb / ha,
+            float(geo.layout.segment[a] == geo.layout.segment[b]),
+            float(geo.layout.block[a] == geo.layout.block[b]),
+            float(geo.position_in_line[a] == len(la) - 1),
+            float(geo.position_in_line[b] == 0),
+            float(len(la) - 1 - geo.position_in_line[a]),
+            float(geo.position_in_line[b]),
+            float(len(la)),
+            float(len(lb)),
+            ba[0] / geo.width,
+            ba[1] / geo.height,
+            float(vocab.get(geo.words[a].text.lower(), -1)),
+            float(vocab.get(geo.words[b].text.lower(), -1)),
+            (seg_rows[seg_of[b]][5] - seg_rows[seg_of[a]][5]) * geo.width / mh,
+            (seg_rows[seg_of[b]][6] - seg_rows[seg_of[a]][6]) * geo.width / mh,
+            float(sa[-1] == a),
+            float(sb[0] == b),
+            flags[la[pa + 1]][0] if pa + 1 < len(la) and la[pa + 1] != b else nan,
+            flags[lb[pb - 1]][0] if pb > 0 and lb[pb - 1] != a else nan,
+        ]
+        rows.append(row + flags[a] + flags[b] + seg_rows[seg_of[a]] + seg_rows[seg_of[b]])
+    return np.array(rows, dtype=float).reshape(len(rows), len(edge_feature_names()))
+
+
+def components(count: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of ``count`` nodes under ``edges``, each sorted, in first-node order."""
+    parent = list(range(count))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for i in range(count):
+        groups.setdefault(find(i), []).append(i)
+    return [sorted(g) for g in groups.values()]

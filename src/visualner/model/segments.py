@@ -1,0 +1,174 @@
+"""Step 2 of the tagger: describe each candidate entity (a group of words) for its classifier.
+
+A question usually ends with ':' and starts its line, its answer sits right of it or under it,
+a header is short, large, often upper-case and alone on its line. The features below name
+those cues for a whole group of words and for its neighbours left, right, above and below, so
+that a gradient-boosted classifier can weigh them together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from visualner.model.grouping import _DATE_LIKE, _NUMBER_LIKE, PageGeometry
+
+NEIGHBOURS = ("left", "right", "above", "below")
+_SUMMARY = ("colon_end", "has_colon", "upper", "digits", "words", "gap", "align", "height")
+
+
+def group_feature_names() -> list[str]:
+    names = [
+        "words",
+        "lines",
+        "chars",
+        "colon_end",
+        "has_colon",
+        "colon_inside",
+        "upper",
+        "title",
+        "lower",
+        "digits",
+        "date",
+        "number_share",
+        "punct_end",
+        "x0",
+        "y0",
+        "x1",
+        "y1",
+        "width",
+        "height",
+        "max_height",
+        "centered",
+        "groups_on_line",
+        "rank_on_line",
+        "words_on_line",
+        "page_words",
+        "first_token",
+        "last_token",
+        "text_token",
+    ]
+    for side in NEIGHBOURS:
+        names += [f"{side}_{n}" for n in _SUMMARY]
+    return names
+
+
+def _boxes(geo: PageGeometry, groups: list[list[int]]) -> np.ndarray:
+    out = np.empty((len(groups), 4))
+    for g, members in enumerate(groups):
+        boxes = [geo.words[i].bbox for i in members]
+        out[g] = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    return out
+
+
+def group_neighbours(boxes: np.ndarray, median_height: float) -> np.ndarray:
+    """(G, 4) indices of the nearest group left, right, above and below each group (-1: none)."""
+    count = len(boxes)
+    out = -np.ones((count, 4), dtype=int)
+    if count == 0:
+        return out
+    x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    cy = (y0 + y1) / 2
+    for g in range(count):
+        v_overlap = np.minimum(y1[g], y1) - np.maximum(y0[g], y0)
+        same_row = (v_overlap > 0.3 * median_height) | (np.abs(cy - cy[g]) < 0.5 * median_height)
+        same_row[g] = False
+        h_overlap = np.minimum(x1[g], x1) - np.maximum(x0[g], x0)
+        candidates = (
+            np.where(same_row & (x1 <= x0[g] + 2), x0[g] - x1, np.inf),
+            np.where(same_row & (x0 >= x1[g] - 2), x0 - x1[g], np.inf),
+            np.where((h_overlap > 0) & (y1 <= y0[g] + 2) & ~same_row, y0[g] - y1, np.inf),
+            np.where((h_overlap > 0) & (y0 >= y1[g] - 2) & ~same_row, y0 - y1[g], np.inf),
+        )
+        for side, dist in enumerate(candidates):
+            dist[g] = np.inf
+            best = int(np.argmin(dist))
+            if np.isfinite(dist[best]):
+                out[g, side] = best
+    return out
+
+
+def group_features(
+    geo: PageGeometry,
+    groups: list[list[int]],
+    vocab: dict[str, int],
+    phrase_vocab: dict[str, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A row of ``group_feature_names()`` per group, and the groups' neighbour table."""
+    rank = {word: position for position, word in enumerate(geo.layout.order)}
+    mh = geo.median_height
+    boxes = _boxes(geo, groups)
+    neighbours = group_neighbours(boxes, mh)
+    nan = float("nan")
+    base: list[list[float]] = []
+    summaries: list[list[float]] = []
+    line_groups: dict[int, list[int]] = {}
+    for g, members in enumerate(groups):
+        line_groups.setdefault(geo.line_of[members[0]], []).append(g)
+    for g, members in enumerate(groups):
+        ordered = sorted(members, key=lambda i: rank[i])
+        texts = [geo.words[i].text for i in ordered]
+        joined = " ".join(texts)
+        letters = [c for c in joined if c.isalpha()]
+        heights = [geo.words[i].bbox[3] - geo.words[i].bbox[1] for i in members]
+        x0, y0, x1, y1 = boxes[g]
+        line = geo.line_of[members[0]]
+        on_line = sorted(line_groups[line], key=lambda h: boxes[h][0])
+        row = [
+            float(len(members)),
+            float(len({geo.line_of[i] for i in members})),
+            float(len(joined)),
+            float(texts[-1].endswith(":")),
+            float(":" in joined),
+            float(any(":" in t for t in texts[:-1])),
+            sum(c.isupper() for c in letters) / len(letters) if letters else nan,
+            sum(t.istitle() for t in texts) / len(texts),
+            sum(t[:1].islower() for t in texts) / len(texts),
+            sum(any(c.isdigit() for c in t) for t in texts) / len(texts),
+            float(any(_DATE_LIKE.match(t) for t in texts)),
+            sum(bool(_NUMBER_LIKE.match(t)) for t in texts) / len(texts),
+            float(texts[-1][-1:] in ".;,"),
+            x0 / geo.width,
+            y0 / geo.height,
+            x1 / geo.width,
+            y1 / geo.height,
+            (x1 - x0) / geo.width,
+            sum(heights) / len(heights) / mh,
+            max(heights) / mh,
+            abs((x0 + x1) / 2 / geo.width - 0.5),
+            float(len(on_line)),
+            float(on_line.index(g)),
+            float(len(geo.lines[line])),
+            float(len(geo.words)),
+            float(vocab.get(texts[0].lower(), -1)),
+            float(vocab.get(texts[-1].lower(), -1)),
+            float(phrase_vocab.get(joined.lower(), -1)) if len(texts) <= 5 else -1.0,
+        ]
+        base.append(row)
+        summaries.append([*row[3:5], row[6], row[9], row[0]])
+    rows = []
+    for g in range(len(groups)):
+        row = list(base[g])
+        x0, y0, x1, y1 = boxes[g]
+        for side in range(4):
+            n = int(neighbours[g, side])
+            if n < 0:
+                row += [nan] * len(_SUMMARY)
+                continue
+            nx0, ny0, nx1, ny1 = boxes[n]
+            if side == 0:
+                gap = x0 - nx1
+            elif side == 1:
+                gap = nx0 - x1
+            elif side == 2:
+                gap = y0 - ny1
+            else:
+                gap = ny0 - y1
+            row += [*summaries[n], gap / mh, (nx0 - x0) / mh, (ny1 - ny0) / max(y1 - y0, 1.0)]
+        rows.append(row)
+    features = np.array(rows, dtype=float).reshape(len(rows), len(group_feature_names()))
+    return features, neighbours
