@@ -52,9 +52,7 @@ def seed_tasks(database_url: str, project_id: int, count: int) -> list[int]:
                 for i in range(min(batch, count - start))
             ]
             session.execute(insert(Task), rows)
-        session.execute(
-            update(Project).where(Project.id == project_id).values(task_count=count)
-        )
+        session.execute(update(Project).where(Project.id == project_id).values(task_count=count))
         task_ids = [
             row[0]
             for row in session.execute(

@@ -80,7 +80,7 @@ def main() -> None:
     gold_tags: list[list[str]] = []
     predicted_tags: list[list[str]] = []
     for page in held_out:
-        order, tags = model.tag_words(page.page)
+        order, tags = model.tag_words(page.page, page.image)
         gold_tags.append(bio_tags_for(page, order))
         predicted_tags.append(tags)
     print_report("seqeval-style BIO over reading order:", entity_report(gold_tags, predicted_tags))

@@ -22,10 +22,12 @@ from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
 from visualner.db import session_scope
 from visualner.errors import VisualnerError
+from visualner.exports.routes import router as exports_router
 from visualner.imports.routes import router as imports_router
 from visualner.jobs.routes import router as jobs_router
 from visualner.migrate import upgrade_database
 from visualner.ocr.routes import router as ocr_router
+from visualner.preannotation.routes import router as preannotation_router
 from visualner.projects.routes import router as projects_router
 from visualner.services import Services, build_services
 from visualner.settings import Settings
@@ -165,8 +167,10 @@ def create_app(
         tasks_router,
         annotations_router,
         imports_router,
+        exports_router,
         ocr_router,
         jobs_router,
+        preannotation_router,
     ):
         app.include_router(router)
     mount_web(app)

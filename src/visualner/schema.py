@@ -5,6 +5,7 @@ from visualner.auth import models as auth_models
 from visualner.db import Base
 from visualner.jobs import models as job_models
 from visualner.ocr import models as ocr_models
+from visualner.preannotation import models as preannotation_models
 from visualner.projects import models as project_models
 from visualner.tasks import models as task_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "job_models",
     "metadata",
     "ocr_models",
+    "preannotation_models",
     "project_models",
     "task_models",
 ]

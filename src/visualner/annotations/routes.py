@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, BackgroundTasks, status
 from sqlalchemy import select
 
 from visualner.annotations import service
@@ -13,8 +13,9 @@ from visualner.annotations.schemas import (
     AnnotationVersionOut,
 )
 from visualner.auth.models import User
-from visualner.deps import CurrentUser, SessionDep
+from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
+from visualner.preannotation.hooks import retrain_if_due
 from visualner.projects.access import Capability, project_access
 from visualner.projects.config import parse_label_config
 from visualner.tasks.presenters import annotation_json
@@ -36,7 +37,12 @@ def _usernames(session: SessionDep, *user_ids: int | None) -> dict[int, str]:
     status_code=status.HTTP_201_CREATED,
 )
 def create_annotation(
-    task_id: int, body: AnnotationBody, user: CurrentUser, session: SessionDep
+    task_id: int,
+    body: AnnotationBody,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new annotation (``{regions, relations, choices, status}``); answers its
     ``id`` and ``version``."""
@@ -46,6 +52,10 @@ def create_annotation(
     )
     config = parse_label_config(access.project.label_config)
     annotation = service.create_annotation(session, task=task, user=user, body=body, config=config)
+    if body.status == "submitted":
+        background_tasks.add_task(
+            retrain_if_due, services, project_id=task.project_id, user_id=user.id
+        )
     return annotation_json(annotation, {user.id: user.username})
 
 
@@ -70,7 +80,12 @@ def get_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -
 
 @router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
 def update_annotation(
-    annotation_id: int, body: AnnotationUpdate, user: CurrentUser, session: SessionDep
+    annotation_id: int,
+    body: AnnotationUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new version. Send the ``version`` you started from; if someone saved in
     between, the answer is 409 and nothing is overwritten."""
@@ -89,6 +104,10 @@ def update_annotation(
         based_on_version=body.version,
         config=config,
     )
+    if body.status == "submitted":
+        background_tasks.add_task(
+            retrain_if_due, services, project_id=task.project_id, user_id=user.id
+        )
     return annotation_json(updated, _usernames(session, updated.user_id))
 
 

@@ -6,8 +6,11 @@ import typer
 
 from visualner import __version__
 from visualner.cli.admin import db_app, token_app, user_app
+from visualner.cli.export import export_project
 from visualner.cli.importer import import_files
+from visualner.cli.model import model_app, preannotate_command
 from visualner.cli.ocr_server import ocr_server
+from visualner.cli.projects import project_app
 from visualner.cli.server import serve, worker
 
 app = typer.Typer(
@@ -20,10 +23,14 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(worker)
 app.command("import")(import_files)
+app.command("export")(export_project)
 app.command("ocr-server")(ocr_server)
+app.command("preannotate")(preannotate_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(model_app, name="model")
+app.add_typer(project_app, name="project")
 
 
 @app.command()

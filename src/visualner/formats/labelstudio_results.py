@@ -7,7 +7,7 @@ of the OCR words the box covers, so imported pre-annotations become clickable wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from visualner.errors import InvalidInput
@@ -131,8 +131,13 @@ def to_labelstudio_result(
     from_name: str,
     to_name: str,
     text_name: str | None,
+    label_groups: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Our regions as a Label Studio result list (percent boxes, per-region text)."""
+    """Our regions as a Label Studio result list (percent boxes, per-region text).
+
+    ``label_groups`` maps a label to the name of its control when the config has several
+    (``<Labels name="label">`` and ``<RectangleLabels name="box">``); other labels use
+    ``from_name``. A region's ``score`` (predictions) is kept."""
     items: list[dict[str, Any]] = []
     for region in annotation.get("regions", []):
         page = int(region.get("page", 0))
@@ -154,14 +159,15 @@ def to_labelstudio_result(
         }
         if page:
             common["item_index"] = page
-        items.append(
-            {
-                **common,
-                "from_name": from_name,
-                "type": "rectanglelabels",
-                "value": {**geometry, "rectanglelabels": [region["label"]]},
-            }
-        )
+        box_item: dict[str, Any] = {
+            **common,
+            "from_name": (label_groups or {}).get(region["label"], from_name),
+            "type": "rectanglelabels",
+            "value": {**geometry, "rectanglelabels": [region["label"]]},
+        }
+        if region.get("score") is not None:
+            box_item["score"] = region["score"]
+        items.append(box_item)
         if text_name and region.get("text"):
             items.append(
                 {

@@ -36,6 +36,7 @@ from visualner.jobs.models import Job, JobItem
 from visualner.ocr.dispatch import OcrDispatcher
 from visualner.ocr.targets import resolve_targets
 from visualner.ocr.words import Word
+from visualner.preannotation.prediction import ImportPreannotator
 from visualner.projects.config import LabelConfig, parse_label_config
 from visualner.projects.models import Project
 from visualner.tasks.models import OcrStatus, Task
@@ -63,6 +64,7 @@ class _JobState:
     dispatcher: OcrDispatcher | None
     staging: Path
     user_id: int | None
+    preannotator: ImportPreannotator | None = None
 
 
 @dataclass
@@ -98,6 +100,11 @@ class ImportJob:
                     if options.ocr
                     else []
                 )
+                preannotator = (
+                    ImportPreannotator.for_project(session, blobs=ctx.blobs, project_id=project.id)
+                    if options.preannotate
+                    else None
+                )
             state = _JobState(
                 project_id=project.id,
                 config=config,
@@ -105,6 +112,7 @@ class ImportJob:
                 dispatcher=OcrDispatcher(targets) if targets else None,
                 staging=self.staging_dir(ctx, job),
                 user_id=job.created_by_id,
+                preannotator=preannotator,
             )
             self._states[job.id] = state
         return state
@@ -148,6 +156,11 @@ class ImportJob:
                 skipped_reason=f"duplicate of task {duplicate} (sha256 {sha256[:12]}…)"
             )
         document = self._read_pages(ctx, state, path, kind, name)
+        prediction = (
+            state.preannotator.predict([(p.width, p.height, p.words) for p in document.pages])
+            if state.preannotator is not None and not spec.predictions
+            else None
+        )
 
         def apply(session: Session) -> dict[str, Any]:
             task = create_task(
@@ -160,6 +173,8 @@ class ImportJob:
             )
             _mark_ocr_outcome(session, task.id, document)
             _attach_preannotations(session, task, spec, document.pages, state)
+            if prediction is not None and state.preannotator is not None:
+                state.preannotator.store(session, task_id=task.id, prediction=prediction)
             result: dict[str, Any] = {"task_id": task.id, "pages": len(document.pages)}
             if document.ocr_errors:
                 result["ocr_failed_pages"] = sorted(document.ocr_errors)

@@ -21,6 +21,9 @@ class ImportOptions(BaseModel):
     skip_duplicates: bool | None = Field(
         None, description="Skip files whose sha256 is already in the project."
     )
+    preannotate: bool | None = Field(
+        None, description="Pre-annotate new tasks with the project's active model."
+    )
 
     def resolved(self, project_settings: dict[str, Any], default_dpi: int) -> ImportOptions:
         """These options with the project's defaults filled in."""
@@ -36,5 +39,10 @@ class ImportOptions(BaseModel):
                 bool(project_settings.get("skip_duplicates"))
                 if self.skip_duplicates is None
                 else self.skip_duplicates
+            ),
+            preannotate=(
+                bool(project_settings.get("preannotate_on_import"))
+                if self.preannotate is None
+                else self.preannotate
             ),
         )

@@ -15,6 +15,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from visualner.errors import InvalidInput
 from visualner.model.reading_order import layout_words
 from visualner.model.tagger import Entity, LabeledPage
@@ -90,10 +93,16 @@ def _png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
 
 
-def load_funsd(folder: Path) -> list[LabeledPage]:
+def _gray(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L"))
+
+
+def load_funsd(folder: Path, *, images: bool = True) -> list[LabeledPage]:
     """Load every ``annotations/*.json`` of a FUNSD split, sorted by file name.
 
     Page size comes from the matching ``images/*.png``; without it the largest box edge is used.
+    With ``images`` the page image (grey numpy array) is attached as ``LabeledPage.image``.
     A file that cannot be read is logged and skipped so one bad file does not stop a run.
     """
     pages: list[LabeledPage] = []
@@ -107,7 +116,10 @@ def load_funsd(folder: Path) -> list[LabeledPage]:
                 boxes = [e["box"] for e in raw.get("form", [])]
                 width = int(max((b[2] for b in boxes), default=1))
                 height = int(max((b[3] for b in boxes), default=1))
-            pages.append(parse_funsd(raw, width=width, height=height, name=path.stem))
+            page = parse_funsd(raw, width=width, height=height, name=path.stem)
+            if images and image.exists():
+                page.image = _gray(image)
+            pages.append(page)
         except (OSError, ValueError, KeyError, TypeError, InvalidInput) as error:
             logger.warning("skipping %s: %s", path.name, error)
     return pages

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from visualner.model.image import WORD_IMAGE_FEATURES, PageImage, word_image_features
 from visualner.model.reading_order import Layout, layout_words
 from visualner.ocr.words import Word
 
@@ -25,8 +26,8 @@ _DATE_LIKE = re.compile(r"^\d{1,4}[/\-.]\d{1,2}([/\-.]\d{1,4})?$")
 _NUMBER_LIKE = re.compile(r"^[$(#]?[\d,.\-/%]+[)]?$")
 
 # Bump whenever a feature changes meaning: a saved model trained on other features must not be
-# loaded against these (see ``artifact.py``). 1 was the word-level CRF.
-FEATURES_VERSION = 2
+# loaded against these (see ``artifact.py``). 1 was the word-level CRF, 2 had no image cues.
+FEATURES_VERSION = 3
 
 HORIZONTAL = 0
 VERTICAL = 1
@@ -46,10 +47,14 @@ class PageGeometry:
     line_of: list[int]
     position_in_line: list[int]
     line_gap_median: list[float]  # per line: median gap between neighbouring words / height
+    image: PageImage | None = None
+    word_image: np.ndarray | None = None  # (n, len(WORD_IMAGE_FEATURES)), NaN without image
 
 
-def build_geometry(words: list[Word], width: float, height: float) -> PageGeometry:
-    """Lines, reading order and size statistics for a page."""
+def build_geometry(
+    words: list[Word], width: float, height: float, gray: np.ndarray | None = None
+) -> PageGeometry:
+    """Lines, reading order and size statistics for a page (``gray``: its image, optional)."""
     layout = layout_words(words)
     boxes = np.array([w.bbox for w in words], dtype=float).reshape(-1, 4)
     heights = [max(w.bbox[3] - w.bbox[1], 1.0) for w in words]
@@ -72,6 +77,7 @@ def build_geometry(words: list[Word], width: float, height: float) -> PageGeomet
             if pos:
                 gaps.append((words[i].bbox[0] - words[members[pos - 1]].bbox[2]) / median_height)
         line_gap_median.append(statistics.median(gaps) if gaps else 0.0)
+    image = PageImage(gray, width, height) if gray is not None and words else None
     return PageGeometry(
         words=words,
         layout=layout,
@@ -83,6 +89,8 @@ def build_geometry(words: list[Word], width: float, height: float) -> PageGeomet
         line_of=line_of,
         position_in_line=position_in_line,
         line_gap_median=line_gap_median,
+        image=image,
+        word_image=word_image_features(image, boxes, median_height),
     )
 
 
@@ -169,10 +177,19 @@ def edge_feature_names() -> list[str]:
         "b_seg_first",
         "a_next_colon_end",
         "b_prev_colon_end",
+        "a_line_colon_end",
+        "a_hyphen",
+        "b_line_lower_start",
+        "vgap_vs_page",
+        "seg_height_ratio",
+        "gap_rule",
+        "gap_ink",
     ]
     names += [f"a_{n}" for n in EDGE_TEXT_FLAGS] + [f"b_{n}" for n in EDGE_TEXT_FLAGS]
     for side in ("a", "b"):
         names += [f"{side}_seg_{n}" for n in SEGMENT_SUMMARY]
+    for side in ("a", "b"):
+        names += [f"{side}_img_{n}" for n in WORD_IMAGE_FEATURES]
     return names
 
 
@@ -215,6 +232,16 @@ def edge_features(
     nan = float("nan")
     segments, seg_rows = segment_summaries(geo)
     seg_of = geo.layout.segment
+    word_heights = (geo.boxes[:, 3] - geo.boxes[:, 1]).tolist()
+    seg_height = [sum(word_heights[i] for i in seg) / len(seg) for seg in segments]
+    vgaps = [geo.boxes[b, 1] - geo.boxes[a, 3] for a, b, kind in edges if kind == VERTICAL]
+    page_vgap = max(float(np.median(vgaps)), 0.1 * mh) if vgaps else mh
+    image = geo.image
+    word_image = (
+        geo.word_image
+        if geo.word_image is not None
+        else np.full((len(geo.words), len(WORD_IMAGE_FEATURES)), np.nan)
+    )
     for a, b, kind in edges:
         sa, sb = segments[seg_of[a]], segments[seg_of[b]]
         pa, pb = geo.position_in_line[a], geo.position_in_line[b]
@@ -249,9 +276,42 @@ def edge_features(
             float(sb[0] == b),
             flags[la[pa + 1]][0] if pa + 1 < len(la) and la[pa + 1] != b else nan,
             flags[lb[pb - 1]][0] if pb > 0 and lb[pb - 1] != a else nan,
+            flags[la[-1]][0],
+            float(geo.words[a].text.endswith("-")),
+            flags[lb[0]][6],
+            (bb[1] - ba[3]) / page_vgap if kind == VERTICAL else nan,
+            seg_height[seg_of[b]] / max(seg_height[seg_of[a]], 1.0),
+            *_gap_image(image, ba, bb, kind),
         ]
-        rows.append(row + flags[a] + flags[b] + seg_rows[seg_of[a]] + seg_rows[seg_of[b]])
+        rows.append(
+            row
+            + flags[a]
+            + flags[b]
+            + seg_rows[seg_of[a]]
+            + seg_rows[seg_of[b]]
+            + list(word_image[a])
+            + list(word_image[b])
+        )
     return np.array(rows, dtype=float).reshape(len(rows), len(edge_feature_names()))
+
+
+def _gap_image(
+    image: PageImage | None,
+    ba: tuple[float, float, float, float],
+    bb: tuple[float, float, float, float],
+    kind: int,
+) -> tuple[float, float]:
+    """A rule crossing the space between two words, and the ink share of that space."""
+    if image is None:
+        return float("nan"), float("nan")
+    if kind == HORIZONTAL:
+        y0, y1 = min(ba[1], bb[1]), max(ba[3], bb[3])
+        x0, x1 = ba[2] + 1, bb[0] - 1
+        return image.vline(x0, y0, x1, y1), image.density(x0, y0, x1, y1)
+    x0, x1 = min(ba[0], bb[0]), max(ba[2], bb[2])
+    pad = 0.15 * max(ba[3] - ba[1], 1.0)
+    y0, y1 = ba[3] - pad, max(bb[1] + pad, ba[3] + 1)
+    return image.hline(x0, y0, x1, y1), image.density(x0, ba[3] + 1, x1, bb[1] - 1)
 
 
 def components(count: int, edges: list[tuple[int, int]]) -> list[list[int]]:

@@ -46,6 +46,11 @@ def group_feature_names() -> list[str]:
         "first_token",
         "last_token",
         "text_token",
+        "ink",
+        "ink_vs_page",
+        "rule_below",
+        "rule_left",
+        "rule_right",
     ]
     for side in NEIGHBOURS:
         names += [f"{side}_{n}" for n in _SUMMARY]
@@ -106,6 +111,12 @@ def group_features(
     nan = float("nan")
     base: list[list[float]] = []
     summaries: list[list[float]] = []
+    word_image = geo.word_image if geo.word_image is not None else np.full((len(geo.words), 5), nan)
+    page_ink = float(np.median(word_image[:, 0])) if len(word_image) else nan
+    ink = word_image[:, 0].tolist()
+    rule_below = word_image[:, 1].tolist()
+    rule_left = word_image[:, 3].tolist()
+    rule_right = word_image[:, 4].tolist()
     line_groups: dict[int, list[int]] = {}
     for g, members in enumerate(groups):
         line_groups.setdefault(geo.line_of[members[0]], []).append(g)
@@ -118,6 +129,7 @@ def group_features(
         x0, y0, x1, y1 = boxes[g]
         line = geo.line_of[members[0]]
         on_line = sorted(line_groups[line], key=lambda h: boxes[h][0])
+        group_ink = sum(ink[i] for i in members) / len(members)
         row = [
             float(len(members)),
             float(len({geo.line_of[i] for i in members})),
@@ -147,6 +159,11 @@ def group_features(
             float(vocab.get(texts[0].lower(), -1)),
             float(vocab.get(texts[-1].lower(), -1)),
             float(phrase_vocab.get(joined.lower(), -1)) if len(texts) <= 5 else -1.0,
+            group_ink,
+            group_ink / page_ink if page_ink > 0 else nan,
+            sum(rule_below[i] for i in members) / len(members),
+            rule_left[ordered[0]],
+            rule_right[ordered[-1]],
         ]
         base.append(row)
         summaries.append([*row[3:5], row[6], row[9], row[0]])

@@ -39,6 +39,8 @@ from visualner.model.grouping import (
     edge_feature_names,
     edge_features,
 )
+from visualner.model.image import to_gray
+from visualner.model.merging import group_pairs, merge_feature_names, merge_features
 from visualner.model.metrics import EntityReport, score_entity_sets
 from visualner.model.segments import group_feature_names, group_features
 from visualner.ocr.words import PageWords
@@ -49,6 +51,11 @@ OTHER = "O"
 _EDGE_CATEGORICAL = tuple(edge_feature_names().index(n) for n in ("a_token", "b_token"))
 _GROUP_CATEGORICAL = tuple(
     group_feature_names().index(n) for n in ("first_token", "last_token", "text_token")
+)
+_MERGE_CATEGORICAL = tuple(
+    merge_feature_names().index(f"{side}_{n}")
+    for side in ("g", "h")
+    for n in ("first_token", "last_token", "text_token")
 )
 
 
@@ -64,13 +71,15 @@ class Entity:
 class LabeledPage:
     """One training example: a page's words, its entities and question -> answer links.
 
-    ``links`` holds pairs of indices into ``entities``.
+    ``links`` holds pairs of indices into ``entities``. ``image`` is the page image, if known:
+    its ink and ruling lines sharpen the grouping (any resolution; boxes are in page units).
     """
 
     page: PageWords
     entities: list[Entity]
     links: list[tuple[int, int]] = field(default_factory=list)
     name: str = ""
+    image: Any = None  # the page image (PIL image or numpy array), optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +106,7 @@ class TrainSettings:
     min_token_count: int = 3
     link_threshold: float = 0.5
     cross_fit_folds: int = 2
+    image_dropout: int = 5  # every n-th training page is used without its image (0: never)
 
 
 # The model used to be a CRF; callers that import the old settings name keep working.
@@ -180,8 +190,20 @@ def _fit_link(rows: np.ndarray, targets: np.ndarray, settings: TrainSettings) ->
     return _fit(rows, targets, _EDGE_CATEGORICAL, settings, objective="binary")
 
 
-def _geometry(page: PageWords) -> PageGeometry:
-    return build_geometry(page.words, page.width, page.height)
+def _geometry(page: PageWords, image: Any = None) -> PageGeometry:
+    return build_geometry(page.words, page.width, page.height, to_gray(image))
+
+
+def _training_geometries(
+    examples: Sequence[LabeledPage], settings: TrainSettings
+) -> list[PageGeometry]:
+    """Each page's geometry; every ``image_dropout``-th page is seen without its image, so the
+    model also learns to group pages that come without one."""
+    drop = settings.image_dropout
+    return [
+        _geometry(e.page, None if drop and k % drop == drop - 1 else e.image)
+        for k, e in enumerate(examples)
+    ]
 
 
 def _owners(example: LabeledPage) -> list[int]:
@@ -230,24 +252,73 @@ class _Predictor:
         class_names: Sequence[str],
         vocabulary: _Vocabulary,
         threshold: float,
+        merge: lgb.Booster | None = None,
     ) -> None:
+        self.merge = merge
         self.link = link
         self.classes = classes
         self.class_names = list(class_names)
         self.vocabulary = vocabulary
         self.threshold = threshold
 
-    def groups(self, geo: PageGeometry) -> list[list[int]]:
-        """Candidate entities: components of the edges the link classifier keeps."""
+    def linked(
+        self, geo: PageGeometry
+    ) -> tuple[list[list[int]], list[tuple[int, int, int]], np.ndarray]:
+        """Step 1: components of the kept edges, with all candidate edges and their scores."""
         edges = candidate_edges(geo)
-        kept: list[tuple[int, int]] = []
+        scores = np.zeros(len(edges))
         if edges and self.link is not None:
             rows = edge_features(geo, edges, self.vocabulary.tokens)
-            scores = self.link.predict(_unknown_as_missing(rows, _EDGE_CATEGORICAL), num_threads=1)
-            kept = [
-                (a, b) for (a, b, _kind), q in zip(edges, scores, strict=True) if q > self.threshold
-            ]
-        return components(len(geo.words), kept)
+            scores = np.asarray(
+                self.link.predict(_unknown_as_missing(rows, _EDGE_CATEGORICAL), num_threads=1)
+            )
+        kept = [
+            (a, b) for (a, b, _kind), q in zip(edges, scores, strict=True) if q > self.threshold
+        ]
+        return components(len(geo.words), kept), edges, scores
+
+    def merge_rows(
+        self,
+        geo: PageGeometry,
+        groups: list[list[int]],
+        edges: list[tuple[int, int, int]],
+        scores: np.ndarray,
+    ) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Step 1b's candidate pairs of groups and their feature rows."""
+        pairs, stats = group_pairs(groups, edges, scores)
+        if not pairs:
+            return [], np.zeros((0, len(merge_feature_names())))
+        rows, _neighbours = group_features(
+            geo, groups, self.vocabulary.tokens, self.vocabulary.phrases
+        )
+        return pairs, merge_features(geo, groups, rows, pairs, stats)
+
+    def merged(
+        self,
+        geo: PageGeometry,
+        groups: list[list[int]],
+        edges: list[tuple[int, int, int]],
+        scores: np.ndarray,
+    ) -> list[list[int]]:
+        """Step 1b: join the pairs of groups the merge classifier keeps."""
+        if self.merge is None:
+            return groups
+        pairs, rows = self.merge_rows(geo, groups, edges, scores)
+        if not pairs:
+            return groups
+        q = self.merge.predict(_unknown_as_missing(rows, _MERGE_CATEGORICAL), num_threads=1)
+        joined = [
+            (groups[g][0], groups[h][0]) for (g, h), p in zip(pairs, q, strict=True) if p > 0.5
+        ]
+        if not joined:
+            return groups
+        chains = [(m[0], i) for m in groups for i in m[1:]]
+        return components(len(geo.words), chains + joined)
+
+    def groups(self, geo: PageGeometry) -> list[list[int]]:
+        """Candidate entities: step 1's linked words, then step 1b's merges."""
+        groups, edges, scores = self.linked(geo)
+        return self.merged(geo, groups, edges, scores)
 
     def probabilities(self, geo: PageGeometry, groups: list[list[int]]) -> np.ndarray:
         """(groups, classes) label probabilities; class 0 is "other"."""
@@ -265,14 +336,13 @@ class _Predictor:
 
 
 def _edge_rows(
-    examples: Sequence[LabeledPage], vocabulary: _Vocabulary
+    examples: Sequence[LabeledPage], geometries: Sequence[PageGeometry], vocabulary: _Vocabulary
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Link training rows: edges touching an annotated word; 1 when both share an entity."""
     rows: list[np.ndarray] = []
     targets: list[int] = []
     pages: list[int] = []
-    for index, example in enumerate(examples):
-        geo = _geometry(example.page)
+    for index, (example, geo) in enumerate(zip(examples, geometries, strict=True)):
         edges = candidate_edges(geo)
         if not edges:
             continue
@@ -355,20 +425,24 @@ class TrainedModel:
                 class_names=payload["class_names"],
                 vocabulary=_Vocabulary(tokens=payload["tokens"], phrases=payload["phrases"]),
                 threshold=float(payload["threshold"]),
+                merge=lgb.Booster(model_str=payload["merge"]) if payload.get("merge") else None,
             )
         except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as error:
             raise InvalidInput(f"The model weights are damaged: {error}") from error
 
-    def _groups(self, page: PageWords) -> tuple[list[list[int]], np.ndarray]:
+    def _groups(self, page: PageWords, image: Any) -> tuple[list[list[int]], np.ndarray]:
         if not page.words:
             return [], np.zeros((0, len(self._predictor.class_names)))
-        geo = _geometry(page)
+        geo = _geometry(page, image)
         groups = self._predictor.groups(geo)
         return groups, self._predictor.probabilities(geo, groups)
 
-    def predict(self, page: PageWords) -> list[PredictedEntity]:
-        """Entities on the page, each a group of words, with the labeller's confidence."""
-        groups, probabilities = self._groups(page)
+    def predict(self, page: PageWords, image: Any = None) -> list[PredictedEntity]:
+        """Entities on the page, each a group of words, with the labeller's confidence.
+
+        ``image`` (the page image, PIL or numpy, optional) adds ink and ruling-line cues.
+        """
+        groups, probabilities = self._groups(page, image)
         names = self._predictor.class_names
         entities: list[PredictedEntity] = []
         for group, row in zip(groups, probabilities, strict=True):
@@ -381,7 +455,7 @@ class TrainedModel:
                 )
         return entities
 
-    def tag_words(self, page: PageWords) -> tuple[list[int], list[str]]:
+    def tag_words(self, page: PageWords, image: Any = None) -> tuple[list[int], list[str]]:
         """The model's reading order (indices into ``page.words``) and a BIO tag per word in it.
 
         An entity whose words are not one run in this order shows as several runs here.
@@ -391,18 +465,18 @@ class TrainedModel:
         order = _geometry(page).layout.order
         rank = {word: position for position, word in enumerate(order)}
         tags = ["O"] * len(order)
-        for entity in self.predict(page):
+        for entity in self.predict(page, image):
             for k, word in enumerate(sorted(entity.word_indices, key=lambda i: rank[i])):
                 tags[rank[word]] = f"{'B' if k == 0 else 'I'}-{entity.label}"
         return order, tags
 
-    def word_marginals(self, page: PageWords) -> list[dict[str, float]]:
+    def word_marginals(self, page: PageWords, image: Any = None) -> list[dict[str, float]]:
         """For each word of ``page.words`` (caller's order), the probability of every tag.
 
         A word carries its group's label probabilities: ``B-`` on the group's first word,
         ``I-`` on the others, ``O`` for "other".
         """
-        groups, probabilities = self._groups(page)
+        groups, probabilities = self._groups(page, image)
         names = self._predictor.class_names
         marginals: list[dict[str, float]] = [{} for _ in page.words]
         for group, row in zip(groups, probabilities, strict=True):
@@ -414,9 +488,9 @@ class TrainedModel:
                 }
         return marginals
 
-    def uncertainty(self, page: PageWords) -> float:
+    def uncertainty(self, page: PageWords, image: Any = None) -> float:
         """1 - mean over words of the most likely tag's probability; higher means label me first."""
-        marginals = self.word_marginals(page)
+        marginals = self.word_marginals(page, image)
         if not marginals:
             return 0.0
         return 1.0 - sum(max(m.values()) for m in marginals) / len(marginals)
@@ -438,7 +512,8 @@ def train(
     class_names = [OTHER, *labels]
     vocabulary = _Vocabulary.build(examples, settings)
 
-    edge_rows, edge_targets, edge_pages = _edge_rows(examples, vocabulary)
+    geometries = _training_geometries(examples, settings)
+    edge_rows, edge_targets, edge_pages = _edge_rows(examples, geometries, vocabulary)
     link = _fit_link(edge_rows, edge_targets, settings)
 
     # Cross-fit: group each training page with a link model that did not see it, so that the
@@ -454,17 +529,42 @@ def train(
         if folds > 1
         else [link]
     )
-    class_rows: list[np.ndarray] = []
-    class_targets: list[int] = []
-    for index, example in enumerate(examples):
-        if not example.page.words:
-            continue
-        geo = _geometry(example.page)
-        step_one = _Predictor(
+    # Step 1 on each training page with a link model that did not see it, then step 1b learns
+    # which of those groups to join.
+    step_one: list[tuple[list[list[int]], list[tuple[int, int, int]], np.ndarray]] = []
+    merge_rows: list[np.ndarray] = []
+    merge_targets: list[int] = []
+    for index, (example, geo) in enumerate(zip(examples, geometries, strict=True)):
+        linker = _Predictor(
             fold_links[index % folds], None, class_names, vocabulary, settings.link_threshold
         )
+        linked = linker.linked(geo) if example.page.words else ([], [], np.zeros(0))
+        step_one.append(linked)
+        owner = _owners(example)
+        pairs, rows = linker.merge_rows(geo, *linked)
+        for (g, h), row in zip(pairs, rows, strict=True):
+            owners = {owner[i] for i in linked[0][g]} | {owner[i] for i in linked[0][h]}
+            if owners == {-1}:
+                continue
+            merge_rows.append(row)
+            merge_targets.append(int(len(owners) == 1))
+    merge = None
+    if len(set(merge_targets)) > 1:
+        merge = _fit(
+            np.array(merge_rows),
+            np.array(merge_targets, dtype=float),
+            _MERGE_CATEGORICAL,
+            settings,
+            objective="binary",
+        )
+    class_rows: list[np.ndarray] = []
+    class_targets: list[int] = []
+    for example, geo, linked in zip(examples, geometries, step_one, strict=True):
+        if not example.page.words:
+            continue
+        merger = _Predictor(None, None, class_names, vocabulary, settings.link_threshold, merge)
         gold = _gold_groups(example, geo)
-        predicted = [g for g in step_one.groups(geo) if g not in gold]
+        predicted = [g for g in merger.merged(geo, *linked) if g not in gold]
         for groups in (gold, predicted):
             if groups:
                 rows, targets = _class_rows(example, geo, groups, class_names, vocabulary)
@@ -483,6 +583,7 @@ def train(
     weights = json.dumps(
         {
             "link": link.model_to_string() if link is not None else "",
+            "merge": merge.model_to_string() if merge is not None else "",
             "classes": classes.model_to_string() if classes is not None else "",
             "class_names": class_names,
             "tokens": vocabulary.tokens,
@@ -518,7 +619,9 @@ def evaluate(model: TrainedModel, examples: Sequence[LabeledPage]) -> Evaluation
     predicted: list[list[tuple[str, object]]] = []
     started = time.perf_counter()
     for example in examples:
-        predicted.append([(e.label, e.word_indices) for e in model.predict(example.page)])
+        predicted.append(
+            [(e.label, e.word_indices) for e in model.predict(example.page, example.image)]
+        )
     elapsed = time.perf_counter() - started
     for example in examples:
         gold.append([(e.label, tuple(sorted(e.word_indices))) for e in example.entities])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -32,6 +33,34 @@ class RemoteOcrClient:
                 f"OCR server {self.url} answered {response.status_code}: {_detail(response)}"
             )
         return page_words_from_json(response.json(), source=self.url)
+
+    def preannotate(
+        self,
+        *,
+        model_sha256: str,
+        words: dict[str, Any] | None = None,
+        image: bytes | None = None,
+        mime: str = "image/png",
+    ) -> dict[str, Any]:
+        """Pre-annotate one page (its ``words`` JSON, or an ``image`` to OCR first) with the
+        model ``model_sha256``; answers the server's JSON (docs/ocr-server.md)."""
+        files: dict[str, Any] = {"model_sha256": (None, model_sha256)}
+        if words is not None:
+            files["words"] = (None, json.dumps(words))
+        if image is not None:
+            files["image"] = ("page", image, mime)
+        try:
+            response = self._client.post(f"{self.url}/preannotate", files=files)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"OCR server {self.url} cannot be reached: {exc}") from exc
+        if response.status_code in {400, 413, 415, 422}:
+            raise InvalidInput(f"OCR server {self.url} refused the page: {_detail(response)}")
+        if response.status_code != 200:
+            raise Unavailable(
+                f"OCR server {self.url} answered {response.status_code}: {_detail(response)}"
+            )
+        payload: dict[str, Any] = response.json()
+        return payload
 
     def info(self) -> dict[str, Any]:
         try:

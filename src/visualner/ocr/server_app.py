@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, File, UploadFile
+from fastapi import FastAPI, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from PIL import Image
 
 from visualner import __version__
 from visualner.documents.images import iter_image_pages
-from visualner.errors import TooLarge, VisualnerError
+from visualner.errors import InvalidInput, TooLarge, VisualnerError
 from visualner.ocr.engine import OcrEngine
 from visualner.ocr.protocol import PROTOCOL_VERSION
+from visualner.preannotation.serving import (
+    AppArtifactSource,
+    ModelCache,
+    check_sha256,
+    page_words_from_wire,
+    prediction_json,
+)
 
 MAX_IMAGE_BYTES = 100 * 1024 * 1024
 
@@ -32,9 +40,19 @@ def _first_page(path: Path, max_pixels: int) -> Image.Image:
     raise TooLarge("the posted image has no pages")
 
 
-def create_ocr_app(engine: OcrEngine, *, workers: int, max_pixels: int = 120_000_000) -> FastAPI:
+def create_ocr_app(
+    engine: OcrEngine,
+    *,
+    workers: int,
+    max_pixels: int = 120_000_000,
+    artifacts: AppArtifactSource | None = None,
+) -> FastAPI:
+    """``artifacts`` says where ``/preannotate`` fetches models (default: from the
+    ``VISUALNER_APP_URL`` / ``VISUALNER_APP_TOKEN`` environment)."""
     app = FastAPI(title="visualner OCR server", version=__version__)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
+    model_source = artifacts or AppArtifactSource.from_environment()
+    models = ModelCache()
 
     @app.exception_handler(VisualnerError)
     async def _domain_error(_request: Any, exc: VisualnerError) -> JSONResponse:
@@ -71,6 +89,41 @@ def create_ocr_app(engine: OcrEngine, *, workers: int, max_pixels: int = 120_000
             raise TooLarge(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(pool, _recognize, data)
+
+    def _preannotate(sha256: str, words_json: str | None, image_data: bytes | None) -> Any:
+        model = models.get(sha256, model_source.read)
+        if words_json is not None:
+            try:
+                raw = json.loads(words_json)
+            except ValueError as exc:
+                raise InvalidInput(f"words is not JSON: {exc}", field="words") from exc
+            page = page_words_from_wire(raw)
+        else:
+            assert image_data is not None
+            page = page_words_from_wire(_recognize(image_data))
+        return prediction_json(page, model.predict(page), model)
+
+    @app.post("/preannotate")
+    async def preannotate(
+        model_sha256: str = Form(...),
+        words: str | None = Form(None),
+        image: UploadFile | None = File(None),
+    ) -> dict[str, Any]:
+        """Predict the entities of one page (its ``words``, or an ``image`` to OCR first)
+        with the app's model ``model_sha256``, fetched once and cached."""
+        check_sha256(model_sha256)
+        if (words is None) == (image is None):
+            raise InvalidInput("send exactly one of words (JSON) or image", field="words")
+        data = None
+        if image is not None:
+            data = await image.read(MAX_IMAGE_BYTES + 1)
+            if len(data) > MAX_IMAGE_BYTES:
+                raise TooLarge(f"the image is larger than {MAX_IMAGE_BYTES // 2**20} MB")
+        loop = asyncio.get_running_loop()
+        payload: dict[str, Any] = await loop.run_in_executor(
+            pool, _preannotate, model_sha256, words, data
+        )
+        return payload
 
     app.state.pool = pool
     return app

@@ -109,6 +109,14 @@ class TesseractEngine:
         self._create_lock = threading.Lock()
 
     def _new_api(self) -> tesserocr.PyTessBaseAPI:
+        try:
+            return self._init_api()
+        except Exception:
+            with self._create_lock:
+                self._created -= 1  # let a later call try again instead of waiting forever
+            raise
+
+    def _init_api(self) -> tesserocr.PyTessBaseAPI:
         api = tesserocr.PyTessBaseAPI(
             path=str(tessdata_dir()),
             lang="+".join(self.languages),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from visualner.auth.models import User
 from visualner.auth.service import get_user_by_username
 from visualner.errors import Conflict, InvalidInput, NotFound
+from visualner.preannotation.service import validate_model_settings
 from visualner.projects.access import ProjectAccess
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project, ProjectMember, Role
@@ -20,6 +21,9 @@ PROJECT_SETTING_DEFAULTS: dict[str, Any] = {
     "ocr_server": None,
     "pdf_dpi": None,
     "skip_duplicates": False,
+    "model_retrain_every": 0,
+    "label_next_order": "id",
+    "preannotate_on_import": False,
 }
 
 
@@ -109,7 +113,9 @@ def update_project(
                 + ", ".join(PROJECT_SETTING_DEFAULTS),
                 field="settings",
             )
-        project.settings = {**PROJECT_SETTING_DEFAULTS, **project.settings, **settings}
+        merged = {**PROJECT_SETTING_DEFAULTS, **project.settings, **settings}
+        validate_model_settings(merged)
+        project.settings = merged
     session.flush()
     return project
 

@@ -6,6 +6,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation
+from visualner.preannotation.next_task import next_task_by_uncertainty
+from visualner.projects.models import Project
 from visualner.tasks.models import Task
 
 
@@ -17,6 +19,9 @@ def next_task_to_label(
     With ``after_task_id`` (the task being skipped) the search starts after that task and
     wraps around to the project's first tasks, never answering the skipped task itself.
     """
+    project = session.get(Project, project_id)
+    if project is not None and (project.settings or {}).get("label_next_order") == "uncertainty":
+        return next_task_by_uncertainty(session, project_id, after_task_id)
     submitted = exists().where(Annotation.task_id == Task.id, Annotation.status == "submitted")
     open_tasks = select(Task.id).where(Task.project_id == project_id, ~submitted)
     if after_task_id is None:

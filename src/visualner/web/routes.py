@@ -12,6 +12,7 @@ from visualner.web.account_pages import router as account_router
 from visualner.web.import_pages import router as import_router
 from visualner.web.labeling_pages import router as labeling_router
 from visualner.web.login_routes import router as login_router
+from visualner.web.model_pages import router as model_router
 from visualner.web.page_auth import LoginRequired, PageError, find_page_login
 from visualner.web.project_pages import router as project_router
 from visualner.web.templating import install_templates, render
@@ -39,7 +40,14 @@ def mount_web(app: FastAPI) -> None:
     """Static files, the page routers, and the handlers that turn page errors into HTML."""
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     install_templates(app)
-    for router in (login_router, project_router, account_router, labeling_router, import_router):
+    for router in (
+        login_router,
+        project_router,
+        account_router,
+        labeling_router,
+        import_router,
+        model_router,
+    ):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _redirect_to_login)
     app.add_exception_handler(PageError, _error_page)

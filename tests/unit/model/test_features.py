@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+from PIL import Image
+
 from visualner.model.grouping import (
     HORIZONTAL,
     VERTICAL,
@@ -11,6 +14,8 @@ from visualner.model.grouping import (
     edge_feature_names,
     edge_features,
 )
+from visualner.model.image import PageImage, to_gray
+from visualner.model.merging import group_pairs, merge_feature_names, merge_features
 from visualner.model.reading_order import layout_words, with_reading_order
 from visualner.model.segments import group_feature_names, group_features
 from visualner.ocr.words import PageWords, Word
@@ -88,3 +93,59 @@ def test_components_group_connected_words() -> None:
 def test_empty_page_has_no_edges() -> None:
     page = PageWords(width=10, height=10, words=[])
     assert candidate_edges(build_geometry(page.words, page.width, page.height)) == []
+
+
+def _ruled_image() -> np.ndarray:
+    """A white 500x400 page with a vertical rule at x=100 and a horizontal rule at y=114."""
+    gray = np.full((400, 500), 255, dtype=np.uint8)
+    gray[90:125, 100] = 0
+    gray[114, 290:390] = 0
+    gray[100:112, 40:80:2] = 0  # "Date:" printed in dense ink
+    return gray
+
+
+def test_page_image_finds_rules_and_ink() -> None:
+    image = PageImage(_ruled_image(), 500, 400)
+    assert image.vline(95, 100, 105, 112) == 1.0
+    assert image.hline(300, 110, 360, 118) == 1.0
+    assert image.hline(300, 120, 360, 130) == 0.0
+    assert image.density(40, 100, 80, 112) == 0.5
+    assert image.density(0, 0, 0, 10) == 0.0
+
+
+def test_edge_features_see_a_rule_between_words_and_are_missing_without_image() -> None:
+    page = _tiny_form()
+    edges = [(1, 0, HORIZONTAL), (2, 3, VERTICAL)]
+    names = edge_feature_names()
+    with_image = build_geometry(page.words, page.width, page.height, _ruled_image())
+    rows = edge_features(with_image, edges, {})
+    assert rows[0, names.index("gap_rule")] == 1.0  # the rule at x=100 splits "Date:" | "6/25"
+    assert rows[1, names.index("gap_rule")] > 0.5  # the rule under "Address:"
+    assert rows[0, names.index("a_img_ink")] > rows[0, names.index("b_img_ink")]
+    plain = edge_features(build_geometry(page.words, page.width, page.height), edges, {})
+    assert np.isnan(plain[:, names.index("gap_rule")]).all()
+
+
+def test_to_gray_accepts_pil_and_rgb_arrays() -> None:
+    rgb = np.zeros((4, 6, 3), dtype=np.uint8)
+    gray = to_gray(rgb)
+    assert gray is not None and gray.shape == (4, 6)
+    pil = to_gray(Image.fromarray(rgb))
+    assert pil is not None and pil.shape == (4, 6)
+    assert to_gray(None) is None
+
+
+def test_merge_features_pair_groups_joined_by_edges() -> None:
+    page = _tiny_form()
+    geo = build_geometry(page.words, page.width, page.height)
+    groups = [[0], [1], [2], [3, 4], [5]]
+    edges = [(3, 5, VERTICAL), (4, 5, VERTICAL), (3, 4, HORIZONTAL)]
+    pairs, stats = group_pairs(groups, edges, np.array([0.4, 0.2, 0.9]))
+    assert pairs == [(3, 4)]
+    rows, _ = group_features(geo, groups, {}, {})
+    features = merge_features(geo, groups, rows, pairs, stats)
+    names = merge_feature_names()
+    assert features.shape == (1, len(names))
+    assert features[0, names.index("max_link")] == 0.4
+    assert features[0, names.index("edges")] == 2.0
+    assert features[0, names.index("vertical")] == 1.0

@@ -159,3 +159,17 @@ def test_loading_a_model_from_other_features_is_refused(small_model: TrainedMode
 def test_garbage_is_not_a_model() -> None:
     with pytest.raises(InvalidInput, match="Not a visualner model"):
         load_model(b"not a zip")
+
+
+@needs_funsd
+def test_the_page_image_is_optional_at_prediction(
+    small_model: TrainedModel, funsd_pages: list[LabeledPage]
+) -> None:
+    example = funsd_pages[11]
+    assert example.image is not None  # load_funsd attaches the grey page image
+    for image in (example.image, None):
+        entities = small_model.predict(example.page, image)
+        assert entities
+        assert all(e.label in FUNSD_LABELS for e in entities)
+    marginals = small_model.word_marginals(example.page, example.image)
+    assert len(marginals) == len(example.page.words)

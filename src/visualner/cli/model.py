@@ -1,0 +1,209 @@
+"""``visualner model train|evaluate|list`` and ``visualner preannotate``.
+
+Jobs run in this process (the same jobs a server runs), with a progress bar drawn from the
+job's persisted counters, so they need no running server.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from visualner.cli.common import fail, load_settings, reports_errors
+from visualner.cli.importer import find_project
+from visualner.db import session_scope
+from visualner.jobs.models import Job, JobItem
+from visualner.jobs.runner import run_job
+from visualner.migrate import upgrade_database
+from visualner.model.artifact import load_model
+from visualner.model.metrics import EntityReport
+from visualner.model.tagger import evaluate
+from visualner.preannotation import service
+from visualner.preannotation.examples import collect_examples
+from visualner.projects.config import parse_label_config
+from visualner.services import Services, build_services
+
+model_app = typer.Typer(help="Train and evaluate a project's pre-annotation model.")
+
+
+def _open_services() -> Services:
+    settings = load_settings()
+    upgrade_database(settings.effective_database_url)
+    return build_services(settings)
+
+
+def _counts(services: Services, job_id: int) -> tuple[int, int, int, str]:
+    with session_scope(services.database.read) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        return job.total, job.done, job.failed, job.status
+
+
+def _watch(services: Services, job_id: int, label: str, finished: threading.Event) -> None:
+    total = 0
+    while not total and not finished.wait(0.2):
+        total = _counts(services, job_id)[0]
+    total = total or _counts(services, job_id)[0]
+    shown = 0
+    with typer.progressbar(length=max(total, 1), label=label, file=None) as bar:
+        while True:
+            ended = finished.wait(0.3)
+            _, done, failed, _ = _counts(services, job_id)
+            bar.update(done + failed - shown)
+            shown = done + failed
+            if ended:
+                return
+
+
+def run_with_progress(services: Services, job_id: int, label: str) -> Job:
+    """Run a queued job here to its end while drawing its progress; print its problems."""
+    finished = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(services, job_id, label, finished), daemon=True)
+    watcher.start()
+    try:
+        run_job(
+            services.job_context,
+            services.registry,
+            job_id,
+            stale_after=timedelta(seconds=services.settings.job_stale_after_s),
+        )
+    finally:
+        finished.set()
+        watcher.join()
+    with session_scope(services.database.read) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        problems = session.execute(
+            select(JobItem.status, JobItem.name, JobItem.error)
+            .where(JobItem.job_id == job_id, JobItem.status.in_(["failed", "skipped"]))
+            .order_by(JobItem.position)
+        ).all()
+        session.expunge(job)
+    for status, name, error in problems:
+        color = typer.colors.RED if status == "failed" else typer.colors.YELLOW
+        typer.secho(f"{status}: {name}: {error}", err=True, fg=color)
+    return job
+
+
+def print_report(report: EntityReport, *, pages: int) -> None:
+    typer.echo(f"{'label':16s} {'P':>6s} {'R':>6s} {'F1':>6s} {'gold':>6s} {'pred':>6s}")
+    rows = [*report.per_label.items(), ("micro", report.micro)]
+    for label, score in rows:
+        typer.echo(
+            f"{label:16s} {score.precision:6.3f} {score.recall:6.3f} {score.f1:6.3f}"
+            f" {score.support:6d} {score.predicted:6d}"
+        )
+    typer.echo(f"({pages} held-out pages)")
+
+
+@model_app.command("train")
+@reports_errors
+def train_command(
+    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+) -> None:
+    """Train a new model version on the project's submitted annotations; it becomes active."""
+    services = _open_services()
+    with session_scope(services.database.write) as session:
+        target = find_project(session, project)
+        job_id = service.create_train_job(session, project=target, user=None, reason="cli").id
+    job = run_with_progress(services, job_id, "training")
+    services.database.dispose()
+    if job.status != "succeeded":
+        fail(f"training failed: {job.error}")
+    micro = job.result["micro"]
+    typer.echo(
+        f"model version {job.result['version']} is active: held-out micro F1 {micro['f1']:.3f} "
+        f"(P {micro['precision']:.3f}, R {micro['recall']:.3f})"
+    )
+
+
+@model_app.command("evaluate")
+@reports_errors
+def evaluate_command(
+    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+) -> None:
+    """Print per-label precision, recall and F1 of the active model on the held-out tasks."""
+    services = _open_services()
+    with session_scope(services.database.read) as session:
+        target = find_project(session, project)
+        version = service.active_version(session, project_id=target.id)
+        if version is None:
+            fail(f"project {target.id} has no active model; run `visualner model train` first")
+        examples = collect_examples(
+            session, project_id=target.id, config=parse_label_config(target.label_config)
+        )
+        sha256, number = version.artifact_sha256, version.version
+    model = load_model(services.blobs.read_bytes(sha256))
+    report = evaluate(model, examples.held_out_pages)
+    typer.echo(
+        f"{service.MODEL_NAME}@{number} on {len(examples.held_out)} held-out tasks "
+        f"({report.predict_ms_per_page:.1f} ms/page):"
+    )
+    print_report(report.entities, pages=report.pages)
+    services.database.dispose()
+
+
+@model_app.command("list")
+@reports_errors
+def list_command(
+    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+) -> None:
+    """List the project's model versions with their held-out micro F1."""
+    services = _open_services()
+    with session_scope(services.database.read) as session:
+        target = find_project(session, project)
+        versions = service.list_versions(session, project_id=target.id)
+        if not versions:
+            typer.echo("no model versions yet")
+        for version in versions:
+            micro = version.scores.get("micro", {})
+            typer.echo(
+                f"{'*' if version.is_active else ' '} {service.origin_of(version):20s} "
+                f"{version.created_at:%Y-%m-%d %H:%M}  F1 {micro.get('f1', 0):.3f}  "
+                f"{version.train_tasks} train / {version.held_out_tasks} held-out tasks  "
+                f"labels {', '.join(version.labels)}"
+            )
+    services.database.dispose()
+
+
+def _task_ids(raw: str | None) -> list[int] | None:
+    if not raw:
+        return None
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        fail(f"--tasks must be task ids separated by commas, not {raw!r}")
+
+
+@reports_errors
+def preannotate_command(
+    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    tasks: Annotated[
+        str | None, typer.Option("--tasks", help="Task ids, e.g. 1,2,3 (default: unannotated).")
+    ] = None,
+    ocr_server: Annotated[
+        str | None, typer.Option("--ocr-server", help="OCR server that runs the model.")
+    ] = None,
+) -> None:
+    """Pre-annotate tasks with the project's active model, with a progress bar."""
+    services = _open_services()
+    with session_scope(services.database.write) as session:
+        target = find_project(session, project)
+        job_id = service.create_preannotate_job(
+            session, project=target, user=None, task_ids=_task_ids(tasks), ocr_server=ocr_server
+        ).id
+    job = run_with_progress(services, job_id, "pre-annotating")
+    services.database.dispose()
+    if job.status != "succeeded":
+        fail(f"pre-annotation failed: {job.error}")
+    typer.echo(
+        f"job {job_id}: {job.result['tasks_predicted']} tasks pre-annotated with "
+        f"{service.MODEL_NAME}@{job.result['model_version']}, {job.result['regions']} regions, "
+        f"{job.failed} failed"
+    )
+    if job.failed and not job.result["tasks_predicted"]:
+        raise typer.Exit(1)

@@ -1,0 +1,24 @@
+"""What to export: the format and which tasks, annotations and predictions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from visualner.tasks.models import TaskStatus
+
+AnnotationFilter = Literal["submitted", "reviewed", "all"]
+
+
+class ExportOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = Field("json", description="A name from GET /api/export-formats.")
+    only: AnnotationFilter = Field(
+        "submitted",
+        description="submitted: submitted annotations; reviewed: accepted by a reviewer; "
+        "all: drafts too.",
+    )
+    predictions: bool = Field(False, description="Also export model predictions.")
+    status: TaskStatus | None = Field(None, description="Only tasks with this status.")

@@ -1,0 +1,121 @@
+"""Exports: streamed downloads, background export jobs, and the list of formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import ValidationError
+
+from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.errors import Conflict, InvalidInput, NotFound
+from visualner.exports.job import KIND, create_export_job
+from visualner.exports.options import AnnotationFilter, ExportOptions
+from visualner.exports.service import export_filename, stream_export, url_image_ref
+from visualner.formats.registry import EXPORT_FORMATS, export_format
+from visualner.jobs.models import JobStatus
+from visualner.jobs.service import visible_job
+from visualner.projects.access import Capability, project_access
+
+router = APIRouter(prefix="/api", tags=["export"])
+
+
+def _options(format: str, only: str, predictions: bool, task_status: str | None) -> ExportOptions:
+    try:
+        options = ExportOptions(
+            format=format,
+            only=only,
+            predictions=predictions,
+            status=task_status or None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput(f"{where}: {first.get('msg')}", field=where) from exc
+    export_format(options.format)
+    return options
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/export-formats")
+def list_export_formats(user: CurrentUser) -> list[dict[str, object]]:
+    """The export formats: name, one-line description, media type and file extension."""
+    return [f.to_json() for f in EXPORT_FORMATS]
+
+
+@router.get("/projects/{project_id}/export")
+def export_project(
+    project_id: int,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    format: str = Query("json", description="a name from /api/export-formats"),
+    only: AnnotationFilter = Query("submitted", description="submitted, reviewed or all"),
+    predictions: bool = Query(False, description="also export predictions"),
+    task_status: str | None = Query(None, alias="status", description="only tasks in it"),
+) -> StreamingResponse:
+    """Download a project's export (managers and reviewers), streamed as it is written:
+    ``format`` one of ``/api/export-formats``; ``only`` = ``submitted`` (default),
+    ``reviewed`` (accepted by a reviewer) or ``all`` (drafts too); ``predictions=true`` adds
+    predictions; ``status`` keeps tasks of that status."""
+    options = _options(format, only, predictions, task_status)
+    access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
+    export = export_format(options.format)
+    filename = export_filename(access.project, export)
+    chunks = stream_export(
+        services.database,
+        project_id=project_id,
+        options=options,
+        image_ref=url_image_ref(_base_url(request)),
+    )
+    return StreamingResponse(
+        chunks,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post("/projects/{project_id}/exports", status_code=status.HTTP_202_ACCEPTED)
+def start_export_job(
+    project_id: int,
+    body: ExportOptions,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    """Export in the background (managers and reviewers), for very big projects. The body
+    takes the options of ``GET …/export`` (``format``, ``only``, ``predictions``, ``status``);
+    answers ``{"job_id"}``; when the job has succeeded, ``GET /api/jobs/{id}/download``."""
+    export_format(body.format)
+    access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
+    job = create_export_job(
+        session, project=access.project, user=user, options=body, base_url=_base_url(request)
+    )
+    session.commit()
+    services.queue.enqueue(job.id)
+    return {"job_id": job.id}
+
+
+@router.get("/jobs/{job_id}/download")
+def download_export(
+    job_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> FileResponse:
+    """The file an export job made (managers and reviewers of its project)."""
+    job = visible_job(session, user=user, job_id=job_id)
+    if job.kind != KIND or job.project_id is None:
+        raise NotFound(f"job {job_id} is not an export")
+    project_access(session, user=user, project_id=job.project_id, capability=Capability.REVIEW)
+    if job.status != JobStatus.SUCCEEDED.value or not job.result.get("sha256"):
+        raise Conflict(f"export job {job_id} is {job.status}; download it once it has succeeded")
+    path = services.blobs.path_for(job.result["sha256"])
+    if not path.exists():
+        raise NotFound(f"the file of export job {job_id} is missing")
+    return FileResponse(
+        path, media_type=job.result.get("media_type"), filename=job.result.get("filename")
+    )

@@ -1,0 +1,228 @@
+"""``funsd``: FUNSD's form JSON, one file per page in a zip; and FUNSD → task for imports.
+
+An exported page is ``{"form": [entity, …]}`` with each entity ``{id, box, text, label,
+words: [{text, box}], linking: [[from, to], …]}`` (a link is listed on both its entities, as in
+FUNSD). Region ids that are integers (FUNSD imports) are kept as entity ids. Words no region
+covers become ``other`` entities, one per OCR line, so every word of the page appears once,
+as in FUNSD. Boxes are integer pixels.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO
+
+import orjson
+
+from visualner.errors import InvalidInput
+from visualner.formats.records import (
+    ExportContext,
+    ExportTask,
+    page_stem,
+    region_box,
+    regions_by_page,
+)
+from visualner.formats.sink import write_zip_member
+from visualner.model.reading_order import layout_words
+from visualner.ocr.words import Word
+
+OTHER_LABEL = "other"
+
+
+def _int_box(box: Sequence[float]) -> list[int]:
+    return list(map(round, box))
+
+
+def _entity_ids(regions: list[dict[str, Any]]) -> dict[str, int]:
+    ids = [str(r["id"]) for r in regions]
+    if all(i.isdigit() for i in ids) and len(set(ids)) == len(ids):
+        return {i: int(i) for i in ids}
+    return {region_id: number for number, region_id in enumerate(ids)}
+
+
+def funsd_page(
+    regions: list[dict[str, Any]], relations: list[dict[str, Any]], words: Sequence[Word]
+) -> dict[str, Any]:
+    """One page's regions (and the relations between them) as a FUNSD ``form``."""
+    entity_of = _entity_ids(regions)
+    boxes = [w.bbox for w in words]
+    form: list[dict[str, Any]] = []
+    covered: set[int] = set()
+    for region in regions:
+        tokens = [i for i in region.get("tokens") or [] if 0 <= i < len(words)]
+        covered.update(tokens)
+        entity_words = [{"text": words[i].text, "box": _int_box(words[i].bbox)} for i in tokens]
+        text = region.get("text") or " ".join(words[i].text for i in tokens if words[i].text)
+        form.append(
+            {
+                "id": entity_of[str(region["id"])],
+                "box": _int_box(region_box(region, boxes)),
+                "text": text,
+                "label": region.get("label", ""),
+                "words": entity_words,
+                "linking": [],
+            }
+        )
+    by_id = {entity["id"]: entity for entity in form}
+    for relation in relations:
+        start = entity_of.get(str(relation.get("from_id")))
+        end = entity_of.get(str(relation.get("to_id")))
+        if start is None or end is None:
+            continue
+        for entity_id in (start, end):
+            by_id[entity_id]["linking"].append([start, end])
+    next_id = max(by_id, default=-1) + 1
+    for line in _uncovered_lines(words, covered):
+        boxes = [words[i].bbox for i in line]
+        form.append(
+            {
+                "id": next_id,
+                "box": _int_box(
+                    (
+                        min(b[0] for b in boxes),
+                        min(b[1] for b in boxes),
+                        max(b[2] for b in boxes),
+                        max(b[3] for b in boxes),
+                    )
+                ),
+                "text": " ".join(words[i].text for i in line),
+                "label": OTHER_LABEL,
+                "words": [{"text": words[i].text, "box": _int_box(words[i].bbox)} for i in line],
+                "linking": [],
+            }
+        )
+        next_id += 1
+    return {"form": form}
+
+
+def _uncovered_lines(words: Sequence[Word], covered: set[int]) -> list[list[int]]:
+    lines: list[list[int]] = []
+    last_key: tuple[int, int] | None = None
+    for index, word in enumerate(words):
+        if index in covered:
+            last_key = None
+            continue
+        key = (word.block, word.line)
+        if key != last_key:
+            lines.append([])
+        lines[-1].append(index)
+        last_key = key
+    return lines
+
+
+class FunsdWriter:
+    """A zip of ``<task-N_page-P>.json`` FUNSD files, one per page of an annotated task."""
+
+    def __init__(self, sink: BinaryIO, ctx: ExportContext) -> None:
+        self.archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
+        self.ctx = ctx
+
+    def write_task(self, task: ExportTask) -> None:
+        annotation = task.chosen_result()
+        if annotation is None:
+            return
+        grouped = regions_by_page(annotation)
+        for page in task.pages:
+            regions = grouped.get(page.index, [])
+            ids = {str(r["id"]) for r in regions}
+            relations = [
+                r
+                for r in annotation.relations
+                if str(r.get("from_id")) in ids and str(r.get("to_id")) in ids
+            ]
+            document = funsd_page(regions, relations, page.words)
+            write_zip_member(self.archive, f"{page_stem(task, page)}.json", orjson.dumps(document))
+
+    def close(self) -> Iterator[None]:
+        self.archive.close()
+        yield
+
+
+def funsd_to_task(
+    form: dict[str, Any],
+    *,
+    name: str,
+    width: int,
+    height: int,
+    image_sha256: str | None = None,
+    image_mime: str = "image/png",
+) -> dict[str, Any]:
+    """A FUNSD document (and its image, already stored) as a native task with one submitted
+    annotation: every entity a region (``other`` included) whose tokens are its words, every
+    link a relation. Words are put in reading order (line/block ids from their layout)."""
+    entities = form.get("form") if isinstance(form, dict) else None
+    if not isinstance(entities, list):
+        raise InvalidInput(f"{name}: expected a FUNSD document with a top-level 'form' list")
+    words: list[Word] = []
+    owner: list[int] = []
+    for position, entity in enumerate(entities):
+        try:
+            for raw_word in entity.get("words") or []:
+                x0, y0, x1, y1 = (float(v) for v in raw_word["box"])
+                words.append(Word(str(raw_word.get("text", "")), (x0, y0, x1, y1)))
+                owner.append(position)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"{name}: form[{position}] has a malformed word ({exc!r})") from exc
+    layout = layout_words(words)
+    new_index = {old: new for new, old in enumerate(layout.order)}
+    ordered = [
+        Word(
+            words[old].text,
+            words[old].bbox,
+            1.0,
+            layout.segment[old],
+            layout.block[old],
+        )
+        for old in layout.order
+    ]
+    regions: list[dict[str, Any]] = []
+    links: dict[tuple[str, str], None] = {}
+    word_cursor = 0
+    for position, entity in enumerate(entities):
+        count = len(entity.get("words") or [])
+        tokens = [new_index[old] for old in range(word_cursor, word_cursor + count)]
+        word_cursor += count
+        region_id = str(entity.get("id", position))
+        regions.append(
+            {
+                "id": region_id,
+                "page": 0,
+                "label": str(entity.get("label") or OTHER_LABEL),
+                "tokens": tokens,
+                "bbox": [
+                    float(v)
+                    for v in entity.get("box")
+                    or region_box({"tokens": tokens}, [w.bbox for w in ordered])
+                ],
+                "text": str(entity.get("text", "")),
+                "origin": "funsd",
+            }
+        )
+        for pair in entity.get("linking") or []:
+            links[(str(pair[0]), str(pair[1]))] = None
+    region_ids = {r["id"] for r in regions}
+    relations = [
+        {"from_id": a, "to_id": b, "label": ""}
+        for a, b in links
+        if a in region_ids and b in region_ids
+    ]
+    image = {"sha256": image_sha256, "mime": image_mime} if image_sha256 else None
+    return {
+        "title": name,
+        "data": {"image": name, "source": {"name": name, "type": "funsd"}},
+        "pages": [
+            {
+                "index": 0,
+                "width": width,
+                "height": height,
+                "image": image,
+                "words_source": "funsd",
+                "ocr_engine": "funsd",
+                "words": [w.to_json() for w in ordered],
+            }
+        ],
+        "annotations": [
+            {"status": "submitted", "regions": regions, "relations": relations, "choices": {}}
+        ],
+    }

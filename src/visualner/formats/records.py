@@ -1,0 +1,186 @@
+"""What every export format reads: a task with its pages, annotations and predictions.
+
+The exports service builds these from database rows one batch at a time; format modules only
+see these records, never the database. A page's words are decoded on first use, so formats
+that never look at words (CSV, COCO, VOC) never pay for decoding them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import orjson
+
+from visualner.ocr.words import Word
+from visualner.tasks.word_codec import FORMAT_VERSION, decode_words, words_as_json
+
+Box = tuple[float, float, float, float]
+ImageRef = Callable[[int, int, str | None], str]
+"""``(task_id, page_index, image_sha256)`` → where an export says the page image is."""
+
+
+def _box_column(blob: bytes | None) -> list[float]:
+    """The flat ``bbox`` column of a page's stored words (see ``tasks/word_codec.py``)."""
+    if not blob:
+        return []
+    columns = orjson.loads(zlib.decompress(blob))
+    if columns.get("v") != FORMAT_VERSION:
+        raise ValueError(f"unknown word storage format {columns.get('v')!r}")
+    return list(columns["bbox"])
+
+
+@dataclass
+class ExportPage:
+    index: int
+    width: int
+    height: int
+    image_sha256: str | None
+    image_mime: str
+    words_blob: bytes | None
+    words_source: str = ""
+    ocr_engine: str = ""
+    ocr_status: str = ""
+
+    @cached_property
+    def words(self) -> list[Word]:
+        return decode_words(self.words_blob)
+
+    @cached_property
+    def boxes(self) -> list[Box]:
+        """The words' boxes only, straight from the stored columns (cheaper than ``words``)."""
+        if "words" in self.__dict__:
+            return [w.bbox for w in self.words]
+        flat = _box_column(self.words_blob)
+        it = iter(flat)
+        return list(zip(it, it, it, it, strict=True))
+
+    def words_json(self) -> list[dict[str, Any]]:
+        """The words in the API's JSON shape, straight from the stored columns."""
+        return words_as_json(self.words_blob)
+
+
+@dataclass
+class ExportAnnotation:
+    """An annotation or (``is_prediction``) a prediction, with its result and metadata."""
+
+    id: int
+    result: dict[str, Any]
+    is_prediction: bool = False
+    user: str | None = None
+    status: str = "submitted"
+    review_status: str = ""
+    version: int = 1
+    model_version: str = ""
+    score: float | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def regions(self) -> list[dict[str, Any]]:
+        return list(self.result.get("regions") or [])
+
+    @property
+    def relations(self) -> list[dict[str, Any]]:
+        return list(self.result.get("relations") or [])
+
+    @property
+    def choices(self) -> dict[str, list[str]]:
+        return dict(self.result.get("choices") or {})
+
+
+@dataclass
+class ExportTask:
+    id: int
+    title: str
+    status: str
+    data: dict[str, Any]
+    pages: list[ExportPage]
+    annotations: list[ExportAnnotation]
+    predictions: list[ExportAnnotation] = field(default_factory=list)
+    created_at: str = ""
+    updated_at: str = ""
+
+    def chosen_result(self) -> ExportAnnotation | None:
+        """The one annotation single-annotation formats export (see docs/export-formats.md):
+        the latest accepted one, else the latest submitted, else the latest draft, else
+        (when predictions are exported) the latest prediction."""
+
+        def rank(annotation: ExportAnnotation) -> tuple[int, str, int]:
+            level = (
+                2
+                if annotation.review_status == "accepted"
+                else int(annotation.status == "submitted")
+            )
+            return (level, annotation.updated_at, annotation.id)
+
+        if self.annotations:
+            return max(self.annotations, key=rank)
+        if self.predictions:
+            return max(self.predictions, key=lambda p: (p.created_at, p.id))
+        return None
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """Project-wide facts a format needs, from the labeling config."""
+
+    project_id: int
+    project_title: str
+    label_values: tuple[str, ...]
+    label_groups: dict[str, str]
+    """label value → the name of its ``<Labels>``/``<RectangleLabels>`` control"""
+    image_name: str
+    image_data_key: str
+    text_area_name: str | None
+    image_ref: ImageRef
+    include_predictions: bool = False
+
+
+def region_box(region: dict[str, Any], boxes: Sequence[Box]) -> Box:
+    """The region's box in page pixels: its ``bbox``, or the union of its words' ``boxes``."""
+    bbox = region.get("bbox")
+    if bbox:
+        return (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
+    tokens = [i for i in region.get("tokens") or () if 0 <= i < len(boxes)]
+    if not tokens:
+        return (0.0, 0.0, 0.0, 0.0)
+    if len(tokens) == 1:
+        return boxes[tokens[0]]
+    x0, y0, x1, y1 = boxes[tokens[0]]
+    for i in tokens[1:]:
+        bx0, by0, bx1, by1 = boxes[i]
+        x0, y0 = min(x0, bx0), min(y0, by0)
+        x1, y1 = max(x1, bx1), max(y1, by1)
+    return (x0, y0, x1, y1)
+
+
+def regions_by_page(annotation: ExportAnnotation | None) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    if annotation is None:
+        return grouped
+    for region in annotation.regions:
+        grouped.setdefault(int(region.get("page", 0)), []).append(region)
+    return grouped
+
+
+def bio_tags(word_count: int, regions: Sequence[dict[str, Any]]) -> list[str]:
+    """BIO tags of a page's words from its token regions. A word already tagged by an
+    earlier region keeps that tag; free boxes (no tokens) tag nothing."""
+    tags = ["O"] * word_count
+    for region in regions:
+        tokens = sorted(i for i in region.get("tokens") or [] if 0 <= i < word_count)
+        free = [i for i in tokens if tags[i] == "O"]
+        label = str(region.get("label", ""))
+        for position, index in enumerate(free):
+            tags[index] = f"{'B' if position == 0 else 'I'}-{label}"
+    return tags
+
+
+def page_stem(task: ExportTask, page: ExportPage) -> str:
+    """A file-name stem unique in the export: ``task-12_page-0``."""
+    return f"task-{task.id}_page-{page.index}"

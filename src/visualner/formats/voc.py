@@ -1,0 +1,107 @@
+"""``voc``: Pascal VOC XML, one ``Annotations/<task-N_page-P>.xml`` per page, in a zip.
+
+Every region is an ``object`` with its label as ``name`` and an integer ``bndbox``; the page
+image's URL or blob-store path is in ``path``. ``labels.txt`` lists the labels. The XML is
+written from a template with escaped values (ElementTree's serializer was 20× slower).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
+
+from visualner.formats.records import (
+    ExportContext,
+    ExportPage,
+    ExportTask,
+    page_stem,
+    region_box,
+    regions_by_page,
+)
+from visualner.formats.sink import write_zip_member
+
+HEAD = """<?xml version="1.0" encoding="utf-8"?>
+<annotation>
+  <folder>images</folder>
+  <filename>{filename}</filename>
+  <path>{path}</path>
+  <source>
+    <database>{database}</database>
+  </source>
+  <size>
+    <width>{width}</width>
+    <height>{height}</height>
+    <depth>3</depth>
+  </size>
+  <segmented>0</segmented>
+"""
+OBJECT = """  <object>
+    <name>{name}</name>
+    <pose>Unspecified</pose>
+    <truncated>0</truncated>
+    <difficult>0</difficult>
+    <bndbox>
+      <xmin>{xmin}</xmin>
+      <ymin>{ymin}</ymin>
+      <xmax>{xmax}</xmax>
+      <ymax>{ymax}</ymax>
+    </bndbox>
+  </object>
+"""
+
+
+def voc_xml(
+    task: ExportTask, page: ExportPage, regions: list[dict[str, Any]], ctx: ExportContext
+) -> bytes:
+    extension = "jpg" if page.image_mime == "image/jpeg" else "png"
+    parts = [
+        HEAD.format(
+            filename=f"{page_stem(task, page)}.{extension}",
+            path=escape(ctx.image_ref(task.id, page.index, page.image_sha256)),
+            database=escape(f"visualner project {ctx.project_id}"),
+            width=page.width,
+            height=page.height,
+        )
+    ]
+    for region in regions:
+        boxes = [] if region.get("bbox") else page.boxes
+        x0, y0, x1, y1 = region_box(region, boxes)
+        parts.append(
+            OBJECT.format(
+                name=escape(str(region.get("label", ""))),
+                xmin=round(x0),
+                ymin=round(y0),
+                xmax=round(x1),
+                ymax=round(y1),
+            )
+        )
+    parts.append("</annotation>\n")
+    return "".join(parts).encode()
+
+
+class VocWriter:
+    def __init__(self, sink: BinaryIO, ctx: ExportContext) -> None:
+        self.archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
+        self.ctx = ctx
+        self.labels: dict[str, None] = dict.fromkeys(ctx.label_values)
+
+    def write_task(self, task: ExportTask) -> None:
+        annotation = task.chosen_result()
+        if annotation is None:
+            return
+        grouped = regions_by_page(annotation)
+        for page in task.pages:
+            regions = grouped.get(page.index, [])
+            self.labels.update(dict.fromkeys(str(r.get("label", "")) for r in regions))
+            write_zip_member(
+                self.archive,
+                f"Annotations/{page_stem(task, page)}.xml",
+                voc_xml(task, page, regions, self.ctx),
+            )
+
+    def close(self) -> Iterator[None]:
+        write_zip_member(self.archive, "labels.txt", "".join(f"{x}\n" for x in self.labels))
+        self.archive.close()
+        yield

@@ -1,0 +1,60 @@
+"""Calls other domains make into pre-annotation: retraining after newly submitted work.
+
+``retrain_if_due`` is meant to run after an annotation is saved as submitted (as a FastAPI
+background task, so after the save has committed). It opens its own short transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+
+from visualner.auth.models import User
+from visualner.db import session_scope
+from visualner.jobs.models import Job
+from visualner.preannotation.examples import MIN_TASKS
+from visualner.preannotation.models import ModelVersion
+from visualner.preannotation.service import (
+    TRAIN_KIND,
+    count_submitted_tasks,
+    create_train_job,
+    model_settings,
+    pending_job,
+)
+from visualner.projects.models import Project
+from visualner.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def retrain_if_due(services: Services, *, project_id: int, user_id: int | None) -> int | None:
+    """Start a training job when ``model_retrain_every`` tasks were submitted since the last
+    one (counting from the last training job, finished or not); returns the job id."""
+    with session_scope(services.database.write) as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            return None
+        every = int(model_settings(project)["model_retrain_every"] or 0)
+        if every <= 0 or pending_job(session, project_id=project_id, kind=TRAIN_KIND):
+            return None
+        submitted = count_submitted_tasks(session, project_id=project_id)
+        trained_on = session.scalar(
+            select(func.max(ModelVersion.submitted_tasks)).where(
+                ModelVersion.project_id == project_id
+            )
+        )
+        last_job = session.scalar(
+            select(Job.params)
+            .where(Job.project_id == project_id, Job.kind == TRAIN_KIND)
+            .order_by(Job.id.desc())
+            .limit(1)
+        )
+        baseline = max(int(trained_on or 0), int((last_job or {}).get("submitted_tasks", 0)))
+        if submitted < MIN_TASKS or submitted - baseline < every:
+            return None
+        user = session.get(User, user_id) if user_id else None
+        job_id = create_train_job(session, project=project, user=user, reason="auto").id
+    log.info("project %s: %d tasks submitted, retraining in job %s", project_id, submitted, job_id)
+    services.queue.enqueue(job_id)
+    return job_id

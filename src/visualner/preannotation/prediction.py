@@ -1,0 +1,332 @@
+"""The pre-annotation job: predict entities on tasks and store them as predictions.
+
+One job item per task. The pages' stored words go to the chosen OCR server's
+``POST /preannotate`` (or to the model in this process for the built-in server); the answer
+becomes one ``Prediction`` whose regions are word runs in the annotation JSON, with
+``origin`` ``"visualner-crf@{version}"``. A task keeps one prediction per model name: a new
+run replaces the previous version's. The prediction's ``score`` is the model's confidence in
+the task (1 − its word-weighted uncertainty); "Label next" can serve the least confident
+first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from visualner.annotations.models import Prediction
+from visualner.db import session_scope
+from visualner.documents.blobstore import BlobStore
+from visualner.errors import InvalidInput, Unavailable
+from visualner.jobs.context import JobContext
+from visualner.jobs.handlers import ItemOutcome, PlannedItem
+from visualner.jobs.models import Job, JobItem
+from visualner.ocr.client import RemoteOcrClient
+from visualner.ocr.targets import servers_named
+from visualner.ocr.words import PageWords, Word
+from visualner.preannotation.models import ModelVersion
+from visualner.preannotation.service import (
+    MODEL_NAME,
+    PREANNOTATE_KIND,
+    active_version,
+    check_labels_fit,
+    origin_of,
+)
+from visualner.preannotation.serving import (
+    LoadedModel,
+    ModelCache,
+    PagePrediction,
+    prediction_from_wire,
+)
+from visualner.projects.config import parse_label_config
+from visualner.projects.models import Project
+from visualner.tasks.models import Page, Task
+from visualner.tasks.word_codec import decode_words
+
+log = logging.getLogger(__name__)
+
+BUILTIN_NAME = "built-in"
+
+
+@dataclass
+class TaskPrediction:
+    """What one task's prediction will store."""
+
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float | None = None
+    pages_predicted: int = 0
+    pages_without_words: int = 0
+
+
+def page_regions(
+    page_index: int, page: PageWords, prediction: PagePrediction, origin: str
+) -> list[dict[str, Any]]:
+    """Regions of the annotation JSON: the words, their box union and text, the score."""
+    regions: list[dict[str, Any]] = []
+    for number, entity in enumerate(prediction.entities):
+        tokens = sorted(entity.word_indices)
+        words = [page.words[i] for i in tokens]
+        regions.append(
+            {
+                "id": f"p{page_index}-{number}",
+                "page": page_index,
+                "label": entity.label,
+                "tokens": tokens,
+                "bbox": [
+                    round(min(w.bbox[0] for w in words), 1),
+                    round(min(w.bbox[1] for w in words), 1),
+                    round(max(w.bbox[2] for w in words), 1),
+                    round(max(w.bbox[3] for w in words), 1),
+                ],
+                "text": " ".join(w.text for w in words),
+                "origin": origin,
+                "score": round(entity.score, 4),
+            }
+        )
+    return regions
+
+
+def combine_pages(
+    pages: Sequence[tuple[int, PageWords, PagePrediction]], *, skipped: int, origin: str
+) -> TaskPrediction:
+    """One task's regions and its confidence, weighting pages by their word counts."""
+    result = TaskPrediction(pages_without_words=skipped)
+    words = 0
+    uncertain = 0.0
+    for page_index, page, prediction in pages:
+        result.regions.extend(page_regions(page_index, page, prediction, origin))
+        result.pages_predicted += 1
+        words += len(page.words)
+        uncertain += prediction.uncertainty * len(page.words)
+    if words:
+        result.confidence = round(1.0 - uncertain / words, 6)
+    return result
+
+
+def store_prediction(
+    session: Session, *, task_id: int, origin: str, prediction: TaskPrediction
+) -> Prediction:
+    """Replace the task's earlier predictions of this model name with this one."""
+    session.execute(
+        delete(Prediction)
+        .where(Prediction.task_id == task_id, Prediction.model_version.like(f"{MODEL_NAME}@%"))
+        .execution_options(synchronize_session=False)
+    )
+    stored = Prediction(
+        task_id=task_id,
+        model_version=origin,
+        result={"regions": prediction.regions, "relations": [], "choices": {}},
+        score=prediction.confidence,
+    )
+    session.add(stored)
+    session.flush()
+    count = select(func.count(Prediction.id)).where(Prediction.task_id == task_id)
+    session.execute(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(prediction_count=count.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    return stored
+
+
+def stored_pages(session: Session, *, task_id: int) -> list[tuple[int, PageWords | None]]:
+    """The task's pages in order, with their words (``None`` for a page without words)."""
+    rows = session.scalars(select(Page).where(Page.task_id == task_id).order_by(Page.page_index))
+    pages: list[tuple[int, PageWords | None]] = []
+    for page in rows:
+        words = decode_words(page.words_blob) if page.words_blob is not None else []
+        pages.append(
+            (page.page_index, PageWords(page.width, page.height, words) if words else None)
+        )
+    return pages
+
+
+class PagePredictor(Protocol):
+    name: str
+
+    def predict(self, page: PageWords) -> PagePrediction: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class InProcessPredictor:
+    """The model in this process (the built-in OCR server's way)."""
+
+    model: LoadedModel
+    name: str = BUILTIN_NAME
+
+    def predict(self, page: PageWords) -> PagePrediction:
+        return self.model.predict(page)
+
+    def close(self) -> None:
+        return None
+
+
+class RemotePredictor:
+    """An OCR server's ``POST /preannotate``; it fetches the model from the app once."""
+
+    def __init__(self, *, name: str, url: str, model_sha256: str) -> None:
+        self.name = name
+        self.model_sha256 = model_sha256
+        self.client = RemoteOcrClient(url)
+
+    def predict(self, page: PageWords) -> PagePrediction:
+        payload = self.client.preannotate(model_sha256=self.model_sha256, words=page.to_json())
+        answered, prediction = prediction_from_wire(payload, source=self.client.url)
+        if len(answered.words) != len(page.words):
+            raise Unavailable(
+                f"OCR server {self.client.url} answered {len(answered.words)} words for a page "
+                f"of {len(page.words)}"
+            )
+        return prediction
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def predict_task(
+    predictor: PagePredictor, pages: Sequence[tuple[int, PageWords | None]], origin: str
+) -> TaskPrediction:
+    predicted = [(index, page, predictor.predict(page)) for index, page in pages if page]
+    skipped = sum(1 for _, page in pages if page is None)
+    return combine_pages(predicted, skipped=skipped, origin=origin)
+
+
+@dataclass
+class _JobState:
+    project_id: int
+    origin: str
+    predictor: PagePredictor
+
+
+class PreannotateJob:
+    """Job kind ``preannotate``: params ``model_version_id``, ``task_ids``, ``ocr_server``."""
+
+    kind = PREANNOTATE_KIND
+
+    def __init__(self) -> None:
+        self._models = ModelCache()
+        self._states: dict[int, _JobState] = {}
+
+    def plan(self, ctx: JobContext, job: Job) -> list[PlannedItem]:
+        with session_scope(ctx.database.read) as session:
+            query = select(Task.id).where(Task.project_id == job.project_id)
+            task_ids = job.params.get("task_ids")
+            if task_ids is None:
+                query = query.where(Task.annotation_count == 0)
+            else:
+                query = query.where(Task.id.in_(task_ids))
+            ids = list(session.scalars(query.order_by(Task.id)))
+        return [PlannedItem(f"task {task_id}", {"task_id": task_id}) for task_id in ids]
+
+    def _state(self, ctx: JobContext, job: Job) -> _JobState:
+        state = self._states.get(job.id)
+        if state is not None:
+            return state
+        with session_scope(ctx.database.read) as session:
+            version = session.get(ModelVersion, job.params["model_version_id"])
+            project = session.get(Project, job.project_id)
+            if version is None or project is None:
+                raise InvalidInput("the model version or its project no longer exists")
+            check_labels_fit(version, parse_label_config(project.label_config))
+            server_name = job.params.get("ocr_server")
+            server = servers_named(session, [server_name])[0] if server_name else None
+            origin, sha256 = origin_of(version), version.artifact_sha256
+            remote = (server.name, server.url) if server and not server.is_builtin else None
+        predictor: PagePredictor
+        if remote is not None:
+            predictor = RemotePredictor(name=remote[0], url=remote[1], model_sha256=sha256)
+        else:
+            predictor = InProcessPredictor(self._models.get(sha256, ctx.blobs.read_bytes))
+        state = _JobState(project_id=int(job.project_id or 0), origin=origin, predictor=predictor)
+        self._states[job.id] = state
+        return state
+
+    def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome:
+        state = self._state(ctx, job)
+        task_id = int(item.payload["task_id"])
+        with session_scope(ctx.database.read) as session:
+            pages = stored_pages(session, task_id=task_id)
+        if not any(page for _, page in pages):
+            return ItemOutcome(skipped_reason="the task has no OCR words yet")
+        prediction = predict_task(state.predictor, pages, state.origin)
+
+        def apply(session: Session) -> dict[str, Any]:
+            if session.get(Task, task_id) is None:
+                return {"task_id": task_id, "deleted": True}
+            stored = store_prediction(
+                session, task_id=task_id, origin=state.origin, prediction=prediction
+            )
+            return {
+                "task_id": task_id,
+                "prediction_id": stored.id,
+                "regions": len(prediction.regions),
+                "confidence": prediction.confidence,
+                "pages_without_words": prediction.pages_without_words,
+                "server": state.predictor.name,
+            }
+
+        return ItemOutcome(apply=apply)
+
+    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
+        state = self._states.pop(job.id, None)
+        if state is not None:
+            state.predictor.close()
+        results = session.scalars(
+            select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")
+        ).all()
+        predicted = [r for r in results if "prediction_id" in r]
+        return {
+            "model_version": job.params.get("version"),
+            "tasks_predicted": len(predicted),
+            "regions": sum(int(r.get("regions", 0)) for r in predicted),
+        }
+
+
+class ImportPreannotator:
+    """Pre-annotation of newly imported documents with the project's active model.
+
+    Built once per import job (``for_project``); ``predict`` runs in the worker outside any
+    transaction and ``store`` inside the one that creates the task.
+    """
+
+    def __init__(self, model: LoadedModel, origin: str) -> None:
+        self.predictor = InProcessPredictor(model)
+        self.origin = origin
+
+    @classmethod
+    def for_project(
+        cls, session: Session, *, blobs: BlobStore, project_id: int
+    ) -> ImportPreannotator | None:
+        """``None`` when the project has no active model fitting its labeling config."""
+        version = active_version(session, project_id=project_id)
+        project = session.get(Project, project_id)
+        if version is None or project is None:
+            return None
+        try:
+            check_labels_fit(version, parse_label_config(project.label_config))
+        except InvalidInput as exc:
+            log.warning("not pre-annotating imports of project %s: %s", project_id, exc.message)
+            return None
+        model = ModelCache(slots=1).get(version.artifact_sha256, blobs.read_bytes)
+        return cls(model, origin_of(version))
+
+    def predict(self, pages: Sequence[tuple[int, int, list[Word] | None]]) -> TaskPrediction | None:
+        """Pages as (width, height, words); ``None`` when no page has words."""
+        page_words: list[tuple[int, PageWords | None]] = [
+            (index, PageWords(width, height, words) if words else None)
+            for index, (width, height, words) in enumerate(pages)
+        ]
+        if not any(page for _, page in page_words):
+            return None
+        return predict_task(self.predictor, page_words, self.origin)
+
+    def store(self, session: Session, *, task_id: int, prediction: TaskPrediction) -> None:
+        store_prediction(session, task_id=task_id, origin=self.origin, prediction=prediction)

@@ -1,0 +1,138 @@
+"""Model versions, training, pre-annotation and artifact download (thin: authorize, call)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from visualner.db import session_scope
+from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.errors import NotFound
+from visualner.preannotation import service
+from visualner.preannotation.models import ModelVersion
+from visualner.preannotation.schemas import (
+    JobStarted,
+    ModelList,
+    ModelVersionOut,
+    PreannotateIn,
+)
+from visualner.preannotation.serving import check_sha256
+from visualner.projects.access import Capability, project_access
+from visualner.projects.config import parse_label_config
+
+router = APIRouter(prefix="/api", tags=["models"])
+
+
+def version_out(version: ModelVersion) -> ModelVersionOut:
+    return ModelVersionOut(
+        version=version.version,
+        name=service.origin_of(version),
+        is_active=version.is_active,
+        labels=version.labels,
+        scores=version.scores,
+        train_tasks=version.train_tasks,
+        train_pages=version.train_pages,
+        held_out_tasks=version.held_out_tasks,
+        submitted_tasks=version.submitted_tasks,
+        train_seconds=version.train_seconds,
+        features_version=version.features_version,
+        artifact_sha256=version.artifact_sha256,
+        training_hash=version.training_hash,
+        job_id=version.job_id,
+        created_at=version.created_at,
+    )
+
+
+@router.get("/projects/{project_id}/models", response_model=ModelList)
+def list_models(project_id: int, user: CurrentUser, session: SessionDep) -> ModelList:
+    """The project's model versions, newest first, with held-out per-label scores."""
+    access = project_access(session, user=user, project_id=project_id)
+    config = parse_label_config(access.project.label_config)
+    versions = service.list_versions(session, project_id=project_id)
+    return ModelList(
+        items=[version_out(v) for v in versions],
+        settings=service.model_settings(access.project),
+        missing_labels={
+            v.version: missing for v in versions if (missing := service.missing_labels(v, config))
+        },
+    )
+
+
+@router.post(
+    "/projects/{project_id}/models/train",
+    response_model=JobStarted,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def train_model(project_id: int, user: CurrentUser, services: ServicesDep) -> JobStarted:
+    """Train a new model version on the submitted annotations (managers); follow the job at
+    ``/api/jobs/{id}``. The new version becomes the active one."""
+
+    def start() -> int:
+        with session_scope(services.database.write) as session:
+            access = project_access(
+                session, user=user, project_id=project_id, capability=Capability.MANAGE
+            )
+            return service.create_train_job(session, project=access.project, user=user).id
+
+    job_id = await run_in_threadpool(start)
+    services.queue.enqueue(job_id)
+    return JobStarted(job_id=job_id)
+
+
+@router.post("/projects/{project_id}/models/{version}/activate", response_model=ModelVersionOut)
+def activate_model(
+    project_id: int, version: int, user: CurrentUser, session: SessionDep
+) -> ModelVersionOut:
+    """Make a model version the one pre-annotation uses (managers)."""
+    access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
+    return version_out(service.activate_version(session, project=access.project, version=version))
+
+
+@router.post(
+    "/projects/{project_id}/preannotate",
+    response_model=JobStarted,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def preannotate(
+    project_id: int, body: PreannotateIn, user: CurrentUser, services: ServicesDep
+) -> JobStarted:
+    """Pre-annotate ``task_ids`` (default: every task without annotations) with the active
+    model, on ``ocr_server`` (default: in this app) (managers). A model whose labels the
+    labeling config lacks is refused with 400."""
+
+    def start() -> int:
+        with session_scope(services.database.write) as session:
+            access = project_access(
+                session, user=user, project_id=project_id, capability=Capability.MANAGE
+            )
+            return service.create_preannotate_job(
+                session,
+                project=access.project,
+                user=user,
+                task_ids=body.task_ids,
+                ocr_server=body.ocr_server,
+                version=body.model_version,
+            ).id
+
+    job_id = await run_in_threadpool(start)
+    services.queue.enqueue(job_id)
+    return JobStarted(job_id=job_id)
+
+
+@router.get("/models/{sha256}/artifact", response_class=FileResponse)
+def download_artifact(
+    sha256: str, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> FileResponse:
+    """A model file by its sha256, for OCR servers that run pre-annotation (admins, or
+    members of the model's project)."""
+    version = service.version_for_artifact(session, user=user, sha256=check_sha256(sha256))
+    path = services.blobs.path_for(version.artifact_sha256)
+    if not path.exists():
+        raise NotFound(f"the file of model {sha256[:12]}… is missing from the blob store")
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{service.MODEL_NAME}-{version.version}.zip",
+        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+    )

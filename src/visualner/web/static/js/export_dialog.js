@@ -1,0 +1,111 @@
+// @ts-check
+/**
+ * The export dialog (templates/partials/export_dialog.html): lists the formats from
+ * /api/export-formats, then either downloads the streamed export through a plain link (the
+ * browser saves it as it arrives; the session cookie authenticates a GET) or starts an export
+ * job and downloads its file when it has succeeded.
+ */
+import { api } from "./api.js";
+import { followJob } from "./job_progress.js";
+
+/** @typedef {{name: string, description: string, extension: string}} ExportFormat */
+
+/**
+ * @param {HTMLFormElement} form
+ * @returns {{format: string, only: string, predictions: boolean}}
+ */
+function chosenOptions(form) {
+  const data = new FormData(form);
+  return {
+    format: String(data.get("format") || "json"),
+    only: String(data.get("only") || "submitted"),
+    predictions: data.get("predictions") !== null,
+  };
+}
+
+/**
+ * @param {number} projectId
+ * @param {{format: string, only: string, predictions: boolean}} options
+ */
+export function exportUrl(projectId, options) {
+  const query = new URLSearchParams({
+    format: options.format,
+    only: options.only,
+    predictions: String(options.predictions),
+  });
+  return `/api/projects/${projectId}/export?${query}`;
+}
+
+/** @param {string} url */
+function download(url) {
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = "";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/** @param {HTMLDialogElement} dialog */
+async function setUp(dialog) {
+  const projectId = Number(dialog.dataset.projectId);
+  const form = /** @type {HTMLFormElement} */ (dialog.querySelector('[data-role="form"]'));
+  const select = /** @type {HTMLSelectElement} */ (dialog.querySelector('[data-role="format"]'));
+  const description = /** @type {HTMLElement} */ (dialog.querySelector('[data-role="description"]'));
+  const status = /** @type {HTMLElement} */ (dialog.querySelector('[data-role="status"]'));
+  const buttons = /** @type {HTMLButtonElement[]} */ ([
+    ...dialog.querySelectorAll('button[data-role="download"], button[data-role="background"]'),
+  ]);
+
+  /** @type {ExportFormat[]} */
+  const formats = await api("/api/export-formats");
+  for (const format of formats) {
+    const option = document.createElement("option");
+    option.value = format.name;
+    option.textContent = `${format.name} (.${format.extension})`;
+    select.append(option);
+  }
+  const describe = () => {
+    const chosen = formats.find((f) => f.name === select.value);
+    description.textContent = chosen ? chosen.description : "";
+  };
+  select.addEventListener("change", describe);
+  describe();
+
+  dialog.querySelector('[data-role="cancel"]')?.addEventListener("click", () => dialog.close());
+  dialog.querySelector('[data-role="download"]')?.addEventListener("click", () => {
+    download(exportUrl(projectId, chosenOptions(form)));
+    status.textContent = "Your download has started.";
+  });
+  dialog.querySelector('[data-role="background"]')?.addEventListener("click", async () => {
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const { job_id: jobId } = await api(`/api/projects/${projectId}/exports`, {
+        method: "POST",
+        body: chosenOptions(form),
+      });
+      status.textContent = "Exporting on the server…";
+      const job = await followJob(jobId, (j) => {
+        status.textContent = `Exporting on the server… (${j.status})`;
+      });
+      if (job.status === "succeeded") {
+        status.textContent = "Done; downloading.";
+        download(`/api/jobs/${jobId}/download`);
+      } else {
+        status.textContent = `The export ${job.status}: ${job.errors.map((e) => e.error).join("; ")}`;
+      }
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  });
+}
+
+for (const dialog of document.querySelectorAll("dialog[data-export-dialog]")) {
+  const typed = /** @type {HTMLDialogElement} */ (dialog);
+  setUp(typed).catch(() => {
+    /* api() already showed the error */
+  });
+  for (const opener of document.querySelectorAll("[data-export-open]")) {
+    opener.addEventListener("click", () => typed.showModal());
+  }
+}

@@ -1,0 +1,115 @@
+"""Real engines on a real FUNSD form: they read it, share safely, and refuse bad settings."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from PIL import Image
+
+from visualner.errors import InvalidInput
+from visualner.ocr.engine import OcrEngine, available_engines, create_engine
+from visualner.ocr.evaluation import match_words
+from visualner.ocr.words import Word
+
+
+@pytest.fixture(scope="module")
+def tesseract() -> OcrEngine:
+    return create_engine("tesseract")
+
+
+@pytest.fixture(scope="module")
+def rapidocr() -> OcrEngine:
+    return create_engine("rapidocr")
+
+
+def _in_reading_order(words: list[Word]) -> bool:
+    keys = [(w.block, w.line) for w in words]
+    return keys == sorted(keys)
+
+
+def test_available_engines_lists_tesseract_and_rapidocr() -> None:
+    assert available_engines() == ["rapidocr", "tesseract"]
+
+
+def test_tesseract_reads_the_words_of_a_funsd_form(
+    tesseract: OcrEngine, funsd_form: Image.Image, funsd_gold: list[Word]
+) -> None:
+    page = tesseract.recognize(funsd_form)
+
+    assert (page.width, page.height, page.engine) == (*funsd_form.size, "tesseract")
+    assert match_words(page.words, funsd_gold).recall > 0.4
+    assert all(0.0 <= w.confidence <= 1.0 for w in page.words)
+    assert _in_reading_order(page.words)
+    assert {"QUALITY", "IMPROVEMENT"} <= {w.text for w in page.words}
+
+
+def test_rapidocr_reads_the_words_of_a_funsd_form(
+    rapidocr: OcrEngine, funsd_form: Image.Image, funsd_gold: list[Word]
+) -> None:
+    # The top half keeps this test quick; rapidocr is the slower engine.
+    top = funsd_form.crop((0, 0, funsd_form.width, funsd_form.height // 2))
+    top_gold = [w for w in funsd_gold if w.bbox[3] <= top.height]
+
+    page = rapidocr.recognize(top)
+
+    assert page.engine == "rapidocr"
+    assert match_words(page.words, top_gold).recall > 0.6
+    assert all(" " not in w.text for w in page.words)
+    assert _in_reading_order(page.words)
+
+
+def test_tesseract_gives_the_same_words_when_called_from_two_threads(
+    tesseract: OcrEngine, funsd_form: Image.Image
+) -> None:
+    header = funsd_form.crop((0, 0, funsd_form.width, funsd_form.height // 3))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(tesseract.recognize, [header, header])
+
+    assert first.words
+    assert first.words == second.words
+
+
+def test_engines_return_no_words_for_a_blank_page(
+    tesseract: OcrEngine, rapidocr: OcrEngine
+) -> None:
+    blank = Image.new("RGB", (200, 100), "white")
+
+    assert tesseract.recognize(blank).words == []
+    assert rapidocr.recognize(blank).words == []
+
+
+def test_create_engine_refuses_an_unknown_engine() -> None:
+    with pytest.raises(InvalidInput, match="Unknown OCR engine 'abbyy'"):
+        create_engine("abbyy")
+
+
+@pytest.mark.parametrize("name", ["tesseract", "rapidocr"])
+def test_create_engine_refuses_a_language_the_engine_cannot_read(name: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        create_engine(name, languages="eng+klingon")
+
+    assert error.value.field == "languages"
+
+
+def test_create_engine_refuses_an_unknown_option() -> None:
+    with pytest.raises(InvalidInput, match="Bad option"):
+        create_engine("tesseract", dpi=300)
+
+
+def test_engines_report_name_version_and_languages() -> None:
+    engine = create_engine("tesseract", languages="eng")
+
+    assert isinstance(engine, OcrEngine)
+    assert engine.name == "tesseract"
+    assert engine.version.startswith("5.")
+    assert engine.languages == ["eng"]
+
+
+def test_a_bad_tesseract_variable_fails_every_call_instead_of_hanging() -> None:
+    engine = create_engine("tesseract", variables={"no_such_variable": "1"}, workers=1)
+    blank = Image.new("L", (50, 50), 255)
+
+    for _ in range(2):  # the failed API object must not stay counted as lent out
+        with pytest.raises(InvalidInput, match="no_such_variable"):
+            engine.recognize(blank)
