@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -65,6 +65,20 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_read_session(services: ServicesDep) -> Iterator[Session]:
+    """A read-only session for routes that then write in their own short transaction
+    (``session_scope(services.database.write)``), so SQLite's write lock is held only for
+    the writes, never while the request validates."""
+    session = services.database.read()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 def cookie_signer(services: Services) -> Signer:

@@ -13,7 +13,8 @@ from visualner.annotations.schemas import (
     AnnotationVersionOut,
 )
 from visualner.auth.models import User
-from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.db import session_scope
+from visualner.deps import CurrentUser, ReadSessionDep, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
 from visualner.preannotation.hooks import retrain_if_due
 from visualner.projects.access import Capability, project_access
@@ -40,18 +41,23 @@ def create_annotation(
     task_id: int,
     body: AnnotationBody,
     user: CurrentUser,
-    session: SessionDep,
+    reads: ReadSessionDep,
     services: ServicesDep,
     background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new annotation (``{regions, relations, choices, status}``); answers its
     ``id`` and ``version``."""
-    task = get_task(session, task_id)
+    task = get_task(reads, task_id)
     access = project_access(
-        session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+        reads, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
     )
     config = parse_label_config(access.project.label_config)
-    annotation = service.create_annotation(session, task=task, user=user, body=body, config=config)
+    service.validate_annotation(reads, task=task, body=body, config=config)
+    reads.close()
+    with session_scope(services.database.write) as session:
+        annotation = service.store_new_annotation(
+            session, task_id=task.id, user_id=user.id, body=body
+        )
     if body.status == "submitted":
         background_tasks.add_task(
             retrain_if_due, services, project_id=task.project_id, user_id=user.id
@@ -83,32 +89,36 @@ def update_annotation(
     annotation_id: int,
     body: AnnotationUpdate,
     user: CurrentUser,
-    session: SessionDep,
+    reads: ReadSessionDep,
     services: ServicesDep,
     background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new version. Send the ``version`` you started from; if someone saved in
     between, the answer is 409 and nothing is overwritten."""
-    annotation = service.get_annotation(session, annotation_id)
-    task = get_task(session, annotation.task_id)
+    annotation = service.get_annotation(reads, annotation_id)
+    task = get_task(reads, annotation.task_id)
     access = project_access(
-        session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+        reads, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
     )
     config = parse_label_config(access.project.label_config)
-    updated = service.update_annotation(
-        session,
-        access=access,
-        annotation=annotation,
-        task=task,
-        body=body,
-        based_on_version=body.version,
-        config=config,
+    service.check_update(
+        reads, access=access, annotation=annotation, task=task, body=body, config=config
     )
+    names = _usernames(reads, annotation.user_id or user.id)
+    reads.close()
+    with session_scope(services.database.write) as session:
+        updated = service.store_update(
+            session,
+            annotation=annotation,
+            body=body,
+            based_on_version=body.version,
+            editor_id=user.id,
+        )
     if body.status == "submitted":
         background_tasks.add_task(
             retrain_if_due, services, project_id=task.project_id, user_id=user.id
         )
-    return annotation_json(updated, _usernames(session, updated.user_id))
+    return annotation_json(updated, names)
 
 
 @router.get("/annotations/{annotation_id}/versions", response_model=list[AnnotationVersionOut])

@@ -105,12 +105,19 @@ def create_annotation(
     config: LabelConfig,
 ) -> Annotation:
     validate_annotation(session, task=task, body=body, config=config)
+    return store_new_annotation(session, task_id=task.id, user_id=user.id, body=body)
+
+
+def store_new_annotation(
+    session: Session, *, task_id: int, user_id: int, body: AnnotationBody
+) -> Annotation:
+    """Insert an already validated annotation (the short write transaction of a save)."""
     annotation = Annotation(
-        task_id=task.id, user_id=user.id, status=body.status, version=1, result=_result_of(body)
+        task_id=task_id, user_id=user_id, status=body.status, version=1, result=_result_of(body)
     )
     session.add(annotation)
     session.flush()
-    refresh_task_status(session, task_id=task.id)
+    refresh_task_status(session, task_id=task_id)
     return annotation
 
 
@@ -129,9 +136,43 @@ def update_annotation(
     The version check is part of the UPDATE's WHERE clause, so two concurrent savers can
     never both win, whatever the database.
     """
+    check_update(session, access=access, annotation=annotation, task=task, body=body, config=config)
+    return store_update(
+        session,
+        annotation=annotation,
+        body=body,
+        based_on_version=based_on_version,
+        editor_id=access.user.id,
+    )
+
+
+def check_update(
+    session: Session,
+    *,
+    access: ProjectAccess,
+    annotation: Annotation,
+    task: Task,
+    body: AnnotationBody,
+    config: LabelConfig,
+) -> None:
+    """May this user save this edit, and is it valid? (Reads only.)"""
     if annotation.user_id != access.user.id and not access.can(Capability.REVIEW):
         raise PermissionDenied("only its author, a reviewer or a manager may edit this annotation")
     validate_annotation(session, task=task, body=body, config=config)
+
+
+def store_update(
+    session: Session,
+    *,
+    annotation: Annotation,
+    body: AnnotationBody,
+    based_on_version: int,
+    editor_id: int,
+) -> Annotation:
+    """Write the new version if ``based_on_version`` is still current, keeping the old one.
+
+    ``annotation`` may come from another (read) session: only its values are used.
+    """
     previous = AnnotationVersion(
         annotation_id=annotation.id,
         version=annotation.version,
@@ -147,7 +188,7 @@ def update_annotation(
             version=based_on_version + 1,
             status=body.status,
             result=_result_of(body),
-            user_id=annotation.user_id or access.user.id,
+            user_id=annotation.user_id or editor_id,
             updated_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
@@ -161,9 +202,8 @@ def update_annotation(
         )
     session.add(previous)
     session.flush()
-    session.refresh(annotation)
-    refresh_task_status(session, task_id=task.id)
-    return annotation
+    refresh_task_status(session, task_id=annotation.task_id)
+    return get_annotation(session, annotation.id)
 
 
 def get_annotation(session: Session, annotation_id: int) -> Annotation:

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 def retrain_if_due(services: Services, *, project_id: int, user_id: int | None) -> int | None:
     """Start a training job when ``model_retrain_every`` tasks were submitted since the last
     one (counting from the last training job, finished or not); returns the job id."""
+    with session_scope(services.database.read) as session:
+        project = session.get(Project, project_id)
+        if project is None or int(model_settings(project)["model_retrain_every"] or 0) <= 0:
+            return None  # the common case decides without taking the write lock
     with session_scope(services.database.write) as session:
         project = session.get(Project, project_id)
         if project is None:

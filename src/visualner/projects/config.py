@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -331,8 +332,12 @@ class _Parser:
         )
 
 
+@lru_cache(maxsize=256)
 def parse_label_config(xml: str) -> LabelConfig:
-    """Parse and validate; every problem raises ``InvalidInput`` naming element and attribute."""
+    """Parse and validate; every problem raises ``InvalidInput`` naming element and attribute.
+
+    Cached by the XML text: every annotation save needs the project's config, and the
+    result is immutable."""
     if not xml or not xml.strip():
         raise InvalidInput("the labeling config is empty", field="label_config")
     if len(xml.encode()) > MAX_CONFIG_BYTES:
