@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +25,7 @@ from visualner.errors import VisualnerError
 from visualner.exports.routes import router as exports_router
 from visualner.imports.routes import router as imports_router
 from visualner.jobs.routes import router as jobs_router
+from visualner.middleware import SecurityHeadersMiddleware
 from visualner.migrate import upgrade_database
 from visualner.ocr.routes import router as ocr_router
 from visualner.preannotation.routes import router as preannotation_router
@@ -36,17 +37,6 @@ from visualner.tasks.routes import router as tasks_router
 from visualner.web.routes import mount_web
 
 log = logging.getLogger(__name__)
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; "
-        "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-    ),
-}
 
 
 def prepare_installation(services: Services) -> tuple[str, str] | None:
@@ -140,25 +130,7 @@ def create_app(
     app.state.created_admin = None
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def _security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        max_bytes = settings.max_request_mb * 1024 * 1024
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            return JSONResponse(
-                {
-                    "detail": f"request body is larger than the {settings.max_request_mb} MB cap "
-                    "(VISUALNER_MAX_REQUEST_MB)",
-                    "code": "too_large",
-                },
-                status_code=413,
-            )
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeadersMiddleware, max_request_mb=settings.max_request_mb)
 
     for router in (
         system_router,
