@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from tests.formats.conftest import LABEL_CONFIG, FixtureProject
 from visualner.db import session_scope
 from visualner.formats.native import create_task_from_native, is_self_contained
@@ -63,11 +61,6 @@ def test_storing_a_native_export_again_gives_an_identical_project(
     assert _stable(_everything(fixture_project, copy_id)) == _stable(exported)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the importer downloads data.image instead of storing a self-contained native task; "
-    "wiring described in docs/export-formats.md (Re-importing). Remove this mark once wired.",
-)
 def test_importing_a_native_export_through_the_api_gives_an_identical_project(
     fixture_project: FixtureProject,
 ) -> None:

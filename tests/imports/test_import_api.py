@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -184,3 +185,27 @@ def test_a_malformed_json_task_list_is_refused(importer: Importer) -> None:
     assert "not valid JSON" in response.json()["detail"]
     wrong = client.post(url, content=b"plain", headers={**token, "Content-Type": "text/plain"})
     assert wrong.status_code == 400
+
+
+def test_a_funsd_folder_imports_as_pre_annotated_tasks(importer: Importer) -> None:
+    funsd = FUNSD_IMAGES.parent
+    if not funsd.exists():
+        pytest.skip(f"FUNSD is missing at {funsd}")
+    names = ["0000971160", "0000989556"]
+    members = {f"funsd/images/{n}.png": (funsd / "images" / f"{n}.png").read_bytes() for n in names}
+    members.update(
+        {
+            f"funsd/annotations/{n}.json": (funsd / "annotations" / f"{n}.json").read_bytes()
+            for n in names
+        }
+    )
+    job = importer.run([("funsd.zip", _zip(members))], options={"ocr": False})
+    assert job["errors"] == [] and job["done"] == 2, job
+    for task in importer.tasks():
+        stem = Path(task["title"]).stem
+        gold = json.loads((funsd / "annotations" / f"{stem}.json").read_text())["form"]
+        regions = task["annotations"][0]["regions"]
+        assert task["status"] == "submitted"
+        assert len(regions) == len(gold)
+        assert {r["label"] for r in regions} <= {"question", "answer", "header", "other"}
+        assert task["pages"][0]["word_count"] > 0

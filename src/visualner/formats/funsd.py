@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -226,3 +227,23 @@ def funsd_to_task(
             {"status": "submitted", "regions": regions, "relations": relations, "choices": {}}
         ],
     }
+
+
+def is_funsd_form(payload: Any) -> bool:
+    """A FUNSD annotation file: ``{"form": [{"box", "words", "label", ...}, ...]}``."""
+    return (
+        isinstance(payload, dict)
+        and isinstance(payload.get("form"), list)
+        and all(isinstance(entity, dict) and "words" in entity for entity in payload["form"])
+    )
+
+
+def read_funsd_form(path: Path, *, name: str) -> dict[str, Any]:
+    try:
+        payload = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{name}: not valid JSON ({exc})") from exc
+    if not is_funsd_form(payload):
+        raise InvalidInput(f"{name}: not a FUNSD annotation (no 'form' list of entities)")
+    form: dict[str, Any] = payload
+    return form

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +26,9 @@ from visualner.db import session_scope
 from visualner.documents.sniff import FileKind, sniff_file_type
 from visualner.documents.url_fetch import fetch_url
 from visualner.errors import InvalidInput, UnsupportedFile
+from visualner.formats.funsd import funsd_to_task, read_funsd_form
 from visualner.formats.labelstudio_results import regions_from_labelstudio
+from visualner.formats.native import create_task_from_native, is_self_contained
 from visualner.imports.options import ImportOptions
 from visualner.imports.pages import StoredPage, iter_stored_pages, load_stored_image
 from visualner.imports.planning import plan_import
@@ -120,6 +123,10 @@ class ImportJob:
     def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome:
         state = self._state(ctx, job)
         payload = item.payload
+        if payload["kind"] == "task" and is_self_contained(payload["task"], ctx.blobs):
+            return self._import_native(state, job, item, payload["task"])
+        if payload["kind"] == "funsd":
+            return self._import_funsd(ctx, state, job, item)
         if payload["kind"] == "task":
             spec = task_spec(
                 payload["task"], image_key=state.config.image_data_key, where=item.name
@@ -137,6 +144,41 @@ class ImportJob:
         path = state.staging / payload["path"]
         spec = TaskSpec(data={state.config.image_data_key: payload["name"]}, document_ref="")
         return self._import_document(ctx, state, path, payload["name"], spec)
+
+    def _import_native(
+        self, state: _JobState, job: Job, item: JobItem, raw_task: dict[str, Any]
+    ) -> ItemOutcome:
+        """A task of our own JSON export whose page images are in this installation's blob
+        store: stored as exported (words, annotations, versions' authors), nothing fetched."""
+
+        def apply(session: Session) -> dict[str, Any]:
+            task = create_task_from_native(
+                session,
+                project_id=state.project_id,
+                raw_task=raw_task,
+                config=state.config,
+                importing_user_id=state.user_id,
+                import_job_id=job.id,
+                where=item.name,
+            )
+            return {"task_id": task.id, "pages": task.page_count}
+
+        return ItemOutcome(apply=apply)
+
+    def _import_funsd(
+        self, ctx: JobContext, state: _JobState, job: Job, item: JobItem
+    ) -> ItemOutcome:
+        """A FUNSD form (its annotation JSON and its image) as a pre-annotated task."""
+        payload = item.payload
+        image_path = state.staging / payload["image"]
+        form = read_funsd_form(state.staging / payload["annotation"], name=item.name)
+        with Image.open(image_path) as image:
+            width, height = image.size
+        sha256 = ctx.blobs.put_file(image_path)
+        raw_task = funsd_to_task(
+            form, name=payload["name"], width=width, height=height, image_sha256=sha256
+        )
+        return self._import_native(state, job, item, raw_task)
 
     def _import_document(
         self, ctx: JobContext, state: _JobState, path: Path, name: str, spec: TaskSpec

@@ -7,12 +7,15 @@ task lists become one item per task, so progress and errors are per document.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+import orjson
 
 from visualner.documents.archives import ArchiveLimits, ArchiveMemberError, iter_zip_members
 from visualner.documents.sniff import FileKind, sniff_file_type
 from visualner.errors import VisualnerError
+from visualner.formats.funsd import is_funsd_form
 from visualner.imports.task_json import read_task_list
 from visualner.jobs.handlers import PlannedItem
 from visualner.settings import Settings
@@ -26,6 +29,12 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
         return [PlannedItem(name, error=exc.message)]
     if kind == FileKind.JSON:
         try:
+            payload = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError:
+            payload = None
+        if is_funsd_form(payload):
+            return [PlannedItem(name, {"kind": "funsd-annotation", "path": relative})]
+        try:
             tasks = read_task_list(path, name=name)
         except VisualnerError as exc:
             return [PlannedItem(name, error=exc.message)]
@@ -34,6 +43,49 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
             for i, task in enumerate(tasks)
         ]
     return [PlannedItem(name, {"kind": "file", "path": relative, "name": name})]
+
+
+def _stem(name: str) -> str:
+    return PurePosixPath(name).stem
+
+
+def _pair_funsd(items: list[PlannedItem]) -> list[PlannedItem]:
+    """A FUNSD annotation file and the image of the same name become one pre-annotated
+    item (FUNSD keeps them in annotations/ and images/ folders)."""
+    annotations = {
+        _stem(item.name): item for item in items if item.payload.get("kind") == "funsd-annotation"
+    }
+    if not annotations:
+        return items
+    paired: list[PlannedItem] = []
+    used: set[str] = set()
+    for item in items:
+        stem = _stem(item.name)
+        if item.payload.get("kind") == "file" and stem in annotations and stem not in used:
+            used.add(stem)
+            paired.append(
+                PlannedItem(
+                    item.name,
+                    {
+                        "kind": "funsd",
+                        "image": item.payload["path"],
+                        "name": item.payload["name"],
+                        "annotation": annotations[stem].payload["path"],
+                    },
+                )
+            )
+        elif item.payload.get("kind") != "funsd-annotation":
+            paired.append(item)
+    for stem, item in annotations.items():
+        if stem not in used:
+            paired.append(
+                PlannedItem(
+                    item.name,
+                    error=f"{item.name}: a FUNSD annotation "
+                    f"without an image named {stem}.png (or .jpg)",
+                )
+            )
+    return paired
 
 
 def _archive_items(
@@ -79,4 +131,4 @@ def plan_import(
             items.extend(_archive_items(path, name, staging, number, settings))
         else:
             items.extend(_file_items(path, name, staging))
-    return items
+    return _pair_funsd(items)
