@@ -9,6 +9,21 @@ from visualner.tasks.models import Page, Task
 from visualner.tasks.word_codec import words_as_json
 
 
+def task_summary(task: Task) -> dict[str, Any]:
+    """A task as listed (the ``TaskSummary`` schema)."""
+    return {
+        "id": task.id,
+        "project_id": task.project_id,
+        "title": task.title,
+        "status": task.status,
+        "page_count": task.page_count,
+        "annotation_count": task.annotation_count,
+        "prediction_count": task.prediction_count,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+    }
+
+
 def page_image_url(page: Page) -> str | None:
     if page.image_sha256 is None:
         return None
