@@ -114,6 +114,8 @@ class NativeJsonWriter:
 
 def pages_from_native(raw_task: dict[str, Any], *, where: str = "task") -> list[NewPage]:
     """The pages a native task carries, ready for ``tasks.service.create_task``."""
+    if not isinstance(raw_task, dict):
+        return False
     raw_pages = raw_task.get("pages")
     if not isinstance(raw_pages, list) or not raw_pages:
         raise InvalidInput(f"{where}: 'pages' must be a non-empty list")
@@ -141,6 +143,8 @@ def pages_from_native(raw_task: dict[str, Any], *, where: str = "task") -> list[
 def is_self_contained(raw_task: dict[str, Any], blobs: BlobStore) -> bool:
     """True when a native task needs no download: it carries its pages, and every page
     image it names is already in the blob store (an export of this installation)."""
+    if not isinstance(raw_task, dict):
+        return False
     raw_pages = raw_task.get("pages")
     if not isinstance(raw_pages, list) or not raw_pages:
         return False
