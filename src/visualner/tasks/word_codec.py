@@ -55,16 +55,17 @@ def decode_words(blob: bytes | None) -> list[Word]:
 def words_as_json(blob: bytes | None) -> list[dict[str, Any]]:
     """The API shape of a page's words, built straight from the columns (the hot path)."""
     c = _columns(blob)
-    boxes, conf, line, block = c["bbox"], c["conf"], c["line"], c["block"]
+    corners = iter(c["bbox"])
     return [
-        {
-            "text": text,
-            "bbox": boxes[4 * i : 4 * i + 4],
-            "confidence": conf[i],
-            "line": line[i],
-            "block": block[i],
-        }
-        for i, text in enumerate(c["text"])
+        {"text": text, "bbox": [x0, y0, x1, y1], "confidence": conf, "line": line, "block": block}
+        for text, (x0, y0, x1, y1), conf, line, block in zip(
+            c["text"],
+            zip(corners, corners, corners, corners, strict=False),
+            c["conf"],
+            c["line"],
+            c["block"],
+            strict=True,
+        )
     ]
 
 
