@@ -13,11 +13,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from visualner.documents.blobstore import BlobStore
 from visualner.documents.images import encode_page_image, iter_image_pages
 from visualner.documents.pdf import (
+    PdfFile,
     extract_pdf_page_words,
     open_pdf,
     page_has_text_layer,
@@ -30,6 +32,8 @@ from visualner.settings import Settings
 TEXT_LAYER_ENGINE = "pdf-text-layer"
 ENCODE_THREADS = 2
 ENCODE_AHEAD = 3
+#: channel spread (0-255) below which a thumbnail pixel counts as grey (antialiasing noise)
+COLOUR_TOLERANCE = 8
 
 
 @dataclass
@@ -40,6 +44,15 @@ class StoredPage:
     image_mime: str
     words: list[Word] | None = None
     words_source: str = ""
+
+
+def _is_colourless(pdf: PdfFile, index: int, dpi: int) -> bool:
+    """Whether a page has no colour, judged on a small render (most business documents are
+    black on white): such pages are rendered grey directly, a third of the pixels to store."""
+    thumbnail = render_pdf_page(pdf, index, dpi=max(dpi / 6, 12), max_pixels=2_000_000)
+    pixels = np.asarray(thumbnail.convert("RGB"), dtype=np.int16)
+    spread = pixels.max(axis=2) - pixels.min(axis=2)
+    return bool(spread.max(initial=0) <= COLOUR_TOLERANCE)
 
 
 def _stored(stored: Future[tuple[str, str, int, int]], words: list[Word] | None) -> StoredPage:
@@ -80,7 +93,13 @@ def iter_stored_pages(
         ):
             pending: deque[tuple[Future[tuple[str, str, int, int]], list[Word] | None]] = deque()
             for index in range(pdf.page_count):
-                image = render_pdf_page(pdf, index, dpi=dpi, max_pixels=settings.max_image_pixels)
+                image = render_pdf_page(
+                    pdf,
+                    index,
+                    dpi=dpi,
+                    max_pixels=settings.max_image_pixels,
+                    grayscale=_is_colourless(pdf, index, dpi),
+                )
                 words = None
                 if use_text_layer and page_has_text_layer(pdf, index):
                     words = extract_pdf_page_words(pdf, index, dpi=dpi).words

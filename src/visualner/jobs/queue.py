@@ -89,7 +89,7 @@ class JobQueue:
             "periodic": False,
             "initial_delay": 0.05,
             "backoff": 1.5,
-            "max_delay": 0.5,
+            "max_delay": 0.2,
             "check_worker_health": True,
         }
         self._consumer = _EmbeddedConsumer(self.huey, **options)
