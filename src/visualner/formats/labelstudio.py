@@ -7,13 +7,16 @@ its results carry ``item_index`` (use ``<Image valueList="$pages">`` in Label St
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, BinaryIO
-
-import orjson
+from typing import Any
 
 from visualner.formats.labelstudio_results import to_labelstudio_result
-from visualner.formats.records import ExportAnnotation, ExportContext, ExportTask, region_box
+from visualner.formats.records import (
+    ExportAnnotation,
+    ExportContext,
+    ExportTask,
+    JsonArrayWriter,
+    region_box,
+)
 
 
 def _with_boxes(annotation: ExportAnnotation, task: ExportTask) -> dict[str, Any]:
@@ -81,18 +84,6 @@ def labelstudio_task(task: ExportTask, ctx: ExportContext) -> dict[str, Any]:
     return payload
 
 
-class LabelStudioWriter:
-    def __init__(self, sink: BinaryIO, ctx: ExportContext) -> None:
-        self.sink = sink
-        self.ctx = ctx
-        self.count = 0
-        sink.write(b"[")
-
-    def write_task(self, task: ExportTask) -> None:
-        self.sink.write(b"\n" if self.count == 0 else b",\n")
-        self.sink.write(orjson.dumps(labelstudio_task(task, self.ctx)))
-        self.count += 1
-
-    def close(self) -> Iterator[None]:
-        self.sink.write(b"\n]\n" if self.count else b"]\n")
-        yield
+class LabelStudioWriter(JsonArrayWriter):
+    def task_json(self, task: ExportTask) -> dict[str, Any]:
+        return labelstudio_task(task, self.ctx)

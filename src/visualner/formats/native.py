@@ -9,10 +9,8 @@ It is the shape ``POST /api/projects/{id}/import`` takes, so an export can be re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +21,13 @@ from visualner.annotations.service import refresh_task_status, validate_annotati
 from visualner.auth.models import User
 from visualner.documents.blobstore import BlobStore
 from visualner.errors import InvalidInput
-from visualner.formats.records import ExportAnnotation, ExportContext, ExportPage, ExportTask
+from visualner.formats.records import (
+    ExportAnnotation,
+    ExportContext,
+    ExportPage,
+    ExportTask,
+    JsonArrayWriter,
+)
 from visualner.ocr.words import Word
 from visualner.projects.config import LabelConfig
 from visualner.tasks.models import OcrStatus, Page, Task
@@ -93,23 +97,9 @@ def native_task(task: ExportTask, ctx: ExportContext) -> dict[str, Any]:
     }
 
 
-class NativeJsonWriter:
-    """Writes ``[task, task, …]`` one task at a time."""
-
-    def __init__(self, sink: BinaryIO, ctx: ExportContext) -> None:
-        self.sink = sink
-        self.ctx = ctx
-        self.count = 0
-        sink.write(b"[")
-
-    def write_task(self, task: ExportTask) -> None:
-        self.sink.write(b"\n" if self.count == 0 else b",\n")
-        self.sink.write(orjson.dumps(native_task(task, self.ctx)))
-        self.count += 1
-
-    def close(self) -> Iterator[None]:
-        self.sink.write(b"\n]\n" if self.count else b"]\n")
-        yield
+class NativeJsonWriter(JsonArrayWriter):
+    def task_json(self, task: ExportTask) -> dict[str, Any]:
+        return native_task(task, self.ctx)
 
 
 def pages_from_native(raw_task: dict[str, Any], *, where: str = "task") -> list[NewPage]:

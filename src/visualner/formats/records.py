@@ -8,10 +8,10 @@ that never look at words (CSV, COCO, VOC) never pay for decoding them.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -184,3 +184,26 @@ def bio_tags(word_count: int, regions: Sequence[dict[str, Any]]) -> list[str]:
 def page_stem(task: ExportTask, page: ExportPage) -> str:
     """A file-name stem unique in the export: ``task-12_page-0``."""
     return f"task-{task.id}_page-{page.index}"
+
+
+class JsonArrayWriter:
+    """Writes ``[task, task, …]`` one task at a time, so no export holds the whole list;
+    a format says how one task looks in ``task_json``."""
+
+    def __init__(self, sink: BinaryIO, ctx: ExportContext) -> None:
+        self.sink = sink
+        self.ctx = ctx
+        self.count = 0
+        sink.write(b"[")
+
+    def task_json(self, task: ExportTask) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def write_task(self, task: ExportTask) -> None:
+        self.sink.write(b"\n" if self.count == 0 else b",\n")
+        self.sink.write(orjson.dumps(self.task_json(task)))
+        self.count += 1
+
+    def close(self) -> Iterator[None]:
+        self.sink.write(b"\n]\n" if self.count else b"]\n")
+        yield

@@ -33,7 +33,7 @@ def _page_access(session: SessionDep, login: PageLogin, project_id: int) -> Proj
         raise PageError(404, exc.message) from None
 
 
-def _project_context(
+def project_page_context(
     session: SessionDep, login: PageLogin, project_id: int, tab: str
 ) -> dict[str, Any]:
     access = _page_access(session, login, project_id)
@@ -73,7 +73,7 @@ def new_project_page(request: Request, login: PageLoginDep) -> HTMLResponse:
 def project_tasks_page(
     request: Request, project_id: int, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
-    context = _project_context(session, login, project_id, "tasks")
+    context = project_page_context(session, login, project_id, "tasks")
     context["statuses"] = TASK_STATUSES
     return render(request, "project_tasks.html", context)
 
@@ -82,7 +82,7 @@ def project_tasks_page(
 def project_settings_page(
     request: Request, project_id: int, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
-    context = _project_context(session, login, project_id, "settings")
+    context = project_page_context(session, login, project_id, "settings")
     return render(request, "project_settings.html", context)
 
 
@@ -90,6 +90,6 @@ def project_settings_page(
 def project_members_page(
     request: Request, project_id: int, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
-    context = _project_context(session, login, project_id, "members")
+    context = project_page_context(session, login, project_id, "members")
     context["roles"] = ROLES
     return render(request, "project_members.html", context)
