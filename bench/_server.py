@@ -64,7 +64,9 @@ def database_for(engine: str, data_dir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def serve(data_dir: Path, database_url: str, **env: str) -> Iterator[RunningServer]:
+def serve(
+    data_dir: Path, database_url: str, *, workers: int = 1, **env: str
+) -> Iterator[RunningServer]:
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     environment = {
@@ -75,7 +77,18 @@ def serve(data_dir: Path, database_url: str, **env: str) -> Iterator[RunningServ
         **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "visualner", "serve", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "visualner",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+        ],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=open(data_dir / "server.log", "w"),  # noqa: SIM115 - closed with the process

@@ -147,3 +147,9 @@ def create_app(
         app.include_router(router)
     mount_web(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for each process of ``visualner serve --workers N`` (settings from the
+    environment; the parent already migrated)."""
+    return create_app(Settings())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated
@@ -18,9 +19,12 @@ from visualner.services import build_services
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (one per core serves most).")
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
-    """Run the web app, the API and (by default) background workers in one process."""
+    """Run the web app, the API and (by default) background workers."""
     configure_logging(log_level)
     settings = load_settings()
     if host:
@@ -39,8 +43,23 @@ def serve(
                 fg=typer.colors.YELLOW,
             )
 
+    if workers > 1:
+        # Migrate and create the first admin once, here, before the processes start.
+        services = build_services(settings)
+        announce(prepare_installation(services))
+        services.database.dispose()
+        os.environ["VISUALNER_HOST"] = settings.host
+        os.environ["VISUALNER_PORT"] = str(settings.port)
+        uvicorn.run(
+            "visualner.app:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_level=log_level.lower(),
+        )
+        return
     app = create_app(settings, on_ready=announce)
-
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level.lower())
 
 
