@@ -116,3 +116,38 @@ def test_serve_migrates_prints_the_admin_login_and_answers_health(tmp_path: Path
     password = output.split("password: ")[1].split()[0]
     assert len(password) >= 12
     assert (tmp_path / "data" / "visualner.db").exists()
+
+
+def test_serve_with_two_processes_migrates_once_and_answers(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "VISUALNER_DATA_DIR": str(tmp_path / "data"),
+        "VISUALNER_ADMIN_PASSWORD": "admin-password-1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "visualner", "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        answered = 0
+        while time.monotonic() < deadline and answered < 5:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 200:
+                    answered += 1
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answered == 5
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/api/auth/login",
+            json={"username": "admin", "password": "admin-password-1"},
+        )
+        assert login.status_code == 200
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert output.count("created the admin account") == 1
