@@ -54,10 +54,23 @@ def funsd_forms() -> list[LabeledPage]:
     return load_forms(FORMS)
 
 
+def form_image_sha256(services: Services, form: LabeledPage, images: bool) -> str | None:
+    """The form's FUNSD scan put in the blob store (``images``), as an import would."""
+    return (
+        services.blobs.put_file(FUNSD_TRAINING / "images" / f"{form.name}.png") if images else None
+    )
+
+
 def add_labeled_tasks(
-    services: Services, project_id: int, forms: list[LabeledPage], *, submit: bool = True
+    services: Services,
+    project_id: int,
+    forms: list[LabeledPage],
+    *,
+    submit: bool = True,
+    images: bool = False,
 ) -> list[int]:
-    """One task per form with its words; its gold entities as the admin's annotation."""
+    """One task per form with its words (and scan, with ``images``); its gold entities as the
+    admin's annotation."""
     task_ids = []
     with session_scope(services.database.write) as session:
         project = session.get(Project, project_id)
@@ -77,6 +90,7 @@ def add_labeled_tasks(
                         height=form.page.height,
                         words=form.page.words,
                         words_source="ocr",
+                        image_sha256=form_image_sha256(services, form, images),
                     )
                 ],
             )
@@ -98,7 +112,9 @@ def add_labeled_tasks(
     return task_ids
 
 
-def add_unlabeled_tasks(services: Services, project_id: int, forms: list[LabeledPage]) -> list[int]:
+def add_unlabeled_tasks(
+    services: Services, project_id: int, forms: list[LabeledPage], *, images: bool = False
+) -> list[int]:
     task_ids = []
     with session_scope(services.database.write) as session:
         for form in forms:
@@ -108,7 +124,12 @@ def add_unlabeled_tasks(services: Services, project_id: int, forms: list[Labeled
                 title=f"new-{form.name}.png",
                 data={"image": f"new-{form.name}.png"},
                 pages=[
-                    NewPage(width=form.page.width, height=form.page.height, words=form.page.words)
+                    NewPage(
+                        width=form.page.width,
+                        height=form.page.height,
+                        words=form.page.words,
+                        image_sha256=form_image_sha256(services, form, images),
+                    )
                 ],
             )
             task_ids.append(task.id)

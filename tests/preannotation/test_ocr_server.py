@@ -6,6 +6,7 @@ prepared beforehand so the OCR server can be given its API token at start.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlalchemy import select
 
 from tests.conftest import make_settings
 from tests.imports.servers import free_port, start_process, wait_for
-from tests.preannotation.conftest import add_labeled_tasks, add_unlabeled_tasks
+from tests.preannotation.conftest import FUNSD_TRAINING, add_labeled_tasks, add_unlabeled_tasks
 from visualner.annotations.models import Prediction
 from visualner.auth.service import create_api_token, create_user
 from visualner.db import session_scope
 from visualner.migrate import upgrade_database
+from visualner.model.artifact import load_model
 from visualner.model.tagger import LabeledPage
 from visualner.projects.service import create_project
 from visualner.services import build_services
@@ -61,8 +64,8 @@ def test_a_pre_annotation_job_runs_on_the_chosen_ocr_server(
         admin = create_user(session, username="admin", password="admin-password-1", is_admin=True)
         token = create_api_token(session, user=admin, name="ocr-server").key
         project_id = create_project(session, owner=admin, title="Forms", template="forms").id
-    add_labeled_tasks(services, project_id, funsd_forms[:2])
-    new_ids = add_unlabeled_tasks(services, project_id, funsd_forms[10:12])
+    add_labeled_tasks(services, project_id, funsd_forms[:4], images=True)
+    new_ids = add_unlabeled_tasks(services, project_id, funsd_forms[10:12], images=True)
     app_url = f"http://127.0.0.1:{free_port()}"
     ocr_url = f"http://127.0.0.1:{free_port()}"
     cache = tmp_path / "model-cache"
@@ -134,6 +137,26 @@ def test_a_pre_annotation_job_runs_on_the_chosen_ocr_server(
         assert direct["words"][0]["text"] == "Date:"
         assert direct["model"]["sha256"] == sha256
         assert isinstance(direct["entities"], list) and 0 <= direct["uncertainty"] <= 1
+        form = funsd_forms[10]
+        with_image = httpx.post(
+            f"{ocr_url}/preannotate",
+            files={
+                "model_sha256": (None, sha256),
+                "words": (None, json.dumps(form.page.to_json())),
+                "image": (
+                    "page.png",
+                    (FUNSD_TRAINING / "images" / f"{form.name}.png").read_bytes(),
+                ),
+            },
+            timeout=30,
+        ).json()
+        model = load_model(services.blobs.read_bytes(sha256))
+        expected = model.predict(
+            form.page, Image.open(FUNSD_TRAINING / "images" / f"{form.name}.png")
+        )
+        assert [(e["label"], e["word_indices"]) for e in with_image["entities"]] == [
+            (e.label, list(e.word_indices)) for e in expected
+        ]
 
     with session_scope(services.database.read) as session:
         predictions = list(

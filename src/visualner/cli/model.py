@@ -134,7 +134,10 @@ def evaluate_command(
         if version is None:
             fail(f"project {target.id} has no active model; run `visualner model train` first")
         examples = collect_examples(
-            session, project_id=target.id, config=parse_label_config(target.label_config)
+            session,
+            project_id=target.id,
+            config=parse_label_config(target.label_config),
+            blobs=services.blobs,
         )
         sha256, number = version.artifact_sha256, version.version
     model = load_model(services.blobs.read_bytes(sha256))

@@ -73,13 +73,14 @@ def create_ocr_app(
             "visualner": __version__,
         }
 
-    def _recognize(data: bytes) -> dict[str, Any]:
+    def _decode_image(data: bytes) -> Image.Image:
         with tempfile.NamedTemporaryFile(suffix=".img") as handle:
             handle.write(data)
             handle.flush()
-            image = _first_page(Path(handle.name), max_pixels)
-        page = engine.recognize(image)
-        return page.to_json()
+            return _first_page(Path(handle.name), max_pixels)
+
+    def _recognize(data: bytes) -> dict[str, Any]:
+        return engine.recognize(_decode_image(data)).to_json()
 
     @app.post("/ocr")
     async def ocr(image: UploadFile = File(...)) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def create_ocr_app(
 
     def _preannotate(sha256: str, words_json: str | None, image_data: bytes | None) -> Any:
         model = models.get(sha256, model_source.read)
+        image = _decode_image(image_data) if image_data is not None else None
         if words_json is not None:
             try:
                 raw = json.loads(words_json)
@@ -99,9 +101,9 @@ def create_ocr_app(
                 raise InvalidInput(f"words is not JSON: {exc}", field="words") from exc
             page = page_words_from_wire(raw)
         else:
-            assert image_data is not None
-            page = page_words_from_wire(_recognize(image_data))
-        return prediction_json(page, model.predict(page), model)
+            assert image is not None
+            page = page_words_from_wire(engine.recognize(image).to_json())
+        return prediction_json(page, model.predict(page, image), model)
 
     @app.post("/preannotate")
     async def preannotate(
@@ -109,11 +111,12 @@ def create_ocr_app(
         words: str | None = Form(None),
         image: UploadFile | None = File(None),
     ) -> dict[str, Any]:
-        """Predict the entities of one page (its ``words``, or an ``image`` to OCR first)
-        with the app's model ``model_sha256``, fetched once and cached."""
+        """Predict the entities of one page with the app's model ``model_sha256`` (fetched
+        once and cached): its ``words``, its ``image`` to OCR first, or both — the image then
+        adds the model's ink and ruling-line cues to the given words."""
         check_sha256(model_sha256)
-        if (words is None) == (image is None):
-            raise InvalidInput("send exactly one of words (JSON) or image", field="words")
+        if words is None and image is None:
+            raise InvalidInput("send words (JSON), an image, or both", field="words")
         data = None
         if image is not None:
             data = await image.read(MAX_IMAGE_BYTES + 1)

@@ -21,9 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation
+from visualner.documents.blobstore import BlobStore
 from visualner.errors import InvalidInput
 from visualner.model.tagger import Entity, LabeledPage
 from visualner.ocr.words import PageWords
+from visualner.preannotation.page_images import stored_page_image
 from visualner.projects.config import LabelConfig
 from visualner.tasks.models import Page, Task
 from visualner.tasks.word_codec import decode_words
@@ -112,9 +114,15 @@ def latest_submitted_annotations(session: Session, *, project_id: int) -> dict[i
 
 
 def task_pages(
-    session: Session, *, task_id: int, regions: Sequence[dict[str, object]], labels: set[str]
+    session: Session,
+    *,
+    task_id: int,
+    regions: Sequence[dict[str, object]],
+    labels: set[str],
+    blobs: BlobStore | None = None,
 ) -> list[LabeledPage]:
-    """The task's pages that have words, each with the entities of ``regions`` on it."""
+    """The task's pages that have words, each with the entities of ``regions`` on it (and,
+    given the blob store, a lazily read page image for the model's image cues)."""
     by_page: dict[int, list[Entity]] = {}
     for region in regions:
         label = region.get("label")
@@ -142,13 +150,17 @@ def task_pages(
                 page=PageWords(width=page.width, height=page.height, words=words),
                 entities=entities,
                 name=f"task {task_id} page {page.page_index}",
+                image=stored_page_image(blobs, page.image_sha256),
             )
         )
     return examples
 
 
-def collect_examples(session: Session, *, project_id: int, config: LabelConfig) -> ProjectExamples:
-    """The project's submitted work as training and held-out examples.
+def collect_examples(
+    session: Session, *, project_id: int, config: LabelConfig, blobs: BlobStore | None = None
+) -> ProjectExamples:
+    """The project's submitted work as training and held-out examples (with page images
+    when ``blobs`` is given).
 
     Raises ``InvalidInput`` when there is too little to train and evaluate on.
     """
@@ -157,7 +169,7 @@ def collect_examples(session: Session, *, project_id: int, config: LabelConfig) 
     tasks: dict[int, list[LabeledPage]] = {}
     for task_id, annotation in sorted(annotations.items()):
         regions = (annotation.result or {}).get("regions", [])
-        pages = task_pages(session, task_id=task_id, regions=regions, labels=allowed)
+        pages = task_pages(session, task_id=task_id, regions=regions, labels=allowed, blobs=blobs)
         if pages:
             tasks[task_id] = pages
     if len(tasks) < MIN_TASKS:

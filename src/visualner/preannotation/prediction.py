@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope
 from visualner.documents.blobstore import BlobStore
-from visualner.errors import InvalidInput, Unavailable
+from visualner.errors import InvalidInput, NotFound, Unavailable
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
@@ -30,6 +30,7 @@ from visualner.ocr.client import RemoteOcrClient
 from visualner.ocr.targets import servers_named
 from visualner.ocr.words import PageWords, Word
 from visualner.preannotation.models import ModelVersion
+from visualner.preannotation.page_images import stored_page_image
 from visualner.preannotation.service import (
     MODEL_NAME,
     PREANNOTATE_KIND,
@@ -135,14 +136,27 @@ def store_prediction(
     return stored
 
 
-def stored_pages(session: Session, *, task_id: int) -> list[tuple[int, PageWords | None]]:
-    """The task's pages in order, with their words (``None`` for a page without words)."""
+@dataclass(frozen=True)
+class StoredTaskPage:
+    """One page of a task as the model needs it: words (``None`` without) and its image."""
+
+    index: int
+    words: PageWords | None
+    image_sha256: str | None = None
+
+
+def stored_pages(session: Session, *, task_id: int) -> list[StoredTaskPage]:
+    """The task's pages in order, with their words and image blobs."""
     rows = session.scalars(select(Page).where(Page.task_id == task_id).order_by(Page.page_index))
-    pages: list[tuple[int, PageWords | None]] = []
+    pages: list[StoredTaskPage] = []
     for page in rows:
         words = decode_words(page.words_blob) if page.words_blob is not None else []
         pages.append(
-            (page.page_index, PageWords(page.width, page.height, words) if words else None)
+            StoredTaskPage(
+                index=page.page_index,
+                words=PageWords(page.width, page.height, words) if words else None,
+                image_sha256=page.image_sha256,
+            )
         )
     return pages
 
@@ -150,35 +164,54 @@ def stored_pages(session: Session, *, task_id: int) -> list[tuple[int, PageWords
 class PagePredictor(Protocol):
     name: str
 
-    def predict(self, page: PageWords) -> PagePrediction: ...
+    def predict(self, page: PageWords, image_sha256: str | None) -> PagePrediction: ...
 
     def close(self) -> None: ...
 
 
 @dataclass
 class InProcessPredictor:
-    """The model in this process (the built-in OCR server's way)."""
+    """The model in this process (the built-in OCR server's way); page images come from the
+    blob store (``blobs=None``: words only)."""
 
     model: LoadedModel
+    blobs: BlobStore | None = None
     name: str = BUILTIN_NAME
 
-    def predict(self, page: PageWords) -> PagePrediction:
-        return self.model.predict(page)
+    def predict(self, page: PageWords, image_sha256: str | None) -> PagePrediction:
+        return self.model.predict(page, stored_page_image(self.blobs, image_sha256))
 
     def close(self) -> None:
         return None
 
 
 class RemotePredictor:
-    """An OCR server's ``POST /preannotate``; it fetches the model from the app once."""
+    """An OCR server's ``POST /preannotate``; it fetches the model from the app once. The
+    page's words go with its stored image, for the model's image cues."""
 
-    def __init__(self, *, name: str, url: str, model_sha256: str) -> None:
+    def __init__(
+        self, *, name: str, url: str, model_sha256: str, blobs: BlobStore | None = None
+    ) -> None:
         self.name = name
         self.model_sha256 = model_sha256
+        self.blobs = blobs
         self.client = RemoteOcrClient(url)
 
-    def predict(self, page: PageWords) -> PagePrediction:
-        payload = self.client.preannotate(model_sha256=self.model_sha256, words=page.to_json())
+    def _image_bytes(self, image_sha256: str | None) -> bytes | None:
+        if self.blobs is None or not image_sha256:
+            return None
+        try:
+            return self.blobs.read_bytes(image_sha256)
+        except (NotFound, OSError) as exc:
+            log.warning("page image %s unreadable: %s", image_sha256[:12], exc)
+            return None
+
+    def predict(self, page: PageWords, image_sha256: str | None) -> PagePrediction:
+        payload = self.client.preannotate(
+            model_sha256=self.model_sha256,
+            words=page.to_json(),
+            image=self._image_bytes(image_sha256),
+        )
         answered, prediction = prediction_from_wire(payload, source=self.client.url)
         if len(answered.words) != len(page.words):
             raise Unavailable(
@@ -192,10 +225,14 @@ class RemotePredictor:
 
 
 def predict_task(
-    predictor: PagePredictor, pages: Sequence[tuple[int, PageWords | None]], origin: str
+    predictor: PagePredictor, pages: Sequence[StoredTaskPage], origin: str
 ) -> TaskPrediction:
-    predicted = [(index, page, predictor.predict(page)) for index, page in pages if page]
-    skipped = sum(1 for _, page in pages if page is None)
+    predicted = [
+        (page.index, page.words, predictor.predict(page.words, page.image_sha256))
+        for page in pages
+        if page.words
+    ]
+    skipped = sum(1 for page in pages if page.words is None)
     return combine_pages(predicted, skipped=skipped, origin=origin)
 
 
@@ -242,9 +279,13 @@ class PreannotateJob:
             remote = (server.name, server.url) if server and not server.is_builtin else None
         predictor: PagePredictor
         if remote is not None:
-            predictor = RemotePredictor(name=remote[0], url=remote[1], model_sha256=sha256)
+            predictor = RemotePredictor(
+                name=remote[0], url=remote[1], model_sha256=sha256, blobs=ctx.blobs
+            )
         else:
-            predictor = InProcessPredictor(self._models.get(sha256, ctx.blobs.read_bytes))
+            predictor = InProcessPredictor(
+                self._models.get(sha256, ctx.blobs.read_bytes), ctx.blobs
+            )
         state = _JobState(project_id=int(job.project_id or 0), origin=origin, predictor=predictor)
         self._states[job.id] = state
         return state
@@ -254,7 +295,7 @@ class PreannotateJob:
         task_id = int(item.payload["task_id"])
         with session_scope(ctx.database.read) as session:
             pages = stored_pages(session, task_id=task_id)
-        if not any(page for _, page in pages):
+        if not any(page.words for page in pages):
             return ItemOutcome(skipped_reason="the task has no OCR words yet")
         prediction = predict_task(state.predictor, pages, state.origin)
 
@@ -297,8 +338,8 @@ class ImportPreannotator:
     transaction and ``store`` inside the one that creates the task.
     """
 
-    def __init__(self, model: LoadedModel, origin: str) -> None:
-        self.predictor = InProcessPredictor(model)
+    def __init__(self, model: LoadedModel, origin: str, blobs: BlobStore | None = None) -> None:
+        self.predictor = InProcessPredictor(model, blobs)
         self.origin = origin
 
     @classmethod
@@ -316,17 +357,28 @@ class ImportPreannotator:
             log.warning("not pre-annotating imports of project %s: %s", project_id, exc.message)
             return None
         model = ModelCache(slots=1).get(version.artifact_sha256, blobs.read_bytes)
-        return cls(model, origin_of(version))
+        return cls(model, origin_of(version), blobs)
 
-    def predict(self, pages: Sequence[tuple[int, int, list[Word] | None]]) -> TaskPrediction | None:
-        """Pages as (width, height, words); ``None`` when no page has words."""
-        page_words: list[tuple[int, PageWords | None]] = [
-            (index, PageWords(width, height, words) if words else None)
+    def predict(
+        self,
+        pages: Sequence[tuple[int, int, list[Word] | None]],
+        *,
+        image_sha256s: Sequence[str | None] = (),
+    ) -> TaskPrediction | None:
+        """Pages as (width, height, words), their stored images' sha256 (optional, for the
+        model's image cues); ``None`` when no page has words."""
+        images = list(image_sha256s) + [None] * (len(pages) - len(image_sha256s))
+        task_pages = [
+            StoredTaskPage(
+                index=index,
+                words=PageWords(width, height, words) if words else None,
+                image_sha256=images[index],
+            )
             for index, (width, height, words) in enumerate(pages)
         ]
-        if not any(page for _, page in page_words):
+        if not any(page.words for page in task_pages):
             return None
-        return predict_task(self.predictor, page_words, self.origin)
+        return predict_task(self.predictor, task_pages, self.origin)
 
     def store(self, session: Session, *, task_id: int, prediction: TaskPrediction) -> None:
         store_prediction(session, task_id=task_id, origin=self.origin, prediction=prediction)

@@ -25,6 +25,7 @@ import httpx
 
 from visualner.errors import InvalidInput, NotFound, Unavailable
 from visualner.model.artifact import load_model
+from visualner.model.image import to_gray
 from visualner.model.tagger import PredictedEntity, TrainedModel
 from visualner.ocr.words import PageWords, Word
 
@@ -60,12 +61,15 @@ class LoadedModel:
     def labels(self) -> tuple[str, ...]:
         return self.model.labels
 
-    def predict(self, page: PageWords) -> PagePrediction:
+    def predict(self, page: PageWords, image: Any = None) -> PagePrediction:
+        """Entities and uncertainty of one page; ``image`` (PIL, numpy or anything with PIL's
+        ``convert``) adds the model's ink and ruling-line cues. It is decoded once here."""
         if not page.words:
             return PagePrediction(entities=[], uncertainty=0.0)
+        gray = to_gray(image)
         with self._lock:
-            entities = self.model.predict(page)
-            uncertainty = self.model.uncertainty(page)
+            entities = self.model.predict(page, gray)
+            uncertainty = self.model.uncertainty(page, gray)
         return PagePrediction(entities=entities, uncertainty=uncertainty)
 
 

@@ -110,7 +110,9 @@ class TrainModelJob:
                     raise InvalidInput(f"project {run.project_id} no longer exists")
                 config = parse_label_config(project.label_config)
                 run.submitted_tasks = count_submitted_tasks(session, project_id=project.id)
-                run.examples = collect_examples(session, project_id=project.id, config=config)
+                run.examples = collect_examples(
+                    session, project_id=project.id, config=config, blobs=ctx.blobs
+                )
         return run.examples
 
     def _train(self, ctx: JobContext, run: _Training) -> TrainedModel:
