@@ -212,7 +212,7 @@ def _annotations_of(
         grouped.setdefault(row.task_id, []).append(
             ExportAnnotation(
                 id=row.id,
-                result=_parsed(row.result) or {},
+                result_json=row.result,
                 user=usernames.get(row.user_id),
                 status=row.status,
                 review_status=row.review_status,
@@ -242,7 +242,7 @@ def _predictions_of(session: Session, task_ids: list[int]) -> dict[int, list[Exp
         grouped.setdefault(row.task_id, []).append(
             ExportAnnotation(
                 id=row.id,
-                result=_parsed(row.result) or {},
+                result_json=row.result,
                 is_prediction=True,
                 model_version=row.model_version,
                 score=row.score,

@@ -7,7 +7,6 @@ that never look at words (CSV, COCO, VOC) never pay for decoding them.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,21 +15,11 @@ from typing import Any, BinaryIO
 import orjson
 
 from visualner.ocr.words import Word
-from visualner.tasks.word_codec import FORMAT_VERSION, decode_words, words_as_json
+from visualner.tasks.word_codec import box_tuples, columns_as_json, word_columns
 
 Box = tuple[float, float, float, float]
 ImageRef = Callable[[int, int, str | None], str]
 """``(task_id, page_index, image_sha256)`` → where an export says the page image is."""
-
-
-def _box_column(blob: bytes | None) -> list[float]:
-    """The flat ``bbox`` column of a page's stored words (see ``tasks/word_codec.py``)."""
-    if not blob:
-        return []
-    columns = orjson.loads(zlib.decompress(blob))
-    if columns.get("v") != FORMAT_VERSION:
-        raise ValueError(f"unknown word storage format {columns.get('v')!r}")
-    return list(columns["bbox"])
 
 
 @dataclass
@@ -46,29 +35,48 @@ class ExportPage:
     ocr_status: str = ""
 
     @cached_property
-    def words(self) -> list[Word]:
-        return decode_words(self.words_blob)
+    def columns(self) -> dict[str, Any]:
+        """The stored word columns, decoded once; formats read the columns they need
+        (building a ``Word`` per word costs more than most formats' own work)."""
+        return word_columns(self.words_blob)
+
+    @property
+    def texts(self) -> list[str]:
+        """The words' texts (the stored column itself: read, don't edit)."""
+        texts: list[str] = self.columns["text"]
+        return texts
 
     @cached_property
     def boxes(self) -> list[Box]:
-        """The words' boxes only, straight from the stored columns (cheaper than ``words``)."""
-        if "words" in self.__dict__:
-            return [w.bbox for w in self.words]
-        flat = _box_column(self.words_blob)
-        it = iter(flat)
-        return list(zip(it, it, it, it, strict=True))
+        """The words' boxes as tuples, straight from the stored columns."""
+        return box_tuples(self.columns["bbox"])
+
+    @cached_property
+    def words(self) -> list[Word]:
+        c = self.columns
+        return [
+            Word(text, bbox, conf, line, block)
+            for text, bbox, conf, line, block in zip(
+                c["text"], self.boxes, c["conf"], c["line"], c["block"], strict=True
+            )
+        ]
 
     def words_json(self) -> list[dict[str, Any]]:
         """The words in the API's JSON shape, straight from the stored columns."""
-        return words_as_json(self.words_blob)
+        return columns_as_json(self.columns)
 
 
 @dataclass
 class ExportAnnotation:
-    """An annotation or (``is_prediction``) a prediction, with its result and metadata."""
+    """An annotation or (``is_prediction``) a prediction, with its result and metadata.
+
+    The result is kept as the stored JSON text and parsed on first use: single-annotation
+    formats parse only the one they export, and only one task's parsed results are alive at
+    a time (a batch of parsed 300-region results made the garbage collector rescan tens of
+    thousands of objects on every collection, which cost more than the parsing itself)."""
 
     id: int
-    result: dict[str, Any]
+    result_json: str | bytes | None
     is_prediction: bool = False
     user: str | None = None
     status: str = "submitted"
@@ -80,17 +88,22 @@ class ExportAnnotation:
     updated_at: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
 
+    @cached_property
+    def result(self) -> dict[str, Any]:
+        parsed = orjson.loads(self.result_json) if self.result_json else None
+        return parsed if isinstance(parsed, dict) else {}
+
     @property
     def regions(self) -> list[dict[str, Any]]:
-        return list(self.result.get("regions") or [])
+        return self.result.get("regions") or []
 
     @property
     def relations(self) -> list[dict[str, Any]]:
-        return list(self.result.get("relations") or [])
+        return self.result.get("relations") or []
 
     @property
     def choices(self) -> dict[str, list[str]]:
-        return dict(self.result.get("choices") or {})
+        return self.result.get("choices") or {}
 
 
 @dataclass
@@ -118,6 +131,8 @@ class ExportTask:
             )
             return (level, annotation.updated_at, annotation.id)
 
+        if len(self.annotations) == 1:
+            return self.annotations[0]
         if self.annotations:
             return max(self.annotations, key=rank)
         if self.predictions:
@@ -160,10 +175,16 @@ def region_box(region: dict[str, Any], boxes: Sequence[Box]) -> Box:
 
 
 def regions_by_page(annotation: ExportAnnotation | None) -> dict[int, list[dict[str, Any]]]:
-    grouped: dict[int, list[dict[str, Any]]] = {}
+    """The annotation's regions grouped by page, in their order. The lists are the
+    annotation's own when every region is on one page (the common case): read, don't edit."""
     if annotation is None:
-        return grouped
-    for region in annotation.regions:
+        return {}
+    regions = annotation.regions
+    pages = {region.get("page", 0) for region in regions}
+    if len(pages) == 1:
+        return {int(pages.pop()): regions}
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for region in regions:
         grouped.setdefault(int(region.get("page", 0)), []).append(region)
     return grouped
 
@@ -173,11 +194,19 @@ def bio_tags(word_count: int, regions: Sequence[dict[str, Any]]) -> list[str]:
     earlier region keeps that tag; free boxes (no tokens) tag nothing."""
     tags = ["O"] * word_count
     for region in regions:
-        tokens = sorted(i for i in region.get("tokens") or [] if 0 <= i < word_count)
-        free = [i for i in tokens if tags[i] == "O"]
+        tokens = region.get("tokens")
+        if not tokens:
+            continue
+        if len(tokens) > 1:
+            tokens = sorted(tokens)
+        free = [i for i in tokens if 0 <= i < word_count and tags[i] == "O"]
+        if not free:
+            continue
         label = str(region.get("label", ""))
-        for position, index in enumerate(free):
-            tags[index] = f"{'B' if position == 0 else 'I'}-{label}"
+        tag, inside = f"B-{label}", f"I-{label}"
+        for index in free:
+            tags[index] = tag
+            tag = inside
     return tags
 
 
@@ -200,8 +229,8 @@ class JsonArrayWriter:
         raise NotImplementedError
 
     def write_task(self, task: ExportTask) -> None:
-        self.sink.write(b"\n" if self.count == 0 else b",\n")
-        self.sink.write(orjson.dumps(self.task_json(task)))
+        separator = b"\n" if self.count == 0 else b",\n"
+        self.sink.write(separator + orjson.dumps(self.task_json(task)))
         self.count += 1
 
     def close(self) -> Iterator[None]:

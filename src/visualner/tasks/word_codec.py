@@ -28,33 +28,44 @@ def encode_words(words: list[Word]) -> bytes:
     return zlib.compress(orjson.dumps(columns), 6)
 
 
-def _columns(blob: bytes | None) -> dict[str, Any]:
+EMPTY_COLUMNS: dict[str, Any] = {"text": [], "bbox": [], "conf": [], "line": [], "block": []}
+
+
+def word_columns(blob: bytes | None) -> dict[str, Any]:
+    """The stored columns as they are (``text``, flat ``bbox``, ``conf``, ``line``,
+    ``block``): what exports read, since most need a column or two, never ``Word`` objects."""
     if not blob:
-        return {"text": [], "bbox": [], "conf": [], "line": [], "block": []}
+        return EMPTY_COLUMNS
     columns: dict[str, Any] = orjson.loads(zlib.decompress(blob))
     if columns.get("v") != FORMAT_VERSION:
         raise ValueError(f"unknown word storage format {columns.get('v')!r}")
     return columns
 
 
+def box_tuples(flat: list[float]) -> list[tuple[float, float, float, float]]:
+    """``[x0, y0, x1, y1, x0, …]`` as one tuple per word (zip over one iterator: no
+    index arithmetic in Python)."""
+    corners = iter(flat)
+    return list(zip(corners, corners, corners, corners, strict=False))
+
+
 def decode_words(blob: bytes | None) -> list[Word]:
-    c = _columns(blob)
-    boxes = c["bbox"]
+    c = word_columns(blob)
     return [
-        Word(
-            text=text,
-            bbox=(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]),
-            confidence=c["conf"][i],
-            line=c["line"][i],
-            block=c["block"][i],
+        Word(text, bbox, conf, line, block)
+        for text, bbox, conf, line, block in zip(
+            c["text"], box_tuples(c["bbox"]), c["conf"], c["line"], c["block"], strict=True
         )
-        for i, text in enumerate(c["text"])
     ]
 
 
 def words_as_json(blob: bytes | None) -> list[dict[str, Any]]:
     """The API shape of a page's words, built straight from the columns (the hot path)."""
-    c = _columns(blob)
+    return columns_as_json(word_columns(blob))
+
+
+def columns_as_json(c: dict[str, Any]) -> list[dict[str, Any]]:
+    """``words_as_json`` for columns already decoded."""
     corners = iter(c["bbox"])
     return [
         {"text": text, "bbox": [x0, y0, x1, y1], "confidence": conf, "line": line, "block": block}
