@@ -28,6 +28,7 @@ class RunningServer:
     url: str
     database_url: str
     data_dir: Path
+    pid: int = 0
 
 
 def free_port() -> int:
@@ -105,7 +106,7 @@ def serve(
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the server did not start")
             time.sleep(0.2)
-        yield RunningServer(url=url, database_url=database_url, data_dir=data_dir)
+        yield RunningServer(url=url, database_url=database_url, data_dir=data_dir, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -125,3 +126,40 @@ def admin_token(url: str) -> str:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Linux ``/proc``), e.g. ``serve --workers N``."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def reset_peak_memory(pid: int) -> None:
+    """Start measuring peak RSS afresh (``VmHWM``) for the server and its children."""
+    for each in process_tree(pid):
+        try:
+            Path(f"/proc/{each}/clear_refs").write_text("5")
+        except OSError:
+            continue
+
+
+def peak_memory_mb(pid: int) -> float:
+    """Peak RSS since the last reset (``VmHWM``), summed over the server's processes."""
+    total_kb = 0
+    for each in process_tree(pid):
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024

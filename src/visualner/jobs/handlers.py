@@ -4,6 +4,11 @@ A job is a list of items planned once (files of an import, pages to OCR, tasks t
 ``process`` does an item's slow work outside any transaction and returns an ``apply``
 callback; the runner calls it in the same transaction that marks the item done, so an item's
 effect is stored exactly once even if the worker dies at any point.
+
+A kind whose items are small (the tasks of a JSON list) may set ``batch_policy`` so that
+several items share one transaction: each ``apply`` runs in its own savepoint, so one bad item
+is rolled back alone and recorded as failed while the others are stored, and the whole batch
+commits (or not) together, which keeps resumption exact.
 """
 
 from __future__ import annotations
@@ -34,6 +39,34 @@ class ItemOutcome:
 
     apply: Callable[[Session], dict[str, Any]] | None = None
     skipped_reason: str = ""
+
+
+class SkipItem(Exception):
+    """Raised by ``apply`` when, seen from inside the transaction, the item should be
+    skipped after all (a duplicate stored by an earlier item of the same batch)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class BatchPolicy:
+    """How many items of a job may share one transaction: at most ``max_items``, and a batch
+    is stored as soon as its items took ``max_seconds`` (slow items are then stored one by
+    one, so progress shows and a crash loses little)."""
+
+    max_items: int = 1
+    max_seconds: float = 0.0
+
+
+ONE_BY_ONE = BatchPolicy()
+
+
+def batch_policy_of(handler: JobHandler) -> BatchPolicy:
+    """A handler's optional ``batch_policy`` attribute; one item per transaction without it."""
+    policy = getattr(handler, "batch_policy", ONE_BY_ONE)
+    return policy if isinstance(policy, BatchPolicy) else ONE_BY_ONE
 
 
 class JobHandler(Protocol):

@@ -10,19 +10,27 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from visualner.db import session_scope, utcnow
 from visualner.errors import VisualnerError
 from visualner.jobs.context import JobContext
-from visualner.jobs.handlers import JobHandler, JobRegistry
+from visualner.jobs.handlers import (
+    BatchPolicy,
+    ItemOutcome,
+    JobHandler,
+    JobRegistry,
+    SkipItem,
+    batch_policy_of,
+)
 from visualner.jobs.models import ItemStatus, Job, JobItem, JobStatus
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_S = 2.0
+PLAN_INSERT_ROWS = 2000
 
 
 def worker_identity() -> str:
@@ -95,69 +103,145 @@ def _plan_items(ctx: JobContext, handler: JobHandler, job: Job) -> None:
     if existing is not None:
         return
     planned = handler.plan(ctx, job)
+    now = utcnow()
     with session_scope(ctx.database.write) as session:
         if session.scalar(select(JobItem.id).where(JobItem.job_id == job.id).limit(1)):
             return
-        session.add_all(
-            JobItem(
-                job_id=job.id,
-                position=i,
-                name=p.name[:1000],
-                payload=p.payload,
-                status=(ItemStatus.FAILED if p.error else ItemStatus.PENDING).value,
-                error=p.error[:4000],
-            )
+        rows = [
+            {
+                "job_id": job.id,
+                "position": i,
+                "name": p.name[:1000],
+                "payload": p.payload,
+                "status": (ItemStatus.FAILED if p.error else ItemStatus.PENDING).value,
+                "error": p.error[:4000],
+                "result": {},
+                "updated_at": now,
+            }
             for i, p in enumerate(planned)
-        )
+        ]
+        for start in range(0, len(rows), PLAN_INSERT_ROWS):  # one executemany per slice
+            session.execute(insert(JobItem), rows[start : start + PLAN_INSERT_ROWS])
         failed = sum(1 for p in planned if p.error)
         session.execute(
             update(Job).where(Job.id == job.id).values(total=len(planned), failed=failed)
         )
 
 
-def _record_item(
-    session: Session,
-    item_id: int,
-    job_id: int,
-    status: ItemStatus,
-    error: str = "",
-    result: dict[str, Any] | None = None,
-) -> None:
-    session.execute(
-        update(JobItem)
-        .where(JobItem.id == item_id)
-        .values(status=status.value, error=error[:4000], result=result or {}, updated_at=utcnow())
-    )
-    counter = Job.failed if status == ItemStatus.FAILED else Job.done
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values({counter: counter + 1, "heartbeat_at": utcnow()})
-        .execution_options(synchronize_session=False)
-    )
+#: what ``process`` gave for an item: an outcome to store, or the message of its failure
+Processed = tuple[JobItem, ItemOutcome | str]
 
 
-def _run_item(ctx: JobContext, handler: JobHandler, job: Job, item: JobItem) -> None:
+def _process(ctx: JobContext, handler: JobHandler, job: Job, item: JobItem) -> Processed:
     try:
-        outcome = handler.process(ctx, job, item)
-        with session_scope(ctx.database.write) as session:
-            if outcome.apply is None:
-                _record_item(
-                    session, item.id, job.id, ItemStatus.SKIPPED, error=outcome.skipped_reason
-                )
-            else:
-                result = outcome.apply(session)
-                _record_item(session, item.id, job.id, ItemStatus.DONE, result=result)
+        return item, handler.process(ctx, job, item)
     except VisualnerError as exc:
-        _fail_item(ctx, job, item, exc.message)
+        return item, exc.message
     except Exception as exc:
         log.exception("job %s item %s (%s) crashed", job.id, item.position, item.name)
-        _fail_item(ctx, job, item, f"internal error: {type(exc).__name__}: {exc}")
+        return item, f"internal error: {type(exc).__name__}: {exc}"
 
 
-def _fail_item(ctx: JobContext, job: Job, item: JobItem, message: str) -> None:
+def _apply(
+    session: Session, job: Job, item: JobItem, outcome: ItemOutcome | str
+) -> tuple[ItemStatus, str, dict[str, Any]]:
+    """Store one item's effect in its own savepoint: a failing ``apply`` is rolled back
+    alone and the item recorded as failed, in the same transaction as the others."""
+    if isinstance(outcome, str):
+        return ItemStatus.FAILED, outcome, {}
+    if outcome.apply is None:
+        return ItemStatus.SKIPPED, outcome.skipped_reason, {}
+    savepoint = session.begin_nested()
+    try:
+        result = outcome.apply(session)
+        session.flush()
+        savepoint.commit()
+        return ItemStatus.DONE, "", result
+    except SkipItem as exc:
+        savepoint.rollback()
+        return ItemStatus.SKIPPED, exc.reason, {}
+    except VisualnerError as exc:
+        savepoint.rollback()
+        return ItemStatus.FAILED, exc.message, {}
+    except Exception as exc:
+        log.exception("job %s item %s (%s) could not be stored", job.id, item.position, item.name)
+        savepoint.rollback()
+        return ItemStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}", {}
+
+
+def _store(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
+    """One transaction: every item's effect, its status, and the job's counters."""
+    now = utcnow()
     with session_scope(ctx.database.write) as session:
-        _record_item(session, item.id, job.id, ItemStatus.FAILED, error=message)
+        rows = []
+        failed = 0
+        for item, outcome in processed:
+            status, error, result = _apply(session, job, item, outcome)
+            failed += status == ItemStatus.FAILED
+            rows.append(
+                {
+                    "id": item.id,
+                    "status": status.value,
+                    "error": error[:4000],
+                    "result": result,
+                    "updated_at": now,
+                }
+            )
+        session.execute(update(JobItem), rows)
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(
+                done=Job.done + (len(rows) - failed), failed=Job.failed + failed, heartbeat_at=now
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _store_batch(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
+    """Store a batch; if its transaction itself fails (not one item's ``apply``), store the
+    items one by one so the failure stays with the item that caused it."""
+    try:
+        _store(ctx, job, processed)
+        return
+    except Exception as exc:
+        if len(processed) == 1:
+            item = processed[0][0]
+            log.exception(
+                "job %s item %s (%s) could not be stored", job.id, item.position, item.name
+            )
+            _store(ctx, job, [(item, f"internal error: {type(exc).__name__}: {exc}")])
+            return
+    for each in processed:
+        _store_batch(ctx, job, [each])
+
+
+def _pending_items(ctx: JobContext, job_id: int, limit: int) -> list[JobItem]:
+    with session_scope(ctx.database.read) as session:
+        items = list(
+            session.scalars(
+                select(JobItem)
+                .where(JobItem.job_id == job_id, JobItem.status == ItemStatus.PENDING.value)
+                .order_by(JobItem.position)
+                .limit(limit)
+            )
+        )
+        session.expunge_all()
+    return items
+
+
+def _run_items(
+    ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
+) -> None:
+    processed: list[Processed] = []
+    started = time.monotonic()
+    for item in items:
+        processed.append(_process(ctx, handler, job, item))
+        if time.monotonic() - started >= policy.max_seconds:
+            _store_batch(ctx, job, processed)
+            processed, started = [], time.monotonic()
+    if processed:
+        _store_batch(ctx, job, processed)
 
 
 def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after: timedelta) -> None:
@@ -171,23 +255,16 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         session.expunge(job)
     try:
         handler = registry.get(job.kind)
+        policy = batch_policy_of(handler)
         with _Heartbeat(ctx, job.id):
             _plan_items(ctx, handler, job)
             while True:
                 if _is_cancelled(ctx, job.id):
                     return
-                with session_scope(ctx.database.read) as session:
-                    item = session.scalar(
-                        select(JobItem)
-                        .where(JobItem.job_id == job.id, JobItem.status == ItemStatus.PENDING.value)
-                        .order_by(JobItem.position)
-                        .limit(1)
-                    )
-                    if item is not None:
-                        session.expunge(item)
-                if item is None:
+                items = _pending_items(ctx, job.id, policy.max_items)
+                if not items:
                     break
-                _run_item(ctx, handler, job, item)
+                _run_items(ctx, handler, job, items, policy)
             with session_scope(ctx.database.write) as session:
                 fresh = session.get(Job, job.id)
                 assert fresh is not None
