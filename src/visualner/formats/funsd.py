@@ -14,11 +14,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import orjson
 
 from visualner.errors import InvalidInput
 from visualner.formats.records import (
     ExportContext,
+    ExportPage,
     ExportTask,
     page_stem,
     region_box,
@@ -35,6 +37,29 @@ def _int_box(box: Sequence[float]) -> list[int]:
     return list(map(round, box))
 
 
+def rounded_boxes(flat: Sequence[float]) -> list[list[int]]:
+    """Flat ``[x0, y0, x1, y1, …]`` word boxes as integer boxes, rounded half to even as
+    ``round`` does, for a whole page in one numpy call instead of 1,200 ``round`` calls."""
+    if not flat:
+        return []
+    rounded: list[list[int]] = (
+        np.rint(np.asarray(flat, dtype=np.float64)).astype(np.int64).reshape(-1, 4).tolist()
+    )
+    return rounded
+
+
+def _union(boxes: list[list[int]], tokens: list[int]) -> list[int]:
+    if len(tokens) == 1:
+        return boxes[tokens[0]]
+    chosen = [boxes[i] for i in tokens]
+    return [
+        min(b[0] for b in chosen),
+        min(b[1] for b in chosen),
+        max(b[2] for b in chosen),
+        max(b[3] for b in chosen),
+    ]
+
+
 def _entity_ids(regions: list[dict[str, Any]]) -> dict[str, int]:
     ids = [str(r["id"]) for r in regions]
     if all(i.isdigit() for i in ids) and len(set(ids)) == len(ids):
@@ -43,25 +68,40 @@ def _entity_ids(regions: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def funsd_page(
-    regions: list[dict[str, Any]], relations: list[dict[str, Any]], words: Sequence[Word]
+    regions: list[dict[str, Any]], relations: list[dict[str, Any]], page: ExportPage
 ) -> dict[str, Any]:
-    """One page's regions (and the relations between them) as a FUNSD ``form``."""
+    """One page's regions (and the relations between them) as a FUNSD ``form``.
+
+    Boxes are rounded once per word; a token region's box is the union of its words'
+    rounded boxes, which equals the rounded union since rounding keeps order."""
     entity_of = _entity_ids(regions)
-    boxes = [w.bbox for w in words]
+    texts = page.texts
+    boxes = rounded_boxes(page.columns["bbox"])
+    count = len(texts)
     form: list[dict[str, Any]] = []
     covered: set[int] = set()
     for region in regions:
-        tokens = [i for i in region.get("tokens") or [] if 0 <= i < len(words)]
+        tokens = [i for i in region.get("tokens") or () if 0 <= i < count]
         covered.update(tokens)
-        entity_words = [{"text": words[i].text, "box": _int_box(words[i].bbox)} for i in tokens]
-        text = region.get("text") or " ".join(words[i].text for i in tokens if words[i].text)
+        bbox = region.get("bbox")
+        if bbox:
+            box = [
+                round(float(bbox[0])),
+                round(float(bbox[1])),
+                round(float(bbox[2])),
+                round(float(bbox[3])),
+            ]
+        elif tokens:
+            box = _union(boxes, tokens)
+        else:
+            box = [0, 0, 0, 0]
         form.append(
             {
                 "id": entity_of[str(region["id"])],
-                "box": _int_box(region_box(region, boxes)),
-                "text": text,
+                "box": box,
+                "text": region.get("text") or " ".join(texts[i] for i in tokens if texts[i]),
                 "label": region.get("label", ""),
-                "words": entity_words,
+                "words": [{"text": texts[i], "box": boxes[i]} for i in tokens],
                 "linking": [],
             }
         )
@@ -74,37 +114,30 @@ def funsd_page(
         for entity_id in (start, end):
             by_id[entity_id]["linking"].append([start, end])
     next_id = max(by_id, default=-1) + 1
-    for line in _uncovered_lines(words, covered):
-        boxes = [words[i].bbox for i in line]
-        form.append(
-            {
-                "id": next_id,
-                "box": _int_box(
-                    (
-                        min(b[0] for b in boxes),
-                        min(b[1] for b in boxes),
-                        max(b[2] for b in boxes),
-                        max(b[3] for b in boxes),
-                    )
-                ),
-                "text": " ".join(words[i].text for i in line),
-                "label": OTHER_LABEL,
-                "words": [{"text": words[i].text, "box": _int_box(words[i].bbox)} for i in line],
-                "linking": [],
-            }
-        )
-        next_id += 1
+    if len(covered) < count:
+        for line in _uncovered_lines(page, covered):
+            form.append(
+                {
+                    "id": next_id,
+                    "box": _union(boxes, line),
+                    "text": " ".join(texts[i] for i in line),
+                    "label": OTHER_LABEL,
+                    "words": [{"text": texts[i], "box": boxes[i]} for i in line],
+                    "linking": [],
+                }
+            )
+            next_id += 1
     return {"form": form}
 
 
-def _uncovered_lines(words: Sequence[Word], covered: set[int]) -> list[list[int]]:
+def _uncovered_lines(page: ExportPage, covered: set[int]) -> list[list[int]]:
     lines: list[list[int]] = []
     last_key: tuple[int, int] | None = None
-    for index, word in enumerate(words):
+    keys = zip(page.columns["block"], page.columns["line"], strict=True)
+    for index, key in enumerate(keys):
         if index in covered:
             last_key = None
             continue
-        key = (word.block, word.line)
         if key != last_key:
             lines.append([])
         lines[-1].append(index)
@@ -132,7 +165,7 @@ class FunsdWriter:
                 for r in annotation.relations
                 if str(r.get("from_id")) in ids and str(r.get("to_id")) in ids
             ]
-            document = funsd_page(regions, relations, page.words)
+            document = funsd_page(regions, relations, page)
             write_zip_member(self.archive, f"{page_stem(task, page)}.json", orjson.dumps(document))
 
     def close(self) -> Iterator[None]:

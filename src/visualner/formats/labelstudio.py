@@ -11,25 +11,12 @@ from typing import Any
 
 from visualner.formats.labelstudio_results import to_labelstudio_result
 from visualner.formats.records import (
+    Box,
     ExportAnnotation,
     ExportContext,
     ExportTask,
     JsonArrayWriter,
-    region_box,
 )
-
-
-def _with_boxes(annotation: ExportAnnotation, task: ExportTask) -> dict[str, Any]:
-    """The annotation's result with every region's box filled in (token regions may lack it)."""
-    regions = []
-    for region in annotation.regions:
-        page = int(region.get("page", 0))
-        if page >= len(task.pages):
-            continue
-        if not region.get("bbox"):
-            region = {**region, "bbox": list(region_box(region, task.pages[page].boxes))}
-        regions.append(region)
-    return {**annotation.result, "regions": regions}
 
 
 def labelstudio_task(task: ExportTask, ctx: ExportContext) -> dict[str, Any]:
@@ -41,10 +28,14 @@ def labelstudio_task(task: ExportTask, ctx: ExportContext) -> dict[str, Any]:
     if len(urls) > 1:
         data["pages"] = urls
 
+    def page_boxes(page: int) -> list[Box]:
+        return task.pages[page].boxes
+
     def result_of(annotation: ExportAnnotation) -> list[dict[str, Any]]:
         return to_labelstudio_result(
-            _with_boxes(annotation, task),
+            annotation.result,
             page_sizes=sizes,
+            page_boxes=page_boxes,
             from_name=next(iter(ctx.label_groups.values()), "label"),
             to_name=ctx.image_name,
             text_name=ctx.text_area_name,

@@ -7,10 +7,11 @@ of the OCR words the box covers, so imported pre-annotations become clickable wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from visualner.errors import InvalidInput
+from visualner.formats.records import Box, region_box
 from visualner.ocr.words import Word
 
 BOX_TYPES = {"rectanglelabels", "labels", "rectangle", "polygonlabels"}
@@ -132,53 +133,73 @@ def to_labelstudio_result(
     to_name: str,
     text_name: str | None,
     label_groups: Mapping[str, str] | None = None,
+    page_boxes: Callable[[int], Sequence[Box]] | None = None,
 ) -> list[dict[str, Any]]:
     """Our regions as a Label Studio result list (percent boxes, per-region text).
 
     ``label_groups`` maps a label to the name of its control when the config has several
     (``<Labels name="label">`` and ``<RectangleLabels name="box">``); other labels use
-    ``from_name``. A region's ``score`` (predictions) is kept."""
+    ``from_name``. A region's ``score`` (predictions) is kept. A region without ``bbox`` gets
+    the union of its words' boxes, ``page_boxes(page)`` (the words' boxes of that page);
+    regions on pages beyond ``page_sizes`` are left out.
+
+    This runs once per region of every exported annotation, so it builds each item as one
+    dict literal rather than merging shared parts."""
+    groups = label_groups or {}
+    page_count = len(page_sizes)
     items: list[dict[str, Any]] = []
+    append = items.append
     for region in annotation.get("regions", []):
         page = int(region.get("page", 0))
+        if page >= page_count:
+            continue
         width, height = page_sizes[page]
-        x0, y0, x1, y1 = region["bbox"]
-        geometry = {
-            "x": 100 * x0 / width,
-            "y": 100 * y0 / height,
-            "width": 100 * (x1 - x0) / width,
-            "height": 100 * (y1 - y0) / height,
-            "rotation": 0,
-        }
-        common = {
-            "id": region["id"],
+        bbox = region.get("bbox")
+        if not bbox:
+            bbox = region_box(region, page_boxes(page) if page_boxes else ())
+        x0, y0, x1, y1 = bbox
+        x, y = 100 * x0 / width, 100 * y0 / height
+        w, h = 100 * (x1 - x0) / width, 100 * (y1 - y0) / height
+        label = region["label"]
+        region_id = region["id"]
+        box_item: dict[str, Any] = {
+            "id": region_id,
             "to_name": to_name,
             "original_width": width,
             "original_height": height,
             "image_rotation": 0,
         }
         if page:
-            common["item_index"] = page
-        box_item: dict[str, Any] = {
-            **common,
-            "from_name": (label_groups or {}).get(region["label"], from_name),
-            "type": "rectanglelabels",
-            "value": {**geometry, "rectanglelabels": [region["label"]]},
+            box_item["item_index"] = page
+        text_item = box_item.copy() if text_name and region.get("text") else None
+        box_item["from_name"] = groups.get(label, from_name)
+        box_item["type"] = "rectanglelabels"
+        box_item["value"] = {
+            "x": x,
+            "y": y,
+            "width": w,
+            "height": h,
+            "rotation": 0,
+            "rectanglelabels": [label],
         }
-        if region.get("score") is not None:
-            box_item["score"] = region["score"]
-        items.append(box_item)
-        if text_name and region.get("text"):
-            items.append(
-                {
-                    **common,
-                    "from_name": text_name,
-                    "type": "textarea",
-                    "value": {**geometry, "text": [region["text"]]},
-                }
-            )
+        score = region.get("score")
+        if score is not None:
+            box_item["score"] = score
+        append(box_item)
+        if text_item is not None:
+            text_item["from_name"] = text_name
+            text_item["type"] = "textarea"
+            text_item["value"] = {
+                "x": x,
+                "y": y,
+                "width": w,
+                "height": h,
+                "rotation": 0,
+                "text": [region["text"]],
+            }
+            append(text_item)
     for relation in annotation.get("relations", []):
-        items.append(
+        append(
             {
                 "type": "relation",
                 "from_id": relation["from_id"],
@@ -188,7 +209,7 @@ def to_labelstudio_result(
             }
         )
     for name, values in annotation.get("choices", {}).items():
-        items.append(
+        append(
             {"type": "choices", "from_name": name, "to_name": to_name, "value": {"choices": values}}
         )
     return items

@@ -156,16 +156,24 @@ class ExportContext:
     include_predictions: bool = False
 
 
+ZERO_BOX: Box = (0.0, 0.0, 0.0, 0.0)
+
+
 def region_box(region: dict[str, Any], boxes: Sequence[Box]) -> Box:
     """The region's box in page pixels: its ``bbox``, or the union of its words' ``boxes``."""
     bbox = region.get("bbox")
     if bbox:
         return (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3]))
-    tokens = [i for i in region.get("tokens") or () if 0 <= i < len(boxes)]
+    tokens = region.get("tokens")
     if not tokens:
-        return (0.0, 0.0, 0.0, 0.0)
+        return ZERO_BOX
+    count = len(boxes)
     if len(tokens) == 1:
-        return boxes[tokens[0]]
+        index = tokens[0]
+        return boxes[index] if 0 <= index < count else ZERO_BOX
+    tokens = [i for i in tokens if 0 <= i < count]
+    if not tokens:
+        return ZERO_BOX
     x0, y0, x1, y1 = boxes[tokens[0]]
     for i in tokens[1:]:
         bx0, by0, bx1, by1 = boxes[i]
