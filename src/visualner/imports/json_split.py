@@ -41,6 +41,16 @@ class ArrayElement:
     is_scalar: bool = False
 
 
+def first_significant_byte(path: Path) -> bytes:
+    """The first non-whitespace byte of a file (``b""`` when there is none)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            stripped = chunk.lstrip(WHITESPACE)
+            if stripped:
+                return stripped[:1]
+    return b""
+
+
 def _unescaped_quotes(arr: npt.NDArray[np.uint8], backslashes_before: int) -> npt.NDArray[np.intp]:
     """Positions of quotes not escaped by an odd run of backslashes (the run may start in the
     previous chunk: ``backslashes_before`` is its length there)."""

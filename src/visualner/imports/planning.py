@@ -1,7 +1,10 @@
 """Expand an import's staged files into job items: one per document or JSON task.
 
 ZIP archives are unpacked here (bad members become failed items, the rest import), and JSON
-task lists become one item per task, so progress and errors are per document.
+task lists become one item per task, so progress and errors are per document. A list (a JSON
+array) is only split here, streaming: each item keeps its task's byte range in the staged
+file, which stays until the job ends, and the worker parses one task at a time — a 2 GB list
+never sits in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from visualner.documents.archives import ArchiveLimits, ArchiveMemberError, iter
 from visualner.documents.sniff import FileKind, sniff_file_type
 from visualner.errors import VisualnerError
 from visualner.formats.funsd import is_funsd_form
+from visualner.imports.json_split import first_significant_byte, iter_array_elements
 from visualner.imports.task_json import read_task_list
 from visualner.jobs.handlers import PlannedItem
 from visualner.settings import Settings
@@ -28,14 +32,16 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
     except VisualnerError as exc:
         return [PlannedItem(name, error=exc.message)]
     if kind == FileKind.JSON:
-        try:
+        if first_significant_byte(path) == b"[":
+            return _array_items(path, name, relative)
+        try:  # an object: one task, {"tasks": [...]} or a FUNSD form, read whole
             payload = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError:
-            payload = None
+        except orjson.JSONDecodeError as exc:
+            return [PlannedItem(name, error=f"{name}: not valid JSON ({exc})")]
         if is_funsd_form(payload):
             return [PlannedItem(name, {"kind": "funsd-annotation", "path": relative})]
         try:
-            tasks = read_task_list(path, name=name)
+            tasks = read_task_list(payload, name=name)
         except VisualnerError as exc:
             return [PlannedItem(name, error=exc.message)]
         return [
@@ -43,6 +49,27 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
             for i, task in enumerate(tasks)
         ]
     return [PlannedItem(name, {"kind": "file", "path": relative, "name": name})]
+
+
+def _array_items(path: Path, name: str, relative: str) -> list[PlannedItem]:
+    items = []
+    try:
+        for index, element in enumerate(iter_array_elements(path)):
+            where = f"{name}[{index}]"
+            if element.is_scalar:
+                payload = {"kind": "task", "task": element.scalar, "source": name}
+            else:
+                payload = {
+                    "kind": "task",
+                    "path": relative,
+                    "offset": element.offset,
+                    "length": element.length,
+                    "source": name,
+                }
+            items.append(PlannedItem(where, payload))
+    except VisualnerError as exc:
+        return [PlannedItem(name, error=f"{name}: not valid JSON ({exc.message})")]
+    return items
 
 
 def _stem(name: str) -> str:

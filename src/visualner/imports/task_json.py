@@ -9,10 +9,7 @@ key the project's ``<Image value="$key">`` names (or ``image``, ``pdf``, ``file`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import orjson
 
 from visualner.errors import InvalidInput
 
@@ -28,11 +25,8 @@ class TaskSpec:
     annotations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_task_list(path: Path, *, name: str) -> list[Any]:
-    try:
-        payload = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"{name}: not valid JSON ({exc})") from exc
+def read_task_list(payload: Any, *, name: str) -> list[Any]:
+    """The tasks of a parsed JSON document: a list, ``{"tasks": [...]}`` or one task."""
     if isinstance(payload, dict) and isinstance(payload.get("tasks"), list):
         payload = payload["tasks"]
     if isinstance(payload, dict):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -230,7 +233,28 @@ def _pending_items(ctx: JobContext, job_id: int, limit: int) -> list[JobItem]:
     return items
 
 
+@contextmanager
+def _cyclic_gc_paused(paused: bool) -> Iterator[None]:
+    """Pause the cycle collector (see ``BatchPolicy.pause_cyclic_gc``). Whoever found it on
+    switches it back on, so threads doing this at once never leave it off."""
+    was_enabled = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused and was_enabled:
+            gc.enable()
+
+
 def _run_items(
+    ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
+) -> None:
+    with _cyclic_gc_paused(policy.pause_cyclic_gc):
+        _run_batch(ctx, handler, job, items, policy)
+
+
+def _run_batch(
     ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
 ) -> None:
     processed: list[Processed] = []
