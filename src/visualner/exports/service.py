@@ -134,6 +134,7 @@ def stream_export(
         ):
             with gc_paused():
                 writer.write_task(task)
+                del task  # freed now, by reference counting, while collection is off
             done += 1
             if on_progress is not None and (done % 100 == 0 or done == total):
                 on_progress(done, total)

@@ -59,6 +59,9 @@ class CocoWriter:
             }
             self.images.write((b"," if self.image_count > 1 else b"") + orjson.dumps(image))
         items: list[dict[str, Any]] = []
+        append = items.append
+        categories = self.categories
+        next_id = self.annotation_count + 1
         for region in annotation.regions:
             page_index = int(region.get("page", 0))
             if page_index not in image_ids:
@@ -66,10 +69,12 @@ class CocoWriter:
             boxes = [] if region.get("bbox") else task.pages[page_index].boxes
             x0, y0, x1, y1 = region_box(region, boxes)
             width, height = x1 - x0, y1 - y0
+            label = str(region.get("label", ""))
+            category = categories.get(label) or self._category(label)
             item: dict[str, Any] = {
-                "id": self.annotation_count + len(items) + 1,
+                "id": next_id,
                 "image_id": image_ids[page_index],
-                "category_id": self._category(str(region.get("label", ""))),
+                "category_id": category,
                 "bbox": [x0, y0, width, height],
                 "area": width * height,
                 "segmentation": [[x0, y0, x1, y0, x1, y1, x0, y1]],
@@ -77,9 +82,11 @@ class CocoWriter:
                 "text": region.get("text", ""),
                 "region_id": region.get("id", ""),
             }
-            if region.get("score") is not None:
-                item["score"] = region["score"]
-            items.append(item)
+            score = region.get("score")
+            if score is not None:
+                item["score"] = score
+            append(item)
+            next_id += 1
         if items:
             separator = b"," if self.annotation_count else b""
             self.sink.write(separator + orjson.dumps(items)[1:-1])

@@ -7,26 +7,31 @@ out, so every line has exactly four columns. Free boxes (regions without words) 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from visualner.formats.records import ExportContext, ExportTask, bio_tags, regions_by_page
 
 DOCSTART = "-DOCSTART- -X- -X- O\n\n"
-WHITESPACE = re.compile(r"\s+")
+
+
+def conll_word(text: str) -> str:
+    """A word as one CoNLL column: inner whitespace runs become ``_``, outer ones go
+    (``str.split`` splits on exactly the characters ``\\s`` matches, without a regex)."""
+    return "_".join(text.split())
 
 
 def conll_document(task: ExportTask) -> str:
     grouped = regions_by_page(task.chosen_result())
     lines = [DOCSTART]
     for page in task.pages:
-        words = page.words
-        tags = bio_tags(len(words), grouped.get(page.index, []))
-        for word, tag in zip(words, tags, strict=True):
-            text = WHITESPACE.sub("_", word.text.strip())
-            if text:
-                lines.append(f"{text} -X- _ {tag}\n")
+        texts = page.texts
+        tags = bio_tags(len(texts), grouped.get(page.index, []))
+        lines.extend(
+            f"{word} -X- _ {tag}\n"
+            for word, tag in zip(map(conll_word, texts), tags, strict=True)
+            if word
+        )
         lines.append("\n")
     return "".join(lines)
 

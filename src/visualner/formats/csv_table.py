@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from visualner.formats.records import ExportContext, ExportTask, region_box
 
@@ -31,16 +31,19 @@ class CsvWriter:
         if annotation is None:
             return
         source = f"{'prediction' if annotation.is_prediction else 'annotation'}:{annotation.id}"
+        pages = task.pages
+        rows: list[list[Any]] = []
+        append = rows.append
         for region in annotation.regions:
             page = int(region.get("page", 0))
-            page_of = task.pages[page] if page < len(task.pages) else None
-            boxes = page_of.boxes if page_of is not None and not region.get("bbox") else []
+            page_of = pages[page] if page < len(pages) else None
+            boxes = page_of.boxes if page_of is not None and not region.get("bbox") else ()
             x0, y0, x1, y1 = region_box(region, boxes)
             text = region.get("text") or ""
             if not text and page_of is not None and region.get("tokens"):
-                words = page_of.words
-                text = " ".join(words[i].text for i in region["tokens"] if i < len(words))
-            self.rows.writerow(
+                texts = page_of.texts
+                text = " ".join(texts[i] for i in region["tokens"] if i < len(texts))
+            append(
                 [
                     task.id,
                     page,
@@ -54,6 +57,7 @@ class CsvWriter:
                     source,
                 ]
             )
+        self.rows.writerows(rows)
         self._flush()
 
     def close(self) -> Iterator[None]:

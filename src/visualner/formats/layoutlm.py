@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+import numpy as np
 import orjson
 
 from visualner.formats.records import (
@@ -22,32 +23,40 @@ from visualner.formats.records import (
 )
 
 
-def normalized_box(bbox: tuple[float, float, float, float], page: ExportPage) -> list[int]:
-    width, height = max(page.width, 1), max(page.height, 1)
-    x0, y0, x1, y1 = bbox
-    return [
-        min(1000, max(0, int(1000 * x0 / width))),
-        min(1000, max(0, int(1000 * y0 / height))),
-        min(1000, max(0, int(1000 * x1 / width))),
-        min(1000, max(0, int(1000 * y1 / height))),
-    ]
+def normalized_boxes(page: ExportPage) -> list[list[int]]:
+    """The page's word boxes scaled to 0–1000 and truncated, as ``int(1000 * x / width)``
+    clamped to [0, 1000] per corner, in one numpy pass (the same float64 operations in the
+    same order, so the same integers)."""
+    flat = page.columns["bbox"]
+    if not flat:
+        return []
+    width, height = float(max(page.width, 1)), float(max(page.height, 1))
+    scaled = 1000 * np.asarray(flat, dtype=np.float64).reshape(-1, 4)
+    scaled /= np.array([width, height, width, height])
+    boxes: list[list[int]] = np.clip(np.trunc(scaled), 0, 1000).astype(np.int64).tolist()
+    return boxes
 
 
 def layoutlm_rows(task: ExportTask, ctx: ExportContext) -> list[dict[str, Any]]:
     grouped = regions_by_page(task.chosen_result())
     rows = []
     for page in task.pages:
-        words = page.words
-        tags = bio_tags(len(words), grouped.get(page.index, []))
-        kept = [i for i, w in enumerate(words) if w.text.strip()]
+        texts = page.texts
+        tags = bio_tags(len(texts), grouped.get(page.index, []))
+        boxes = normalized_boxes(page)
+        kept = [i for i, text in enumerate(texts) if text.strip()]
+        if len(kept) < len(texts):
+            texts = [texts[i] for i in kept]
+            boxes = [boxes[i] for i in kept]
+            tags = [tags[i] for i in kept]
         rows.append(
             {
                 "id": f"{task.id}-{page.index}",
                 "task_id": task.id,
                 "page": page.index,
-                "words": [words[i].text for i in kept],
-                "bboxes": [normalized_box(words[i].bbox, page) for i in kept],
-                "ner_tags": [tags[i] for i in kept],
+                "words": texts,
+                "bboxes": boxes,
+                "ner_tags": tags,
                 "image_path": ctx.image_ref(task.id, page.index, page.image_sha256),
             }
         )

@@ -37,7 +37,11 @@ HEAD = """<?xml version="1.0" encoding="utf-8"?>
   </size>
   <segmented>0</segmented>
 """
-OBJECT = """  <object>
+
+
+def _object_xml(name: str, xmin: int, ymin: int, xmax: int, ymax: int) -> str:
+    """One ``<object>`` (an f-string: ``str.format`` with keywords was a third of the time)."""
+    return f"""  <object>
     <name>{name}</name>
     <pose>Unspecified</pose>
     <truncated>0</truncated>
@@ -65,18 +69,15 @@ def voc_xml(
             height=page.height,
         )
     ]
+    names: dict[str, str] = {}
     for region in regions:
-        boxes = [] if region.get("bbox") else page.boxes
+        boxes = () if region.get("bbox") else page.boxes
         x0, y0, x1, y1 = region_box(region, boxes)
-        parts.append(
-            OBJECT.format(
-                name=escape(str(region.get("label", ""))),
-                xmin=round(x0),
-                ymin=round(y0),
-                xmax=round(x1),
-                ymax=round(y1),
-            )
-        )
+        label = str(region.get("label", ""))
+        name = names.get(label)
+        if name is None:
+            name = names[label] = escape(label)
+        parts.append(_object_xml(name, round(x0), round(y0), round(x1), round(y1)))
     parts.append("</annotation>\n")
     return "".join(parts).encode()
 
