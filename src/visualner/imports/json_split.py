@@ -24,7 +24,7 @@ import orjson
 
 from visualner.errors import InvalidInput
 
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 1 << 20
 QUOTE, BACKSLASH = 0x22, 0x5C
 OPEN_FOLDED, CLOSE_FOLDED = 0x7B, 0x7D  # { and }; [ and ] fold onto them with | 0x20
 WHITESPACE = b" \t\r\n"

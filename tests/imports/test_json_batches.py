@@ -1,0 +1,154 @@
+"""JSON task lists import in batches of tasks per transaction, exactly once, and a bad task
+is reported alone while the rest of its batch imports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.factories import admin_user, new_project
+from tests.fixture_files import png_bytes, text_image
+from tests.imports.conftest import Importer
+from visualner.app import create_app
+from visualner.db import session_scope
+from visualner.jobs import runner
+from visualner.jobs.models import Job, JobStatus
+from visualner.services import Services
+from visualner.tasks.models import Task
+
+WORDS = [
+    {"text": "Policy", "bbox": [10, 10, 90, 30], "confidence": 0.9, "line": 0, "block": 0},
+    {"text": "12345", "bbox": [100, 10, 160, 30], "confidence": 0.9, "line": 0, "block": 0},
+]
+
+
+def native_task(image_sha256: str, title: str, **changes: Any) -> dict[str, Any]:
+    """A task in our export's shape: its page image is already in the blob store."""
+    task: dict[str, Any] = {
+        "title": title,
+        "data": {"image": f"{title}.png"},
+        "pages": [
+            {
+                "width": 600,
+                "height": 200,
+                "image": {"sha256": image_sha256, "mime": "image/png"},
+                "words": WORDS,
+                "ocr_status": "done",
+            }
+        ],
+        "annotations": [
+            {
+                "user": "admin",
+                "status": "submitted",
+                "regions": [
+                    {"id": "q", "page": 0, "label": "question", "tokens": [0], "text": "Policy"},
+                    {"id": "a", "page": 0, "label": "answer", "bbox": [100, 10, 160, 30]},
+                ],
+                "relations": [{"from_id": "q", "to_id": "a", "label": "answers"}],
+            }
+        ],
+        "predictions": [{"model_version": "m1", "score": 0.5, "regions": []}],
+    }
+    task.update(changes)
+    return task
+
+
+def _services(client: TestClient) -> Services:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    return services
+
+
+def test_a_bad_task_fails_alone_while_the_rest_of_its_batch_imports(importer: Importer) -> None:
+    sha = _services(importer.admin.client).blobs.put_bytes(png_bytes(text_image("Policy 12345")))
+    bad_label = native_task(sha, "bad-label")
+    bad_label["annotations"][0]["regions"][0]["label"] = "PERSON"
+    past_words = native_task(sha, "past-words")
+    past_words["annotations"][0]["regions"][0]["tokens"] = [7]
+    parts = [
+        orjson.dumps(native_task(sha, "first")),
+        orjson.dumps(bad_label),
+        b'"not a task"',
+        b'{"title": tru}',
+        orjson.dumps(past_words),
+        orjson.dumps(native_task(sha, "last")),
+    ]
+    job = importer.run([("tasks.json", b"[" + b",\n".join(parts) + b"]")])
+    assert job["done"] == 2 and job["failed"] == 4, job
+    errors = importer.errors(job)
+    assert "annotations[0].regions[0] (id 'q'): label 'PERSON' is not in" in errors["tasks.json[1]"]
+    assert "a task must be an object" in errors["tasks.json[2]"]
+    assert "not valid JSON" in errors["tasks.json[3]"]
+    assert "token 7 is past the 2 words of page 0" in errors["tasks.json[4]"]
+    tasks = {task["title"]: task for task in importer.tasks()}
+    assert set(tasks) == {"first", "last"}
+    stored = tasks["first"]
+    assert stored["status"] == "submitted"
+    assert [w["text"] for w in stored["pages"][0]["words"]] == ["Policy", "12345"]
+    regions = stored["annotations"][0]["regions"]
+    assert regions[1]["bbox"] == [100.0, 10.0, 160.0, 30.0] and regions[1]["tokens"] == []
+    assert stored["predictions"][0]["model_version"] == "m1"
+
+
+def test_duplicates_in_one_batch_are_skipped_on_request(importer: Importer) -> None:
+    page = png_bytes(text_image("Same page"))
+    job = importer.run(
+        [("a.png", page), ("b.png", page)], options={"ocr": False, "skip_duplicates": True}
+    )
+    assert job["done"] == 2 and len(job["result"]["task_ids"]) == 1, job
+    assert job["errors"][0]["status"] == "skipped"
+    assert "duplicate of task" in job["errors"][0]["error"]
+
+
+class _Crash(BaseException):
+    """Stands for the worker being killed: nothing in the runner catches it."""
+
+
+def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data", sqlite_url, run_worker_in_process=False)
+    with TestClient(create_app(settings)) as client:
+        admin = admin_user(client, ADMIN_PASSWORD)
+        services = _services(client)
+        project_id = new_project(admin)["id"]
+        sha = services.blobs.put_bytes(png_bytes(text_image("Policy 12345")))
+        titles = [f"task {n}" for n in range(60)]
+        body = orjson.dumps([native_task(sha, title) for title in titles])
+        started = admin.post(
+            f"/api/projects/{project_id}/import", files=[("files", ("tasks.json", body))]
+        )
+        job_id = started.json()["job_id"]
+        store = runner._store
+        calls = []
+
+        def store_then_crash(*args: Any) -> None:
+            calls.append(1)
+            if len(calls) == 2:
+                raise _Crash
+            store(*args)
+
+        monkeypatch.setattr(runner, "_store", store_then_crash)
+        with pytest.raises(_Crash):
+            runner.run_job(
+                services.job_context, services.registry, job_id, stale_after=timedelta(0)
+            )
+        monkeypatch.setattr(runner, "_store", store)
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.RUNNING
+            assert 0 < job.done < len(titles)
+            stored_first = session.query(Task).filter_by(project_id=project_id).count()
+            assert stored_first == job.done
+        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.SUCCEEDED
+            assert (job.done, job.failed) == (len(titles), 0)
+            stored = session.query(Task.title).filter_by(project_id=project_id).all()
+        assert sorted(title for (title,) in stored) == sorted(titles)
