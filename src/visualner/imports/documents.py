@@ -17,8 +17,8 @@ from typing import Any
 from visualner.documents.blobstore import BlobStore
 from visualner.documents.sniff import FileKind
 from visualner.errors import InvalidInput
-from visualner.formats.labelstudio_results import regions_from_labelstudio
 from visualner.imports.annotation_check import check_against_config, checked_body
+from visualner.imports.labelstudio_boxes import convert_labelstudio_result
 from visualner.imports.pages import StoredPage, iter_stored_pages, load_stored_image
 from visualner.imports.task_json import TaskSpec
 from visualner.imports.task_rows import PreparedTask, page_row
@@ -207,7 +207,7 @@ def _result_of(
                 k: raw.get(k, default)
                 for k, default in (("regions", []), ("relations", []), ("choices", {}))
             }
-        return regions_from_labelstudio(
+        return convert_labelstudio_result(
             raw.get("result", []), page_sizes=sizes, page_words=words, origin=origin
         )
     except InvalidInput as exc:

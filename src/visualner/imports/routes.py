@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from visualner.db import session_scope
 from visualner.deps import CurrentUser, ServicesDep
 from visualner.errors import InvalidInput, TooLarge
+from visualner.imports.json_split import first_significant_byte, iter_array_elements
 from visualner.imports.options import ImportOptions
-from visualner.imports.service import create_import_job, stage_json_body
-from visualner.imports.uploads import new_staging_dir, receive_multipart
+from visualner.imports.service import create_import_job
+from visualner.imports.uploads import StagedFile, new_staging_dir, receive_multipart
 from visualner.projects.access import Capability, project_access
 
 router = APIRouter(prefix="/api", tags=["import"])
@@ -61,13 +63,8 @@ async def import_documents(
             )
             files, options = upload.files, _options_from(upload.fields.get("options"))
         elif content_type.startswith("application/json"):
-            body = await _read_capped(request, settings.max_upload_mb * 2**20)
-            try:
-                orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise InvalidInput(f"the body is not valid JSON: {exc}") from exc
-            shutil.rmtree(staging)
-            staging, files = stage_json_body(settings, body)
+            files = await _receive_json_body(request, staging, settings.max_upload_mb * 2**20)
+            await run_in_threadpool(_check_json_file, files[0].path)
             options = _options_from(request.query_params.get("options"))
         else:
             raise InvalidInput(
@@ -98,11 +95,31 @@ async def import_documents(
     return {"job_id": job_id}
 
 
-async def _read_capped(request: Request, limit: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the JSON body is larger than the {limit // 2**20} MB upload cap")
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _receive_json_body(request: Request, staging: Path, limit: int) -> list[StagedFile]:
+    """Stream a JSON body to a staging file under the upload cap (a task list of a few GB
+    is never held in memory)."""
+    target = staging / "00000"
+    size = 0
+    with target.open("wb") as out:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"the JSON body is larger than the {limit // 2**20} MB upload cap")
+            out.write(chunk)
+    return [StagedFile(target, "tasks.json", size)]
+
+
+def _check_json_file(path: Path) -> None:
+    """Refuse a body that is not JSON before a job exists: a list is checked for its
+    structure, streaming (each task is parsed by the job, its errors reported per task);
+    anything else is small and parsed whole."""
+    try:
+        if first_significant_byte(path) == b"[":
+            for _ in iter_array_elements(path):
+                pass
+        else:
+            orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}") from exc
+    except InvalidInput as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc.message}") from exc

@@ -64,10 +64,3 @@ def stage_local_files(settings: Settings, paths: list[Path]) -> tuple[Path, list
             )
         )
     return staging, staged
-
-
-def stage_json_body(settings: Settings, body: bytes) -> tuple[Path, list[StagedFile]]:
-    staging = new_staging_dir(settings.upload_dir)
-    target = staging / "00000"
-    target.write_bytes(body)
-    return staging, [StagedFile(target, "tasks.json", len(body))]

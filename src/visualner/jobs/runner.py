@@ -219,12 +219,18 @@ def _store_batch(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
         _store_batch(ctx, job, [each])
 
 
-def _pending_items(ctx: JobContext, job_id: int, limit: int) -> list[JobItem]:
+def _pending_items(ctx: JobContext, job_id: int, limit: int, after: int) -> list[JobItem]:
+    """The next pending items after position ``after``: a range on the (job, position)
+    index, so a 10,000-item job does not rescan its finished items for every batch."""
     with session_scope(ctx.database.read) as session:
         items = list(
             session.scalars(
                 select(JobItem)
-                .where(JobItem.job_id == job_id, JobItem.status == ItemStatus.PENDING.value)
+                .where(
+                    JobItem.job_id == job_id,
+                    JobItem.position > after,
+                    JobItem.status == ItemStatus.PENDING.value,
+                )
                 .order_by(JobItem.position)
                 .limit(limit)
             )
@@ -282,13 +288,15 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         policy = batch_policy_of(handler)
         with _Heartbeat(ctx, job.id):
             _plan_items(ctx, handler, job)
+            after = -1
             while True:
                 if _is_cancelled(ctx, job.id):
                     return
-                items = _pending_items(ctx, job.id, policy.max_items)
+                items = _pending_items(ctx, job.id, policy.max_items, after)
                 if not items:
                     break
                 _run_items(ctx, handler, job, items, policy)
+                after = items[-1].position
             with session_scope(ctx.database.write) as session:
                 fresh = session.get(Job, job.id)
                 assert fresh is not None

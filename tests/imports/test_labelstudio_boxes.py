@@ -1,0 +1,89 @@
+"""The import's quick Label Studio conversion gives the reference conversion's regions."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from visualner.errors import InvalidInput
+from visualner.formats.labelstudio_results import regions_from_labelstudio
+from visualner.imports.labelstudio_boxes import convert_labelstudio_result
+from visualner.ocr.words import Word
+
+SIZES = [(800, 600), (1000, 1400)]
+WORDS = [
+    [Word("Policy", (10, 10, 90, 30)), Word("12345", (100, 10, 160, 30))],
+    [Word("Total", (500, 700, 560, 720))],
+]
+
+
+def _random_item(rng: random.Random, position: int) -> dict[str, Any]:
+    geometry = {
+        "x": rng.choice([0, 1.25, -3.0, 12, 99.5]),
+        "y": rng.choice([0, 2.5, 50, 101.0]),
+        "width": rng.choice([0, 10, 25.125, 80]),
+        "height": rng.choice([0, 5, 60.5]),
+    }
+    kind = rng.choice(["rectanglelabels", "labels", "polygonlabels", "textarea", "rectangle"])
+    item: dict[str, Any] = {
+        "id": rng.choice([f"r{position}", f"r{position - 1}", None]),
+        "type": kind,
+    }
+    if kind == "textarea":
+        item["value"] = {**geometry, "text": rng.choice([["a", "b"], "plain", []])}
+    else:
+        item["value"] = {**geometry, kind: rng.choice([["question"], [], ["answer", "x"]])}
+    if rng.random() < 0.3:
+        item["item_index"] = rng.choice([0, 1])
+    if rng.random() < 0.3:
+        item["score"] = rng.choice([0.5, 1])
+    return item
+
+
+def test_the_quick_conversion_gives_the_reference_regions() -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        result = [_random_item(rng, n) for n in range(rng.randint(0, 12))]
+        expected = regions_from_labelstudio(
+            result, page_sizes=SIZES, page_words=WORDS, origin="ls-model"
+        )
+        assert (
+            convert_labelstudio_result(
+                result, page_sizes=SIZES, page_words=WORDS, origin="ls-model"
+            )
+            == expected
+        )
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        [{"id": "r", "type": "rectanglelabels", "item_index": 5, "value": {"x": 1, "y": 1}}],
+        [{"id": "r", "type": "rectanglelabels", "value": {"x": "a", "y": 1}}],
+        "not a list",
+        ["not an object"],
+    ],
+)
+def test_unusual_results_get_the_reference_errors(result: Any) -> None:
+    with pytest.raises(InvalidInput) as reference:
+        regions_from_labelstudio(result, page_sizes=SIZES, page_words=WORDS, origin="m")
+    with pytest.raises(InvalidInput) as quick:
+        convert_labelstudio_result(result, page_sizes=SIZES, page_words=WORDS, origin="m")
+    assert quick.value.message == reference.value.message
+
+
+def test_relations_and_choices_are_kept() -> None:
+    result = [
+        {
+            "id": "q",
+            "type": "labels",
+            "value": {"x": 0, "y": 0, "width": 10, "height": 10, "labels": ["question"]},
+        },
+        {"type": "relation", "from_id": "q", "to_id": "q", "labels": ["answers"]},
+        {"type": "choices", "from_name": "kind", "value": {"choices": ["form"]}},
+    ]
+    converted = convert_labelstudio_result(result, page_sizes=SIZES, page_words=WORDS, origin="m")
+    assert converted["relations"] == [{"from_id": "q", "to_id": "q", "label": "answers"}]
+    assert converted["choices"] == {"kind": ["form"]}
