@@ -40,10 +40,10 @@ def gc_paused() -> Iterator[None]:
 
     A 300-region task builds thousands of short-lived dicts and lists; each allocation burst
     set off collections that rescanned them all (a third of the labelstudio export's time).
-    They form no cycles, so reference counting frees them anyway. Only the calling thread's
-    work for one task runs inside; collection resumes (if it was on) before anything else
-    of the export, and between tasks. If another thread paused it too, whichever resumes
-    first turns it back on, which costs that one speed, never memory for long."""
+    They form no cycles, so reference counting frees them anyway. Only one task's work runs
+    inside, and collection resumes between tasks. When collection was already off (another
+    thread's pause, or the application's choice) it is left off: that pause's owner resumes
+    it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

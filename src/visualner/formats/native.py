@@ -105,7 +105,7 @@ class NativeJsonWriter(JsonArrayWriter):
 def pages_from_native(raw_task: dict[str, Any], *, where: str = "task") -> list[NewPage]:
     """The pages a native task carries, ready for ``tasks.service.create_task``."""
     if not isinstance(raw_task, dict):
-        return False
+        raise InvalidInput(f"{where}: a task must be an object")
     raw_pages = raw_task.get("pages")
     if not isinstance(raw_pages, list) or not raw_pages:
         raise InvalidInput(f"{where}: 'pages' must be a non-empty list")
