@@ -3,7 +3,9 @@
 Seeds a project of 10,000 annotated tasks (one page of 300 words, one submitted annotation of
 300 regions and one prediction of 300 regions each) with bulk inserts, then exports it in every
 format, each in a fresh subprocess so its peak memory (max RSS, interpreter included) is its own.
-Targets: every format ≥ 500 tasks/s, peak memory < 300 MB.
+Targets: every format ≥ 500 tasks/s, peak memory < 300 MB. Each line ends with the 1-minute
+load average when the export finished: the machine is shared, so compare figures taken at
+similar loads.
 
     .venv/bin/python bench/export.py [--tasks 10000] [--engines sqlite,postgresql] [--formats …]
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -184,7 +187,7 @@ def run_engine(engine: str, task_count: int, formats: list[str]) -> None:
             print(
                 f"  {name:<22} {figures['seconds']:7.2f} s {rate:9.0f} tasks/s"
                 f" {figures['bytes'] / 2**20:9.1f} MB out"
-                f"   peak {figures['peak_mb']:6.0f} MB   {ok}"
+                f"   peak {figures['peak_mb']:6.0f} MB   load {os.getloadavg()[0]:4.1f}   {ok}"
             )
 
 

@@ -60,8 +60,7 @@ def _union(boxes: list[list[int]], tokens: list[int]) -> list[int]:
     ]
 
 
-def _entity_ids(regions: list[dict[str, Any]]) -> dict[str, int]:
-    ids = [str(r["id"]) for r in regions]
+def _entity_ids(ids: list[str]) -> dict[str, int]:
     if all(i.isdigit() for i in ids) and len(set(ids)) == len(ids):
         return {i: int(i) for i in ids}
     return {region_id: number for number, region_id in enumerate(ids)}
@@ -70,38 +69,48 @@ def _entity_ids(regions: list[dict[str, Any]]) -> dict[str, int]:
 def funsd_page(
     regions: list[dict[str, Any]], relations: list[dict[str, Any]], page: ExportPage
 ) -> dict[str, Any]:
-    """One page's regions (and the relations between them) as a FUNSD ``form``.
+    """One page's regions (and the relations between them; others are left out) as a
+    FUNSD ``form``.
 
     Boxes are rounded once per word; a token region's box is the union of its words'
-    rounded boxes, which equals the rounded union since rounding keeps order."""
-    entity_of = _entity_ids(regions)
+    rounded boxes, which equals the rounded union since rounding keeps order. Regions of
+    one valid word, the usual case, skip the list building that longer ones need."""
+    ids = [str(region["id"]) for region in regions]
+    entity_of = _entity_ids(ids)
     texts = page.texts
     boxes = rounded_boxes(page.columns["bbox"])
     count = len(texts)
     form: list[dict[str, Any]] = []
     covered: set[int] = set()
-    for region in regions:
-        tokens = [i for i in region.get("tokens") or () if 0 <= i < count]
-        covered.update(tokens)
-        bbox = region.get("bbox")
-        if bbox:
-            box = [
-                round(float(bbox[0])),
-                round(float(bbox[1])),
-                round(float(bbox[2])),
-                round(float(bbox[3])),
-            ]
-        elif tokens:
-            box = _union(boxes, tokens)
+    for region, region_id in zip(regions, ids, strict=True):
+        tokens = region.get("tokens") or ()
+        if len(tokens) == 1 and 0 <= tokens[0] < count:
+            index = tokens[0]
+            covered.add(index)
+            words = [{"text": texts[index], "box": boxes[index]}]
+            text = region.get("text") or texts[index]
+            token_box = boxes[index]
         else:
-            box = [0, 0, 0, 0]
+            tokens = [i for i in tokens if 0 <= i < count]
+            covered.update(tokens)
+            words = [{"text": texts[i], "box": boxes[i]} for i in tokens]
+            text = region.get("text") or " ".join(texts[i] for i in tokens if texts[i])
+            token_box = _union(boxes, tokens) if tokens else [0, 0, 0, 0]
+        bbox = region.get("bbox")
         form.append(
             {
-                "id": entity_of[str(region["id"])],
-                "box": box,
-                "text": region.get("text") or " ".join(texts[i] for i in tokens if texts[i]),
+                "id": entity_of[region_id],
+                "box": [
+                    round(float(bbox[0])),
+                    round(float(bbox[1])),
+                    round(float(bbox[2])),
+                    round(float(bbox[3])),
+                ]
+                if bbox
+                else token_box,
+                "text": text,
                 "label": region.get("label", ""),
-                "words": [{"text": texts[i], "box": boxes[i]} for i in tokens],
+                "words": words,
                 "linking": [],
             }
         )
@@ -159,13 +168,7 @@ class FunsdWriter:
         grouped = regions_by_page(annotation)
         for page in task.pages:
             regions = grouped.get(page.index, [])
-            ids = {str(r["id"]) for r in regions}
-            relations = [
-                r
-                for r in annotation.relations
-                if str(r.get("from_id")) in ids and str(r.get("to_id")) in ids
-            ]
-            document = funsd_page(regions, relations, page)
+            document = funsd_page(regions, annotation.relations, page)
             write_zip_member(self.archive, f"{page_stem(task, page)}.json", orjson.dumps(document))
 
     def close(self) -> Iterator[None]:
