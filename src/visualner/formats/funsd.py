@@ -83,7 +83,7 @@ def funsd_page(
     form: list[dict[str, Any]] = []
     covered: set[int] = set()
     for region, region_id in zip(regions, ids, strict=True):
-        tokens = region.get("tokens") or ()
+        tokens: list[int] = region.get("tokens") or []
         if len(tokens) == 1 and 0 <= tokens[0] < count:
             index = tokens[0]
             covered.add(index)
