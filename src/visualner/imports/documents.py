@@ -45,10 +45,17 @@ class DocumentResult:
     pages: list[StoredPage]
     ocr_errors: dict[int, str] = field(default_factory=dict)
     ocr_engines: dict[int, str] = field(default_factory=dict)
+    _rows: list[dict[str, Any]] | None = None
 
     def page_rows(self) -> list[dict[str, Any]]:
         """The pages as ``create_task`` stores them; a page without words is either failed
-        OCR (re-runnable) or skipped (OCR off)."""
+        OCR (re-runnable) or skipped (OCR off). Built once per document (tasks sharing a
+        document share its word blobs); callers copy a row before changing it."""
+        if self._rows is None:
+            self._rows = self._page_rows()
+        return self._rows
+
+    def _page_rows(self) -> list[dict[str, Any]]:
         rows = []
         for index, page in enumerate(self.pages):
             row = page_row(

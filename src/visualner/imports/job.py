@@ -70,6 +70,7 @@ class _JobState:
     user_id: int | None
     preannotator: ImportPreannotator | None = None
     downloads: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    file_facts: dict[Path, tuple[FileKind, str]] = field(default_factory=dict)
     documents: DocumentCache = field(default_factory=DocumentCache)
     known_blobs: set[str] = field(default_factory=set)
     user_ids: dict[str, int | None] = field(default_factory=dict)
@@ -146,8 +147,8 @@ class ImportJob:
             for page in raw_task["pages"]
             if isinstance(page, dict) and isinstance(page.get("image"), dict)
         ]
-        if shas and all(sha in state.known_blobs for sha in shas):
-            return bool(raw_task["pages"]) and len(shas) == len(raw_task["pages"])
+        if len(shas) == len(raw_task["pages"]) > 0 and all(s in state.known_blobs for s in shas):
+            return True
         contained = is_self_contained(raw_task, ctx.blobs)
         if contained:
             state.known_blobs.update(s for s in shas if isinstance(s, str))
@@ -224,10 +225,14 @@ class ImportJob:
         name: str,
         spec: TaskSpec,
     ) -> ItemOutcome:
-        kind = sniff_file_type(path, display_name=name)
+        facts = state.file_facts.get(path)  # a download many tasks share is sniffed once
+        if facts is None:
+            facts = (sniff_file_type(path, display_name=name), file_sha256(path))
+            if path.parent == state.staging / "downloads":
+                state.file_facts[path] = facts
+        kind, sha256 = facts
         if not (kind.is_image or kind == FileKind.PDF):
             raise UnsupportedFile(f"{name}: a {kind.value} file is not a document to label")
-        sha256 = file_sha256(path)
         if state.options.skip_duplicates:  # spare the slow work; checked again when stored
             with session_scope(ctx.database.read) as session:
                 duplicate = _duplicate_of(session, state.project_id, sha256)

@@ -88,20 +88,21 @@ def _quick_box(
     page = item.get("item_index") or value.get("item_index") or 0
     if type(page) is not int or not 0 <= page < len(page_sizes):
         return None
-    geometry: list[Any] = [
-        value.get("x"),
-        value.get("y"),
-        value.get("width", 0),
-        value.get("height", 0),
-    ]
-    if not all(type(v) in NUMBER_TYPES for v in geometry):
+    x, y = value.get("x"), value.get("y")
+    w, h = value.get("width", 0), value.get("height", 0)
+    if (
+        type(x) not in NUMBER_TYPES
+        or type(y) not in NUMBER_TYPES
+        or type(w) not in NUMBER_TYPES
+        or type(h) not in NUMBER_TYPES
+    ):
         return None
-    x, y, w, h = (float(v) for v in geometry)
+    x, y = float(x), float(y)  # type: ignore[arg-type]  # numbers, checked above
+    right, bottom = x + w, y + h
     score = item.get("score")
     if score is not None and type(score) not in NUMBER_TYPES:
         return None
     width, height = page_sizes[page]
-    right, bottom = x + w, y + h
     # max(0.0, v) and min(100.0, v), written out: the same values (NaN included)
     bbox = [
         round((x if x > 0.0 else 0.0) * width / 100, 1),
