@@ -26,8 +26,9 @@ _DATE_LIKE = re.compile(r"^\d{1,4}[/\-.]\d{1,2}([/\-.]\d{1,4})?$")
 _NUMBER_LIKE = re.compile(r"^[$(#]?[\d,.\-/%]+[)]?$")
 
 # Bump whenever a feature changes meaning: a saved model trained on other features must not be
-# loaded against these (see ``artifact.py``). 1 was the word-level CRF, 2 had no image cues.
-FEATURES_VERSION = 3
+# loaded against these (see ``artifact.py``). 1 was the word-level CRF, 2 had no image cues,
+# 3 had no word-label stage and interleaved closely spaced rows into one line.
+FEATURES_VERSION = 4
 
 HORIZONTAL = 0
 VERTICAL = 1
@@ -116,7 +117,7 @@ def candidate_edges(geo: PageGeometry) -> list[tuple[int, int, int]]:
     return edges
 
 
-def _text_flags(text: str) -> list[float]:
+def text_flags(text: str) -> list[float]:
     letters = [c for c in text if c.isalpha()]
     return [
         float(text.endswith(":")),
@@ -184,6 +185,7 @@ def edge_feature_names() -> list[str]:
         "seg_height_ratio",
         "gap_rule",
         "gap_ink",
+        *STACKED_EDGE_FEATURES,
     ]
     names += [f"a_{n}" for n in EDGE_TEXT_FLAGS] + [f"b_{n}" for n in EDGE_TEXT_FLAGS]
     for side in ("a", "b"):
@@ -192,6 +194,10 @@ def edge_feature_names() -> list[str]:
         names += [f"{side}_img_{n}" for n in WORD_IMAGE_FEATURES]
     return names
 
+
+# From step 0's word label guesses (``words.py``): how likely each word is "other", how likely
+# both carry the same label, how far apart their label distributions are.
+STACKED_EDGE_FEATURES = ("a_p_other", "b_p_other", "p_same_label", "p_distance", "same_top")
 
 SEGMENT_SUMMARY = ("words", "colon_end", "has_colon", "upper", "digits", "x0", "x1")
 
@@ -224,11 +230,15 @@ def edge_features(
     geo: PageGeometry,
     edges: list[tuple[int, int, int]],
     vocab: dict[str, int],
+    word_probs: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One row of ``edge_feature_names()`` per edge; tokens are ids into ``vocab`` (-1 unknown)."""
+    """One row of ``edge_feature_names()`` per edge; tokens are ids into ``vocab`` (-1 unknown).
+
+    ``word_probs`` (n words, classes; class 0 is "other") are step 0's label guesses, if known.
+    """
     rows = []
     mh = geo.median_height
-    flags = [_text_flags(w.text) for w in geo.words]
+    flags = [text_flags(w.text) for w in geo.words]
     nan = float("nan")
     segments, seg_rows = segment_summaries(geo)
     seg_of = geo.layout.segment
@@ -282,6 +292,7 @@ def edge_features(
             (bb[1] - ba[3]) / page_vgap if kind == VERTICAL else nan,
             seg_height[seg_of[b]] / max(seg_height[seg_of[a]], 1.0),
             *_gap_image(image, ba, bb, kind),
+            *_stacked(word_probs, a, b),
         ]
         rows.append(
             row
@@ -293,6 +304,19 @@ def edge_features(
             + list(word_image[b])
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(edge_feature_names()))
+
+
+def _stacked(word_probs: np.ndarray | None, a: int, b: int) -> list[float]:
+    if word_probs is None:
+        return [float("nan")] * len(STACKED_EDGE_FEATURES)
+    pa, pb = word_probs[a], word_probs[b]
+    return [
+        float(pa[0]),
+        float(pb[0]),
+        float(np.dot(pa[1:], pb[1:])),
+        float(np.abs(pa - pb).sum() / 2),
+        float(np.argmax(pa) == np.argmax(pb)),
+    ]
 
 
 def _gap_image(

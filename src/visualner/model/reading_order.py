@@ -47,21 +47,26 @@ def _height(box: tuple[float, float, float, float]) -> float:
 
 
 def _group_lines(boxes: Sequence[tuple[float, float, float, float]]) -> list[list[int]]:
-    """Cluster words into visual lines by vertical overlap, each line sorted left to right."""
+    """Cluster words into visual lines by vertical overlap, each line sorted left to right.
+
+    A word never joins a line that already holds a word overlapping it horizontally: two
+    closely spaced rows of small print (or two columns with different line spacing) overlap
+    vertically enough to look like one line, and reading them as one interleaves their words.
+    """
     by_center = sorted(
         range(len(boxes)), key=lambda i: ((boxes[i][1] + boxes[i][3]) / 2, boxes[i][0])
     )
     lines: list[list[int]] = []
     spans: list[tuple[float, float]] = []
     for i in by_center:
-        y0, y1 = boxes[i][1], boxes[i][3]
+        _x0, y0, _x1, y1 = boxes[i]
         best, best_ratio = -1, LINE_OVERLAP
         # Only recent lines can overlap: words arrive sorted by vertical centre.
         for li in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
             ly0, ly1 = spans[li]
             overlap = min(y1, ly1) - max(y0, ly0)
             ratio = overlap / max(min(y1 - y0, ly1 - ly0), 1.0)
-            if ratio > best_ratio:
+            if ratio > best_ratio and not _collides(i, lines[li], boxes):
                 best, best_ratio = li, ratio
         if best < 0:
             lines.append([i])
@@ -74,6 +79,20 @@ def _group_lines(boxes: Sequence[tuple[float, float, float, float]]) -> list[lis
         line.sort(key=lambda i: boxes[i][0])
     lines.sort(key=lambda line: min(boxes[i][1] for i in line))
     return lines
+
+
+def _collides(
+    word: int, line: list[int], boxes: Sequence[tuple[float, float, float, float]]
+) -> bool:
+    """True when ``word`` overlaps a word of ``line`` horizontally by over a third of the
+    narrower one (touching or slightly overlapping OCR boxes on one line still join)."""
+    x0, _y0, x1, _y1 = boxes[word]
+    for other in line:
+        ox0, _oy0, ox1, _oy1 = boxes[other]
+        overlap = min(x1, ox1) - max(x0, ox0)
+        if overlap > 0 and overlap > min(x1 - x0, ox1 - ox0) / 3:
+            return True
+    return False
 
 
 def _split_segments(

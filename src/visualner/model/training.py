@@ -1,0 +1,266 @@
+"""Fit the tagger's boosters on annotated pages and serialise them (``tagger.train`` wraps this).
+
+Each step is trained on what the previous steps *predict* on the training pages, not on the
+gold answers: every page is run through boosters fitted without it (cross-fitting, by page
+fold), so the later steps learn how much to trust the earlier ones on pages they have not seen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from visualner.model.examples import OTHER, LabeledPage, TrainSettings
+from visualner.model.grouping import (
+    PageGeometry,
+    candidate_edges,
+    edge_feature_names,
+    edge_features,
+)
+from visualner.model.pipeline import (
+    EDGE_CATEGORICAL,
+    GROUP_CATEGORICAL,
+    MERGE_CATEGORICAL,
+    WORD_CATEGORICAL,
+    Linked,
+    Predictor,
+    Vocabulary,
+    page_geometry,
+    unknown_as_missing,
+)
+from visualner.model.segments import group_features
+from visualner.model.words import word_features
+
+
+def _lgb_params(settings: TrainSettings, **extra: Any) -> dict[str, Any]:
+    return {
+        "learning_rate": settings.learning_rate,
+        "num_leaves": settings.num_leaves,
+        "min_data_in_leaf": settings.min_data_in_leaf,
+        "min_data_per_group": 5,
+        "cat_smooth": 10,
+        "max_cat_to_onehot": 4,
+        "feature_fraction": 0.8,
+        "num_threads": 1,
+        "deterministic": True,
+        "seed": 7,
+        "verbose": -1,
+        **extra,
+    }
+
+
+def _fit(
+    rows: np.ndarray,
+    targets: np.ndarray,
+    categorical: Sequence[int],
+    settings: TrainSettings,
+    **objective: Any,
+) -> lgb.Booster | None:
+    """A booster, or None when there is nothing to learn (no rows, or a single class)."""
+    if len(targets) == 0 or targets.min() == targets.max():
+        return None
+    dataset = lgb.Dataset(
+        unknown_as_missing(rows.copy(), categorical),
+        targets,
+        categorical_feature=list(categorical),
+        params={"verbose": -1},
+    )
+    return lgb.train(_lgb_params(settings, **objective), dataset, settings.rounds)
+
+
+def _training_geometries(
+    examples: Sequence[LabeledPage], settings: TrainSettings
+) -> list[PageGeometry]:
+    """Each page's geometry; every ``image_dropout``-th page is seen without its image, so the
+    model also learns to group pages that come without one."""
+    drop = settings.image_dropout
+    return [
+        page_geometry(e.page, None if drop and k % drop == drop - 1 else e.image)
+        for k, e in enumerate(examples)
+    ]
+
+
+def _owners(example: LabeledPage) -> list[int]:
+    owner = [-1] * len(example.page.words)
+    for k, entity in enumerate(example.entities):
+        for i in entity.word_indices:
+            owner[i] = k
+    return owner
+
+
+def _gold_groups(example: LabeledPage, geo: PageGeometry) -> list[list[int]]:
+    """The annotated entities, then runs of unannotated words next to each other on a line."""
+    groups = [sorted(entity.word_indices) for entity in example.entities]
+    covered = {i for entity in example.entities for i in entity.word_indices}
+    for line in geo.lines:
+        run: list[int] = []
+        for i in line:
+            joined = run and geo.layout.segment[run[-1]] == geo.layout.segment[i]
+            if i in covered or (run and not joined):
+                if run:
+                    groups.append(run)
+                run = []
+            if i not in covered:
+                run.append(i)
+        if run:
+            groups.append(run)
+    return groups
+
+
+class _Folds:
+    """Page folds for cross-fitting: fit on the other folds, predict the held-out one."""
+
+    def __init__(self, pages: int, settings: TrainSettings) -> None:
+        self.count = settings.cross_fit_folds if pages >= 2 * settings.cross_fit_folds else 1
+        self.of = np.arange(pages) % self.count
+
+    def fit(
+        self,
+        rows: np.ndarray,
+        targets: np.ndarray,
+        row_pages: np.ndarray,
+        fit: Any,
+    ) -> list[lgb.Booster | None]:
+        """One booster per fold, each fitted on the rows of the other folds' pages."""
+        if self.count == 1:
+            return [fit(rows, targets)]
+        return [
+            fit(rows[mask], targets[mask])
+            for mask in (self.of[row_pages] != f for f in range(self.count))
+        ]
+
+
+def fit_weights(
+    examples: Sequence[LabeledPage], labels: Sequence[str], settings: TrainSettings
+) -> bytes:
+    """Train every step and return the serialised boosters (JSON bytes)."""
+    class_names = [OTHER, *labels]
+    vocabulary = Vocabulary.build(examples, settings)
+    geometries = _training_geometries(examples, settings)
+    owners = [_owners(e) for e in examples]
+    folds = _Folds(len(examples), settings)
+
+    def fit_multiclass(
+        categorical: Sequence[int],
+    ) -> Any:
+        return lambda rows, targets: _fit(
+            rows,
+            targets,
+            categorical,
+            settings,
+            objective="multiclass",
+            num_class=len(class_names),
+        )
+
+    def fit_binary(categorical: Sequence[int]) -> Any:
+        return lambda rows, targets: _fit(rows, targets, categorical, settings, objective="binary")
+
+    # Step 0: word labels.
+    word_rows = [word_features(geo, vocabulary.tokens) for geo in geometries]
+    word_targets = [
+        np.array(
+            [class_names.index(e.entities[o].label) if o >= 0 else 0 for o in owner], dtype=float
+        )
+        for e, owner in zip(examples, owners, strict=True)
+    ]
+    word_pages = np.concatenate([np.full(len(r), k, dtype=int) for k, r in enumerate(word_rows)])
+    all_word_rows = np.vstack(word_rows)
+    all_word_targets = np.concatenate(word_targets)
+    fit_words = fit_multiclass(WORD_CATEGORICAL)
+    words = fit_words(all_word_rows, all_word_targets)
+    fold_words = folds.fit(all_word_rows, all_word_targets, word_pages, fit_words)
+    word_probs: list[np.ndarray | None] = []
+    for k, geo in enumerate(geometries):
+        step = Predictor(
+            class_names, vocabulary, settings.link_threshold, words=fold_words[folds.of[k]]
+        )
+        word_probs.append(step.word_probs(geo))
+
+    # Step 1: links, on edges touching an annotated word (1 when both share an entity).
+    edge_rows: list[np.ndarray] = []
+    edge_targets: list[float] = []
+    edge_pages: list[int] = []
+    for k, (geo, owner) in enumerate(zip(geometries, owners, strict=True)):
+        edges = candidate_edges(geo)
+        if not edges:
+            continue
+        features = edge_features(geo, edges, vocabulary.tokens, word_probs[k])
+        for row, (a, b, _kind) in zip(features, edges, strict=True):
+            if owner[a] < 0 and owner[b] < 0:
+                continue  # unannotated words: nothing says where their groups end
+            edge_rows.append(row)
+            edge_targets.append(float(owner[a] == owner[b]))
+            edge_pages.append(k)
+    all_edge_rows = np.array(edge_rows, dtype=float).reshape(
+        len(edge_rows), len(edge_feature_names())
+    )
+    all_edge_targets = np.array(edge_targets)
+    fit_link = fit_binary(EDGE_CATEGORICAL)
+    link = fit_link(all_edge_rows, all_edge_targets)
+    fold_links = folds.fit(
+        all_edge_rows, all_edge_targets, np.array(edge_pages, dtype=int), fit_link
+    )
+
+    # Step 1b: merges of the groups that the fold's link booster makes on its held-out pages.
+    step_one: list[Linked] = []
+    merge_rows: list[np.ndarray] = []
+    merge_targets: list[float] = []
+    for k, (example, geo, owner) in enumerate(zip(examples, geometries, owners, strict=True)):
+        linker = Predictor(
+            class_names, vocabulary, settings.link_threshold, link=fold_links[folds.of[k]]
+        )
+        linked = linker.linked(geo, word_probs[k]) if example.page.words else ([], [], np.zeros(0))
+        step_one.append(linked)
+        pairs, rows = linker.merge_rows(geo, linked)
+        for (g, h), row in zip(pairs, rows, strict=True):
+            members = {owner[i] for i in linked[0][g]} | {owner[i] for i in linked[0][h]}
+            if members == {-1}:
+                continue
+            merge_rows.append(row)
+            merge_targets.append(float(len(members) == 1))
+    merge = fit_binary(MERGE_CATEGORICAL)(np.array(merge_rows), np.array(merge_targets))
+
+    # Step 2: labels of the gold groups and of the (cross-fitted) predicted groups; a predicted
+    # group that is not exactly an entity is "other", so the labeller learns to reject it.
+    class_rows: list[np.ndarray] = []
+    class_targets: list[int] = []
+    merger = Predictor(class_names, vocabulary, settings.link_threshold, merge=merge)
+    for example, geo, linked in zip(examples, geometries, step_one, strict=True):
+        if not example.page.words:
+            continue
+        gold = _gold_groups(example, geo)
+        predicted = [g for g in merger.merged(geo, linked) if g not in gold]
+        label_of = {
+            tuple(sorted(entity.word_indices)): class_names.index(entity.label)
+            for entity in example.entities
+        }
+        for groups in (gold, predicted):
+            if groups:
+                rows, _neighbours = group_features(
+                    geo, groups, vocabulary.tokens, vocabulary.phrases
+                )
+                class_rows.append(rows)
+                class_targets.extend(label_of.get(tuple(g), 0) for g in groups)
+    classes = (
+        fit_multiclass(GROUP_CATEGORICAL)(
+            np.vstack(class_rows), np.array(class_targets, dtype=float)
+        )
+        if class_rows
+        else None
+    )
+    return json.dumps(
+        {
+            "words": words.model_to_string() if words is not None else "",
+            "link": link.model_to_string() if link is not None else "",
+            "merge": merge.model_to_string() if merge is not None else "",
+            "classes": classes.model_to_string() if classes is not None else "",
+            "class_names": class_names,
+            "tokens": vocabulary.tokens,
+            "phrases": vocabulary.phrases,
+            "threshold": settings.link_threshold,
+        }
+    ).encode("utf-8")
