@@ -205,8 +205,12 @@ def bio_tags(word_count: int, regions: Sequence[dict[str, Any]]) -> list[str]:
         tokens = region.get("tokens")
         if not tokens:
             continue
-        if len(tokens) > 1:
-            tokens = sorted(tokens)
+        if len(tokens) == 1:
+            index = tokens[0]
+            if 0 <= index < word_count and tags[index] == "O":
+                tags[index] = f"B-{region.get('label', '')}"
+            continue
+        tokens = sorted(tokens)
         free = [i for i in tokens if 0 <= i < word_count and tags[i] == "O"]
         if not free:
             continue
