@@ -50,6 +50,31 @@ class PageGeometry:
     line_gap_median: list[float]  # per line: median gap between neighbouring words / height
     image: PageImage | None = None
     word_image: np.ndarray | None = None  # (n, len(WORD_IMAGE_FEATURES)), NaN without image
+    alignment: np.ndarray | None = None  # (n, len(ALIGNMENT_FEATURES))
+    # Step 0's label guesses (n, classes; class 0 "other"), set by the pipeline once known.
+    word_probs: np.ndarray | None = None
+
+
+# How many words on other lines share a word's left edge, its right edge, and its left edge
+# while not starting their line: a value column of a key-value form starts at the same x on
+# many lines, right after the keys, so a word there likely starts a new entity.
+ALIGNMENT_FEATURES = ("x0_aligned", "x1_aligned", "x0_aligned_inner")
+
+
+def alignment_counts(
+    boxes: np.ndarray, line_of: list[int], first_in_line: np.ndarray, tolerance: float
+) -> np.ndarray:
+    """(n, 3) counts of ``ALIGNMENT_FEATURES`` within ``tolerance`` page units."""
+    if len(boxes) == 0:
+        return np.zeros((0, len(ALIGNMENT_FEATURES)))
+    lines = np.asarray(line_of)
+    other_line = lines[:, None] != lines[None, :]
+    left = (np.abs(boxes[:, 0][:, None] - boxes[:, 0][None, :]) < tolerance) & other_line
+    right = (np.abs(boxes[:, 2][:, None] - boxes[:, 2][None, :]) < tolerance) & other_line
+    return np.stack(
+        [left.sum(axis=1), right.sum(axis=1), (left & ~first_in_line[None, :]).sum(axis=1)],
+        axis=1,
+    ).astype(float)
 
 
 def build_geometry(
@@ -92,6 +117,12 @@ def build_geometry(
         line_gap_median=line_gap_median,
         image=image,
         word_image=word_image_features(image, boxes, median_height),
+        alignment=alignment_counts(
+            boxes,
+            line_of,
+            np.array([p == 0 for p in position_in_line], dtype=bool),
+            0.4 * median_height,
+        ),
     )
 
 
@@ -192,6 +223,8 @@ def edge_feature_names() -> list[str]:
         names += [f"{side}_seg_{n}" for n in SEGMENT_SUMMARY]
     for side in ("a", "b"):
         names += [f"{side}_img_{n}" for n in WORD_IMAGE_FEATURES]
+    for side in ("a", "b"):
+        names += [f"{side}_{n}" for n in ALIGNMENT_FEATURES]
     return names
 
 
@@ -230,11 +263,10 @@ def edge_features(
     geo: PageGeometry,
     edges: list[tuple[int, int, int]],
     vocab: dict[str, int],
-    word_probs: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of ``edge_feature_names()`` per edge; tokens are ids into ``vocab`` (-1 unknown).
 
-    ``word_probs`` (n words, classes; class 0 is "other") are step 0's label guesses, if known.
+    Step 0's label guesses (``geo.word_probs``) are used when known.
     """
     rows = []
     mh = geo.median_height
@@ -251,6 +283,11 @@ def edge_features(
         geo.word_image
         if geo.word_image is not None
         else np.full((len(geo.words), len(WORD_IMAGE_FEATURES)), np.nan)
+    )
+    alignment = (
+        geo.alignment
+        if geo.alignment is not None
+        else np.zeros((len(geo.words), len(ALIGNMENT_FEATURES)))
     )
     for a, b, kind in edges:
         sa, sb = segments[seg_of[a]], segments[seg_of[b]]
@@ -292,7 +329,7 @@ def edge_features(
             (bb[1] - ba[3]) / page_vgap if kind == VERTICAL else nan,
             seg_height[seg_of[b]] / max(seg_height[seg_of[a]], 1.0),
             *_gap_image(image, ba, bb, kind),
-            *_stacked(word_probs, a, b),
+            *_stacked(geo.word_probs, a, b),
         ]
         rows.append(
             row
@@ -302,6 +339,8 @@ def edge_features(
             + seg_rows[seg_of[b]]
             + list(word_image[a])
             + list(word_image[b])
+            + list(alignment[a])
+            + list(alignment[b])
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(edge_feature_names()))
 

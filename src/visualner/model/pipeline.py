@@ -106,12 +106,12 @@ class Predictor:
         result = self.words.predict(unknown_as_missing(rows, WORD_CATEGORICAL), num_threads=1)
         return np.asarray(result, dtype=float).reshape(len(geo.words), len(self.class_names))
 
-    def linked(self, geo: PageGeometry, word_probs: np.ndarray | None) -> Linked:
+    def linked(self, geo: PageGeometry) -> Linked:
         """Step 1: components of the kept edges, with all candidate edges and their scores."""
         edges = candidate_edges(geo)
         scores = np.zeros(len(edges))
         if edges and self.link is not None:
-            rows = edge_features(geo, edges, self.vocabulary.tokens, word_probs)
+            rows = edge_features(geo, edges, self.vocabulary.tokens)
             scores = np.asarray(
                 self.link.predict(unknown_as_missing(rows, EDGE_CATEGORICAL), num_threads=1)
             )
@@ -152,7 +152,8 @@ class Predictor:
 
     def groups(self, geo: PageGeometry) -> list[list[int]]:
         """Candidate entities: step 0's guesses, step 1's linked words, then step 1b's merges."""
-        return self.merged(geo, self.linked(geo, self.word_probs(geo)))
+        geo.word_probs = self.word_probs(geo)
+        return self.merged(geo, self.linked(geo))
 
     def probabilities(self, geo: PageGeometry, groups: list[list[int]]) -> np.ndarray:
         """(groups, classes) label probabilities; class 0 is "other"."""

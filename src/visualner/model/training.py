@@ -173,12 +173,11 @@ def fit_weights(
     fit_words = fit_multiclass(WORD_CATEGORICAL)
     words = fit_words(all_word_rows, all_word_targets)
     fold_words = folds.fit(all_word_rows, all_word_targets, word_pages, fit_words)
-    word_probs: list[np.ndarray | None] = []
     for k, geo in enumerate(geometries):
         step = Predictor(
             class_names, vocabulary, settings.link_threshold, words=fold_words[folds.of[k]]
         )
-        word_probs.append(step.word_probs(geo))
+        geo.word_probs = step.word_probs(geo)
 
     # Step 1: links, on edges touching an annotated word (1 when both share an entity).
     edge_rows: list[np.ndarray] = []
@@ -188,7 +187,7 @@ def fit_weights(
         edges = candidate_edges(geo)
         if not edges:
             continue
-        features = edge_features(geo, edges, vocabulary.tokens, word_probs[k])
+        features = edge_features(geo, edges, vocabulary.tokens)
         for row, (a, b, _kind) in zip(features, edges, strict=True):
             if owner[a] < 0 and owner[b] < 0:
                 continue  # unannotated words: nothing says where their groups end
@@ -213,7 +212,7 @@ def fit_weights(
         linker = Predictor(
             class_names, vocabulary, settings.link_threshold, link=fold_links[folds.of[k]]
         )
-        linked = linker.linked(geo, word_probs[k]) if example.page.words else ([], [], np.zeros(0))
+        linked = linker.linked(geo) if example.page.words else ([], [], np.zeros(0))
         step_one.append(linked)
         pairs, rows = linker.merge_rows(geo, linked)
         for (g, h), row in zip(pairs, rows, strict=True):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visualner.model.grouping import EDGE_TEXT_FLAGS, PageGeometry, text_flags
+from visualner.model.grouping import ALIGNMENT_FEATURES, EDGE_TEXT_FLAGS, PageGeometry, text_flags
 from visualner.model.image import WORD_IMAGE_FEATURES
 
 _CONTEXT = (
@@ -55,6 +55,7 @@ def word_feature_names() -> list[str]:
     names += [f"right_{n}" for n in EDGE_TEXT_FLAGS]
     names += list(_CONTEXT)
     names += [f"img_{n}" for n in WORD_IMAGE_FEATURES]
+    names += list(ALIGNMENT_FEATURES)
     return names
 
 
@@ -112,6 +113,9 @@ def word_features(geo: PageGeometry, vocab: dict[str, int]) -> np.ndarray:
         if geo.word_image is not None
         else np.full((count, len(WORD_IMAGE_FEATURES)), nan)
     )
+    alignment = (
+        geo.alignment if geo.alignment is not None else np.zeros((count, len(ALIGNMENT_FEATURES)))
+    )
     rows = np.empty((count, width))
     for k, line in enumerate(geo.lines):
         line_gap = geo.line_gap_median[k]
@@ -160,6 +164,7 @@ def word_features(geo: PageGeometry, vocab: dict[str, int]) -> np.ndarray:
                 *(flags[right] if right >= 0 else missing),
                 *context,
                 *image[i],
+                *alignment[i],
             ]
             if colon_ends[pos]:
                 colons_seen += 1.0
