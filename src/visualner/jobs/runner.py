@@ -11,9 +11,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,6 +34,18 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_S = 2.0
 PLAN_INSERT_ROWS = 2000
+_ITEMS = cast(Table, JobItem.__table__)
+#: one executemany marks a batch's items (a Core statement: no ORM bulk machinery per batch)
+RECORD_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(
+        status=bindparam("item_status"),
+        error=bindparam("item_error"),
+        result=bindparam("item_result", type_=_ITEMS.c.result.type),
+        updated_at=bindparam("item_updated_at", type_=_ITEMS.c.updated_at.type),
+    )
+)
 
 
 def worker_identity() -> str:
@@ -183,14 +195,14 @@ def _store(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
             failed += status == ItemStatus.FAILED
             rows.append(
                 {
-                    "id": item.id,
-                    "status": status.value,
-                    "error": error[:4000],
-                    "result": result,
-                    "updated_at": now,
+                    "item_id": item.id,
+                    "item_status": status.value,
+                    "item_error": error[:4000],
+                    "item_result": result,
+                    "item_updated_at": now,
                 }
             )
-        session.execute(update(JobItem), rows)
+        session.execute(RECORD_ITEM, rows)
         session.execute(
             update(Job)
             .where(Job.id == job.id)
