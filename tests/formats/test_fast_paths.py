@@ -17,6 +17,7 @@ import pytest
 
 from visualner.exports.service import gc_paused
 from visualner.formats.conll import conll_word
+from visualner.formats.csv_table import one_decimal
 from visualner.formats.funsd import rounded_boxes
 from visualner.formats.labelstudio_results import to_labelstudio_result
 from visualner.formats.layoutlm import normalized_boxes
@@ -185,3 +186,19 @@ def test_pausing_collection_for_a_task_restores_it_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_csv_coordinates_are_written_as_round_to_one_decimal_writes_them() -> None:
+    def as_written(values: tuple[Any, ...]) -> tuple[str, ...]:
+        return tuple(map(str, values))  # what csv.writer writes for str, int and float
+
+    rng = random.Random(3)
+    values = [0.05, 0.15, 0.25, -0.04, -0.05, 2.675, 99999999999999.95, 1e-9, 0.0, -0.0]
+    values += [rng.uniform(-2000, 2000) for _ in range(20_000)]
+    values += [rng.uniform(-1, 1) * 10 ** rng.randint(-8, 13) for _ in range(20_000)]
+    for x0, y0 in zip(values, reversed(values), strict=True):
+        x1, y1 = x0 + rng.uniform(0, 500), y0 + 1.25
+        expected = (round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1))
+        assert as_written(one_decimal(x0, y0, x1, y1)) == as_written(expected)
+    assert one_decimal(10, 20, 35, 60) == (10, 20, 25, 40)
+    assert one_decimal(1e15, 0.0, 1e15, 1.0) == (1e15, 0.0, 0.0, 1.0)

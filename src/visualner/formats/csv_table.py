@@ -10,6 +10,31 @@ from typing import Any, BinaryIO
 
 from visualner.formats.records import ExportContext, ExportTask, region_box
 
+EXACT_LIMIT = 1e14
+"""Below this magnitude a float's ``f"{x:.1f}"`` text is exactly ``repr(round(x, 1))``: both come
+from the same correctly rounded decimal, and a double this small has an ulp under 0.1, so no
+shorter decimal reads back as the same double."""
+
+
+def one_decimal(x0: float, y0: float, x1: float, y1: float) -> tuple[Any, Any, Any, Any]:
+    """``x, y, width, height`` rounded to 0.1 px, as ``csv.writer`` would write
+    ``round(v, 1)``: as text when all four are ordinary floats (``csv.writer`` then copies
+    them instead of calling ``repr``), else as ``round`` gives them (integers stay integers)."""
+    limit = EXACT_LIMIT
+    if (
+        type(x0) is float
+        and type(y0) is float
+        and type(x1) is float
+        and type(y1) is float
+        and -limit < x0 < limit
+        and -limit < y0 < limit
+        and -limit < x1 < limit
+        and -limit < y1 < limit
+    ):
+        return (f"{x0:.1f}", f"{y0:.1f}", f"{x1 - x0:.1f}", f"{y1 - y0:.1f}")
+    return (round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1))
+
+
 HEADER = ["task", "page", "label", "text", "x", "y", "width", "height", "region_id", "source"]
 
 
@@ -38,7 +63,7 @@ class CsvWriter:
             page = int(region.get("page", 0))
             page_of = pages[page] if page < len(pages) else None
             boxes = page_of.boxes if page_of is not None and not region.get("bbox") else ()
-            x0, y0, x1, y1 = region_box(region, boxes)
+            x, y, width, height = one_decimal(*region_box(region, boxes))
             text = region.get("text") or ""
             if not text and page_of is not None and region.get("tokens"):
                 texts = page_of.texts
@@ -49,10 +74,10 @@ class CsvWriter:
                     page,
                     region.get("label", ""),
                     text,
-                    round(x0, 1),
-                    round(y0, 1),
-                    round(x1 - x0, 1),
-                    round(y1 - y0, 1),
+                    x,
+                    y,
+                    width,
+                    height,
                     region.get("id", ""),
                     source,
                 ]
