@@ -163,16 +163,14 @@ def iter_array_elements(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> Iterat
 def _scan_chunk(scan: _Scan, chunk: bytes, offset: int) -> Iterator[ArrayElement]:
     arr = np.frombuffer(chunk, dtype=np.uint8)
     folded = arr | 0x20
-    quote_mask = arr == QUOTE
-    positions = np.flatnonzero((folded == OPEN_FOLDED) | (folded == CLOSE_FOLDED) | quote_mask)
-    is_quote = quote_mask[positions]
+    candidates = np.flatnonzero((folded == OPEN_FOLDED) | (folded == CLOSE_FOLDED))
     if (scan.backslashes_before and scan.inside_string) or (arr == BACKSLASH).any():
-        real = _unescaped_quotes(arr, scan.backslashes_before if scan.inside_string else 0)
-        is_quote &= np.isin(positions, real)
-        keep = is_quote | ~quote_mask[positions]
-        positions, is_quote = positions[keep], is_quote[keep]
-    in_string = (np.cumsum(is_quote, dtype=np.uint8) + int(scan.inside_string)) & 1
-    brackets = positions[~is_quote & (in_string == 0)]
+        quotes = _unescaped_quotes(arr, scan.backslashes_before if scan.inside_string else 0)
+    else:
+        quotes = np.flatnonzero(arr == QUOTE)
+    # a bracket is inside a string when an odd number of quotes precede it
+    in_string = (np.searchsorted(quotes, candidates) + int(scan.inside_string)) & 1
+    brackets = candidates[in_string == 0]
     delta = np.where(folded[brackets] == OPEN_FOLDED, 1, -1).astype(np.int32)
     after = scan.depth + np.cumsum(delta, dtype=np.int64)
     before = after - delta
@@ -209,7 +207,7 @@ def _scan_chunk(scan: _Scan, chunk: bytes, offset: int) -> Iterator[ArrayElement
                 raise InvalidInput("there is more after the end of the list")
     if after.size:
         scan.depth = int(after[-1])
-    scan.inside_string ^= bool(int(is_quote.sum()) % 2)
+    scan.inside_string ^= bool(quotes.size % 2)
     tail = len(chunk) - len(chunk.rstrip(b"\\"))
     scan.backslashes_before = tail + scan.backslashes_before if tail == len(chunk) else tail
 
