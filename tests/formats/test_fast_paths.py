@@ -18,10 +18,15 @@ import pytest
 from visualner.exports.service import gc_paused
 from visualner.formats.conll import conll_word
 from visualner.formats.csv_table import one_decimal
-from visualner.formats.funsd import rounded_boxes
 from visualner.formats.labelstudio_results import to_labelstudio_result
 from visualner.formats.layoutlm import normalized_boxes
-from visualner.formats.records import ExportAnnotation, ExportPage, bio_tags, region_box
+from visualner.formats.records import (
+    ExportAnnotation,
+    ExportPage,
+    bio_tags,
+    region_box,
+    rounded_boxes,
+)
 from visualner.ocr.words import Word
 from visualner.tasks.word_codec import decode_words, encode_words, word_columns
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, BinaryIO
 
+import numpy as np
 import orjson
 
 from visualner.ocr.words import Word
@@ -50,6 +51,11 @@ class ExportPage:
     def boxes(self) -> list[Box]:
         """The words' boxes as tuples, straight from the stored columns."""
         return box_tuples(self.columns["bbox"])
+
+    @cached_property
+    def rounded_boxes(self) -> list[list[int]]:
+        """The words' boxes in whole pixels (``round`` of each corner)."""
+        return rounded_boxes(self.columns["bbox"])
 
     @cached_property
     def words(self) -> list[Word]:
@@ -180,6 +186,53 @@ def region_box(region: dict[str, Any], boxes: Sequence[Box]) -> Box:
         x0, y0 = min(x0, bx0), min(y0, by0)
         x1, y1 = max(x1, bx1), max(y1, by1)
     return (x0, y0, x1, y1)
+
+
+def rounded_boxes(flat: Sequence[float]) -> list[list[int]]:
+    """Flat ``[x0, y0, x1, y1, …]`` word boxes as integer boxes, rounded half to even as
+    ``round`` does, for a whole page in one numpy call instead of 1,200 ``round`` calls."""
+    if not flat:
+        return []
+    rounded: list[list[int]] = (
+        np.rint(np.asarray(flat, dtype=np.float64)).astype(np.int64).reshape(-1, 4).tolist()
+    )
+    return rounded
+
+
+def union_box(boxes: list[list[int]], tokens: list[int]) -> list[int]:
+    """The union of the integer ``boxes`` of ``tokens`` (valid, at least one)."""
+    if len(tokens) == 1:
+        return boxes[tokens[0]]
+    chosen = [boxes[i] for i in tokens]
+    return [
+        min(b[0] for b in chosen),
+        min(b[1] for b in chosen),
+        max(b[2] for b in chosen),
+        max(b[3] for b in chosen),
+    ]
+
+
+def rounded_region_box(region: dict[str, Any], rounded: list[list[int]]) -> list[int]:
+    """``round`` of each corner of ``region_box``, from the page's ``rounded`` word boxes:
+    rounding keeps order, so the union of rounded boxes is the rounded union. The list may
+    be a word's own box: read, don't edit."""
+    bbox = region.get("bbox")
+    if bbox:
+        return [
+            round(float(bbox[0])),
+            round(float(bbox[1])),
+            round(float(bbox[2])),
+            round(float(bbox[3])),
+        ]
+    tokens = region.get("tokens")
+    if not tokens:
+        return [0, 0, 0, 0]
+    count = len(rounded)
+    if len(tokens) == 1:
+        index = tokens[0]
+        return rounded[index] if 0 <= index < count else [0, 0, 0, 0]
+    valid = [i for i in tokens if 0 <= i < count]
+    return union_box(rounded, valid) if valid else [0, 0, 0, 0]
 
 
 def regions_by_page(annotation: ExportAnnotation | None) -> dict[int, list[dict[str, Any]]]:
