@@ -149,6 +149,7 @@ def to_labelstudio_result(
     page_count = len(page_sizes)
     items: list[dict[str, Any]] = []
     append = items.append
+    boxes_of: dict[int, Sequence[Box]] = {}
     for region in annotation.get("regions", []):
         page = int(region.get("page", 0))
         if page >= page_count:
@@ -156,7 +157,10 @@ def to_labelstudio_result(
         width, height = page_sizes[page]
         bbox = region.get("bbox")
         if not bbox:
-            bbox = region_box(region, page_boxes(page) if page_boxes else ())
+            boxes = boxes_of.get(page)
+            if boxes is None:
+                boxes = boxes_of[page] = page_boxes(page) if page_boxes else ()
+            bbox = region_box(region, boxes)
         x0, y0, x1, y1 = bbox
         x, y = 100 * x0 / width, 100 * y0 / height
         w, h = 100 * (x1 - x0) / width, 100 * (y1 - y0) / height
