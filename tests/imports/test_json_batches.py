@@ -3,9 +3,13 @@ is reported alone while the rest of its batch imports."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -152,3 +156,39 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
             assert (job.done, job.failed) == (len(titles), 0)
             stored = session.query(Task.title).filter_by(project_id=project_id).all()
         assert sorted(title for (title,) in stored) == sorted(titles)
+
+
+class _CountingHandler(http.server.SimpleHTTPRequestHandler):
+    requests: ClassVar[Counter[str]] = Counter()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        type(self).requests[self.path] += 1
+        super().do_GET()
+
+
+@pytest.mark.parametrize("app_client", [{"url_allowlist": ["127.0.0.1"]}], indirect=True)
+def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path) -> None:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.png").write_bytes(png_bytes(text_image(f"Form {name}")))
+    handler = functools.partial(_CountingHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        tasks = [
+            {"data": {"image": f"{base}/{name}.png"}, "meta": n} for n, name in enumerate("abcabc")
+        ]
+        tasks.append({"data": {"image": "http://169.254.169.254/latest/meta-data/"}})
+        job = importer.run([("tasks.json", orjson.dumps(tasks))], options={"ocr": False})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert job["done"] == 6 and job["failed"] == 1, job
+    assert "metadata" in importer.errors(job)["tasks.json[6]"]
+    assert dict(_CountingHandler.requests) == {"/a.png": 1, "/b.png": 1, "/c.png": 1}
+    assert sorted(t["title"] for t in importer.tasks()) == sorted(f"{n}.png" for n in "abcabc")

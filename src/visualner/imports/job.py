@@ -10,6 +10,7 @@ share a transaction (see ``jobs.handlers.BatchPolicy``); a bad task is rolled ba
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,8 @@ from visualner.imports.json_split import read_span
 from visualner.imports.native_rows import prepare_native_task
 from visualner.imports.options import ImportOptions
 from visualner.imports.planning import plan_import
-from visualner.imports.task_json import TaskSpec, task_spec
+from visualner.imports.prefetch import HINT_BYTES, Prefetcher, url_hint_pattern
+from visualner.imports.task_json import DOCUMENT_KEYS, TaskSpec, task_spec
 from visualner.imports.task_rows import insert_task
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import BatchPolicy, ItemOutcome, PlannedItem, SkipItem
@@ -74,6 +76,8 @@ class _JobState:
     documents: DocumentCache = field(default_factory=DocumentCache)
     known_blobs: set[str] = field(default_factory=set)
     user_ids: dict[str, int | None] = field(default_factory=dict)
+    prefetcher: Prefetcher | None = None
+    url_hint: re.Pattern[bytes] | None = None
 
 
 class ImportJob:
@@ -122,6 +126,30 @@ class ImportJob:
             self._states[job.id] = state
         return state
 
+    def prepare(self, ctx: JobContext, job: Job, items: list[JobItem]) -> None:
+        """Start downloading the documents the next tasks name (see ``imports.prefetch``)."""
+        state = self._state(ctx, job)
+        if state.url_hint is None:
+            keys = (state.config.image_data_key, *DOCUMENT_KEYS)
+            state.url_hint = url_hint_pattern(dict.fromkeys(keys))
+        for item in items:
+            payload = item.payload
+            if payload.get("kind") != "task" or "offset" not in payload:
+                continue
+            head = read_span(
+                state.staging / payload["path"],
+                payload["offset"],
+                min(payload["length"], HINT_BYTES),
+            )
+            found = state.url_hint.search(head)
+            if found is None:
+                continue
+            url = found.group(1).decode("utf-8", "replace")
+            if url not in state.downloads:
+                if state.prefetcher is None:
+                    state.prefetcher = Prefetcher(lambda u: self._fetch(ctx, state, u))
+                state.prefetcher.hint(url)
+
     def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome:
         state = self._state(ctx, job)
         payload = item.payload
@@ -155,11 +183,18 @@ class ImportJob:
         return contained
 
     def _download(self, ctx: JobContext, state: _JobState, url: str) -> tuple[Path, str]:
-        """Fetch a task's document once per job (many tasks may share one URL); every
-        fetch goes through the SSRF checks of ``fetch_url``."""
+        """Fetch a task's document once per job (many tasks may share one URL), or take the
+        download ``prepare`` started for it."""
         cached = state.downloads.get(url)
         if cached is not None and cached[0].exists():
             return cached
+        started = state.prefetcher.take(url) if state.prefetcher is not None else None
+        fetched = started.result() if started is not None else self._fetch(ctx, state, url)
+        state.downloads[url] = fetched
+        return fetched
+
+    def _fetch(self, ctx: JobContext, state: _JobState, url: str) -> tuple[Path, str]:
+        """One download, with the SSRF checks of ``fetch_url`` (also from prefetch threads)."""
         downloads = state.staging / "downloads"
         downloads.mkdir(exist_ok=True)
         fetched = fetch_url(
@@ -169,7 +204,6 @@ class ImportJob:
             timeout_s=ctx.settings.url_fetch_timeout_s,
             allowlist=ctx.settings.url_allowlist,
         )
-        state.downloads[url] = (fetched.path, fetched.filename)
         return fetched.path, fetched.filename
 
     def _user_id(self, ctx: JobContext, state: _JobState, username: str) -> int | None:
@@ -291,6 +325,8 @@ class ImportJob:
 
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
         state = self._states.pop(job.id, None)
+        if state is not None and state.prefetcher is not None:
+            state.prefetcher.close()
         if state is not None and state.dispatcher is not None:
             state.dispatcher.close()
         shutil.rmtree(self.staging_dir(ctx, job), ignore_errors=True)

@@ -8,7 +8,10 @@ effect is stored exactly once even if the worker dies at any point.
 A kind whose items are small (the tasks of a JSON list) may set ``batch_policy`` so that
 several items share one transaction: each ``apply`` runs in its own savepoint, so one bad item
 is rolled back alone and recorded as failed while the others are stored, and the whole batch
-commits (or not) together, which keeps resumption exact.
+commits (or not) together, which keeps resumption exact. A kind may also define
+``prepare(ctx, job, items)``, called with each batch before its items are processed, to start
+slow work ahead (the importer starts the batch's downloads); a failing ``prepare`` is logged
+and the items run without it.
 """
 
 from __future__ import annotations

@@ -275,6 +275,12 @@ def _run_items(
 def _run_batch(
     ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
 ) -> None:
+    prepare = getattr(handler, "prepare", None)
+    if prepare is not None:
+        try:
+            prepare(ctx, job, items)
+        except Exception:  # only a head start (downloads): the items run without it
+            log.exception("job %s: preparing items failed", job.id)
     processed: list[Processed] = []
     started = time.monotonic()
     for item in items:
