@@ -32,7 +32,7 @@ def _random_item(rng: random.Random, position: int) -> dict[str, Any]:
         "type": kind,
     }
     if kind == "textarea":
-        item["value"] = {**geometry, "text": rng.choice([["a", "b"], "plain", []])}
+        item["value"] = {**geometry, "text": rng.choice([["a", "b"], ["one"], [7], "plain", []])}
     else:
         item["value"] = {**geometry, kind: rng.choice([["question"], [], ["answer", "x"]])}
     if rng.random() < 0.3:

@@ -57,9 +57,13 @@ def _quick(
         kind = item.get("type")
         if kind == "textarea":
             text = (item.get("value") or {}).get("text") or []
-            texts[str(item.get("id"))] = (
-                " ".join(str(t) for t in text) if isinstance(text, list) else str(text)
-            )
+            if type(text) is list and len(text) == 1 and type(text[0]) is str:
+                joined = text[0]  # the usual one-line transcription
+            elif isinstance(text, list):
+                joined = " ".join(str(t) for t in text)
+            else:
+                joined = str(text)
+            texts[str(item.get("id"))] = joined
         elif kind in BOX_TYPES:
             boxes.append((position, item))
         elif kind in ("relation", "choices"):
