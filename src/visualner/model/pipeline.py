@@ -97,6 +97,7 @@ class Predictor:
     link: lgb.Booster | None = None
     merge: lgb.Booster | None = None
     classes: lgb.Booster | None = None
+    context: lgb.Booster | None = None
 
     def word_probs(self, geo: PageGeometry) -> np.ndarray | None:
         """Step 0: (words, classes) label guesses, or None without a word booster."""
@@ -163,8 +164,34 @@ class Predictor:
         if self.classes is None:
             out[:, 0] = 1.0
             return out
-        rows, _neighbours = group_features(
+        rows, neighbours = group_features(
             geo, groups, self.vocabulary.tokens, self.vocabulary.phrases
         )
-        result = self.classes.predict(unknown_as_missing(rows, GROUP_CATEGORICAL), num_threads=1)
+        first = self.first_guess(rows)
+        if self.context is None:
+            return first
+        stacked = context_features(rows, neighbours, first)
+        result = self.context.predict(unknown_as_missing(stacked, GROUP_CATEGORICAL), num_threads=1)
         return np.asarray(result, dtype=float).reshape(len(groups), len(self.class_names))
+
+    def first_guess(self, rows: np.ndarray) -> np.ndarray:
+        """Step 2's first labeller on group feature rows: (groups, classes) probabilities."""
+        if self.classes is None:
+            out = np.zeros((len(rows), len(self.class_names)))
+            out[:, 0] = 1.0
+            return out
+        result = self.classes.predict(
+            unknown_as_missing(rows.copy(), GROUP_CATEGORICAL), num_threads=1
+        )
+        return np.asarray(result, dtype=float).reshape(len(rows), len(self.class_names))
+
+
+def context_features(rows: np.ndarray, neighbours: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Group rows followed by the first labeller's guesses for the group and for its
+    neighbours left, right, above and below (missing where there is none)."""
+    padded = np.vstack([probs, np.full((1, probs.shape[1]), np.nan)])
+    sides = [
+        padded[np.where(neighbours[:, side] >= 0, neighbours[:, side], len(probs))]
+        for side in range(4)
+    ]
+    return np.hstack([rows, probs, *sides])

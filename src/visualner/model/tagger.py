@@ -122,6 +122,7 @@ class TrainedModel:
                 link=booster("link"),
                 merge=booster("merge"),
                 classes=booster("classes"),
+                context=booster("context"),
             )
         except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as error:
             raise InvalidInput(f"The model weights are damaged: {error}") from error

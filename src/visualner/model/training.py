@@ -29,6 +29,7 @@ from visualner.model.pipeline import (
     Linked,
     Predictor,
     Vocabulary,
+    context_features,
     page_geometry,
     unknown_as_missing,
 )
@@ -225,38 +226,52 @@ def fit_weights(
 
     # Step 2: labels of the gold groups and of the (cross-fitted) predicted groups; a predicted
     # group that is not exactly an entity is "other", so the labeller learns to reject it.
-    class_rows: list[np.ndarray] = []
-    class_targets: list[int] = []
+    # Each grouping is described whole (neighbours come from the same grouping); a predicted
+    # group that is also a gold one is trained once.
+    described: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
     merger = Predictor(class_names, vocabulary, settings.link_threshold, merge=merge)
-    for example, geo, linked in zip(examples, geometries, step_one, strict=True):
+    for k, (example, geo, linked) in enumerate(zip(examples, geometries, step_one, strict=True)):
         if not example.page.words:
             continue
         gold = _gold_groups(example, geo)
-        predicted = [g for g in merger.merged(geo, linked) if g not in gold]
+        known = {tuple(g) for g in gold}
+        predicted = merger.merged(geo, linked)
         label_of = {
             tuple(sorted(entity.word_indices)): class_names.index(entity.label)
             for entity in example.entities
         }
-        for groups in (gold, predicted):
-            if groups:
-                rows, _neighbours = group_features(
-                    geo, groups, vocabulary.tokens, vocabulary.phrases
-                )
-                class_rows.append(rows)
-                class_targets.extend(label_of.get(tuple(g), 0) for g in groups)
-    classes = (
-        fit_multiclass(GROUP_CATEGORICAL)(
-            np.vstack(class_rows), np.array(class_targets, dtype=float)
-        )
-        if class_rows
-        else None
-    )
+        for groups, fresh in (
+            (gold, [True] * len(gold)),
+            (predicted, [tuple(g) not in known for g in predicted]),
+        ):
+            rows, neighbours = group_features(geo, groups, vocabulary.tokens, vocabulary.phrases)
+            targets = np.array([label_of.get(tuple(g), 0) for g in groups], dtype=float)
+            described.append((rows, neighbours, targets, np.array(fresh, dtype=bool), k))
+    classes = context = None
+    if described:
+        rows = np.vstack([d[0] for d in described])
+        targets = np.concatenate([d[2] for d in described])
+        new = np.concatenate([d[3] for d in described])
+        row_pages = np.concatenate([np.full(len(d[0]), d[4], dtype=int) for d in described])
+        fit_labels = fit_multiclass(GROUP_CATEGORICAL)
+        classes = fit_labels(rows[new], targets[new])
+        fold_classes = folds.fit(rows[new], targets[new], row_pages[new], fit_labels)
+        # Step 2b: the same, knowing the first labeller's (cross-fitted) guesses for the group
+        # and its neighbours: right of a question sits its answer.
+        stacked = []
+        for d_rows, d_neighbours, _t, _f, k in described:
+            step = Predictor(
+                class_names, vocabulary, settings.link_threshold, classes=fold_classes[folds.of[k]]
+            )
+            stacked.append(context_features(d_rows, d_neighbours, step.first_guess(d_rows)))
+        context = fit_labels(np.vstack(stacked)[new], targets[new])
     return json.dumps(
         {
             "words": words.model_to_string() if words is not None else "",
             "link": link.model_to_string() if link is not None else "",
             "merge": merge.model_to_string() if merge is not None else "",
             "classes": classes.model_to_string() if classes is not None else "",
+            "context": context.model_to_string() if context is not None else "",
             "class_names": class_names,
             "tokens": vocabulary.tokens,
             "phrases": vocabulary.phrases,
