@@ -44,6 +44,11 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_project_id_id", "project_id", "id"),
         Index("ix_tasks_project_id_status_id", "project_id", "status", "id"),
+        # One per sort of the task list, so a deep page of 100k tasks sorted by title, date or
+        # size is an index walk, not a sort of the whole project.
+        Index("ix_tasks_project_id_title_id", "project_id", "title", "id"),
+        Index("ix_tasks_project_id_updated_at_id", "project_id", "updated_at", "id"),
+        Index("ix_tasks_project_id_page_count_id", "project_id", "page_count", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -15,15 +15,17 @@ from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
 from visualner.tasks.word_codec import encode_words, page_text
 
 MAX_PAGE_SIZE = 500
-TASK_SORTS = {
-    "id": Task.id,
-    "-id": Task.id.desc(),
-    "title": Task.title,
-    "-title": Task.title.desc(),
-    "updated": Task.updated_at,
-    "-updated": Task.updated_at.desc(),
-    "pages": Task.page_count,
-    "-pages": Task.page_count.desc(),
+# Each sort ends on the id, so pages never overlap or skip tasks with equal keys, and each
+# matches an index (project_id, key, id) that PostgreSQL and SQLite walk in either direction.
+TASK_SORTS: dict[str, tuple[Any, ...]] = {
+    "id": (Task.id,),
+    "-id": (Task.id.desc(),),
+    "title": (Task.title, Task.id),
+    "-title": (Task.title.desc(), Task.id.desc()),
+    "updated": (Task.updated_at, Task.id),
+    "-updated": (Task.updated_at.desc(), Task.id.desc()),
+    "pages": (Task.page_count, Task.id),
+    "-pages": (Task.page_count.desc(), Task.id.desc()),
 }
 
 
@@ -73,19 +75,17 @@ def list_tasks(
         conditions.append(Task.status == status)
     # Deferred join: page through the narrow index first, then read just those rows, so a
     # deep page skips index entries instead of whole rows with their JSON data.
-    page_ids = (
-        select(Task.id)
-        .where(*conditions)
-        .order_by(TASK_SORTS[sort])
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+    page_ids = list(
+        session.scalars(
+            select(Task.id)
+            .where(*conditions)
+            .order_by(*TASK_SORTS[sort])
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
     )
-    if sort in {"id", "-id"}:
-        rows = session.scalars(
-            select(Task).where(Task.id.in_(page_ids.scalar_subquery())).order_by(TASK_SORTS[sort])
-        ).all()
-    else:
-        rows = session.scalars(page_ids.with_only_columns(Task)).all()
+    by_id = {task.id: task for task in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
+    rows = [by_id[task_id] for task_id in page_ids if task_id in by_id]
     if status:
         total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
     else:
