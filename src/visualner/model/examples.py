@@ -54,6 +54,7 @@ class TrainSettings:
     """Training knobs; the defaults were chosen on FUNSD (see bench/model.py)."""
 
     rounds: int = 200
+    word_rounds: int = 100  # step 0 (multiclass, one row per word): the costliest to predict
     learning_rate: float = 0.1
     num_leaves: int = 31
     min_data_in_leaf: int = 10

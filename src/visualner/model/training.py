@@ -59,6 +59,7 @@ def _fit(
     targets: np.ndarray,
     categorical: Sequence[int],
     settings: TrainSettings,
+    rounds: int | None = None,
     **objective: Any,
 ) -> lgb.Booster | None:
     """A booster, or None when there is nothing to learn (no rows, or a single class)."""
@@ -70,7 +71,7 @@ def _fit(
         categorical_feature=list(categorical),
         params={"verbose": -1},
     )
-    return lgb.train(_lgb_params(settings, **objective), dataset, settings.rounds)
+    return lgb.train(_lgb_params(settings, **objective), dataset, rounds or settings.rounds)
 
 
 def _training_geometries(
@@ -145,14 +146,13 @@ def fit_weights(
     owners = [_owners(e) for e in examples]
     folds = _Folds(len(examples), settings)
 
-    def fit_multiclass(
-        categorical: Sequence[int],
-    ) -> Any:
+    def fit_multiclass(categorical: Sequence[int], rounds: int | None = None) -> Any:
         return lambda rows, targets: _fit(
             rows,
             targets,
             categorical,
             settings,
+            rounds,
             objective="multiclass",
             num_class=len(class_names),
         )
@@ -171,7 +171,7 @@ def fit_weights(
     word_pages = np.concatenate([np.full(len(r), k, dtype=int) for k, r in enumerate(word_rows)])
     all_word_rows = np.vstack(word_rows)
     all_word_targets = np.concatenate(word_targets)
-    fit_words = fit_multiclass(WORD_CATEGORICAL)
+    fit_words = fit_multiclass(WORD_CATEGORICAL, settings.word_rounds)
     words = fit_words(all_word_rows, all_word_targets)
     fold_words = folds.fit(all_word_rows, all_word_targets, word_pages, fit_words)
     for k, geo in enumerate(geometries):
