@@ -25,7 +25,7 @@ from pathlib import Path
 
 from visualner.model.funsd import FUNSD_LABELS, load_funsd
 from visualner.model.metrics import EntityReport, entity_report
-from visualner.model.tagger import LabeledPage, bio_tags_for, evaluate, train
+from visualner.model.tagger import LabeledPage, TrainedModel, bio_tags_for, evaluate, train
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1].parent / "shared/datasets/funsd/training_data"
 PEERS = {"LayoutLM-base": 0.79, "BERT-base": 0.60}
@@ -64,6 +64,30 @@ def print_report(title: str, report: EntityReport) -> None:
     )
 
 
+def link_scores(model: TrainedModel, pages: list[LabeledPage]) -> tuple[float, float, float]:
+    """Precision, recall, F1 of predicted question -> answer links, end to end: a link counts
+    when both of its entities are predicted exactly (words and label) and the gold links them."""
+    correct = predicted = support = 0
+    for page in pages:
+        gold_entities = [(e.label, tuple(sorted(e.word_indices))) for e in page.entities]
+        gold = {(gold_entities[s], gold_entities[t]) for s, t in page.links}
+        result = model.predict_document(page.page, page.image)
+        found = {
+            (
+                (result.entities[link.source].label, result.entities[link.source].word_indices),
+                (result.entities[link.target].label, result.entities[link.target].word_indices),
+            )
+            for link in result.links
+        }
+        correct += len(found & gold)
+        predicted += len(found)
+        support += len(gold)
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / support if support else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
 def without_images(pages: list[LabeledPage]) -> list[LabeledPage]:
     """The same pages with no page image, as a caller that has only words would pass them."""
     return [replace(page, image=None) for page in pages]
@@ -91,6 +115,8 @@ def run(training: list[LabeledPage], held_out: list[LabeledPage], title: str) ->
         predicted_tags.append(tags)
     print_report("seqeval-style BIO over reading order:", entity_report(gold_tags, predicted_tags))
 
+    precision, recall, f1 = link_scores(model, held_out)
+    print(f"\nlinks (question -> answer, end to end): P {precision:.3f} R {recall:.3f} F1 {f1:.3f}")
     print(
         f"\ntrain: {train_seconds:.1f} s wall, {train_cpu:.1f} s CPU on {len(training)} forms"
         " (one core)"

@@ -50,6 +50,24 @@ class PredictedEntity:
 
 
 @dataclass(frozen=True, slots=True)
+class PredictedLink:
+    """A predicted relation: ``source`` and ``target`` index ``PagePrediction.entities``
+    (FUNSD: question -> answer). ``score`` is the link classifier's probability."""
+
+    source: int
+    target: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class PagePrediction:
+    """Everything the model predicts for one page: entities and the links between them."""
+
+    entities: list[PredictedEntity]
+    links: list[PredictedLink]
+
+
+@dataclass(frozen=True, slots=True)
 class TrainSettings:
     """Training knobs; the defaults were chosen on FUNSD (see bench/model.py)."""
 

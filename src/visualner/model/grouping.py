@@ -27,8 +27,9 @@ _NUMBER_LIKE = re.compile(r"^[$(#]?[\d,.\-/%]+[)]?$")
 
 # Bump whenever a feature changes meaning: a saved model trained on other features must not be
 # loaded against these (see ``artifact.py``). 1 was the word-level CRF, 2 had no image cues,
-# 3 had no word-label stage and interleaved closely spaced rows into one line.
-FEATURES_VERSION = 4
+# 3 had no word-label stage and interleaved closely spaced rows into one line, 4 (briefly)
+# had no column-alignment counts.
+FEATURES_VERSION = 5
 
 HORIZONTAL = 0
 VERTICAL = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import lightgbm as lgb
@@ -27,6 +27,12 @@ from visualner.model.grouping import (
 )
 from visualner.model.image import to_gray
 from visualner.model.merging import group_pairs, merge_feature_names, merge_features
+from visualner.model.relations import (
+    decode_links,
+    entity_boxes,
+    relation_candidates,
+    relation_features,
+)
 from visualner.model.segments import group_feature_names, group_features
 from visualner.model.words import WORD_CATEGORICAL, word_features
 from visualner.ocr.words import PageWords
@@ -98,6 +104,8 @@ class Predictor:
     merge: lgb.Booster | None = None
     classes: lgb.Booster | None = None
     context: lgb.Booster | None = None
+    relations: lgb.Booster | None = None
+    relation_pairs: set[tuple[str, str]] = field(default_factory=set)
 
     def word_probs(self, geo: PageGeometry) -> np.ndarray | None:
         """Step 0: (words, classes) label guesses, or None without a word booster."""
@@ -173,6 +181,42 @@ class Predictor:
         stacked = context_features(rows, neighbours, first)
         result = self.context.predict(unknown_as_missing(stacked, GROUP_CATEGORICAL), num_threads=1)
         return np.asarray(result, dtype=float).reshape(len(groups), len(self.class_names))
+
+    def relation_rows(
+        self, geo: PageGeometry, labels: Sequence[str], members: Sequence[Sequence[int]]
+    ) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Step 3's candidate (source, target) entity pairs and their feature rows."""
+        if not members or not self.relation_pairs:
+            return [], np.zeros((0, 0))
+        boxes = entity_boxes(geo.boxes, members)
+        candidates = relation_candidates(labels, boxes, self.relation_pairs)
+        if not candidates:
+            return [], np.zeros((0, 0))
+        rank = {word: position for position, word in enumerate(geo.layout.order)}
+        colon_end = [geo.words[max(m, key=lambda i: rank[i])].text.endswith(":") for m in members]
+        rows = relation_features(
+            labels,
+            self.class_names,
+            boxes,
+            [len(m) for m in members],
+            colon_end,
+            candidates,
+            geo.median_height,
+            (geo.width, geo.height),
+        )
+        return candidates, rows
+
+    def links(
+        self, geo: PageGeometry, labels: Sequence[str], members: Sequence[Sequence[int]]
+    ) -> list[tuple[int, int, float]]:
+        """Step 3: ``(source, target, score)`` links between the given entities."""
+        if self.relations is None:
+            return []
+        candidates, rows = self.relation_rows(geo, labels, members)
+        if not candidates:
+            return []
+        scores = np.asarray(self.relations.predict(rows, num_threads=1), dtype=float)
+        return decode_links(candidates, scores)
 
     def first_guess(self, rows: np.ndarray) -> np.ndarray:
         """Step 2's first labeller on group feature rows: (groups, classes) probabilities."""

@@ -34,10 +34,12 @@ from visualner.model.examples import (
     CrfSettings,
     Entity,
     LabeledPage,
+    PagePrediction,
     PredictedEntity,
+    PredictedLink,
     TrainSettings,
 )
-from visualner.model.grouping import FEATURES_VERSION
+from visualner.model.grouping import FEATURES_VERSION, PageGeometry
 from visualner.model.metrics import EntityReport, score_entity_sets
 from visualner.model.pipeline import Predictor, Vocabulary, page_geometry
 from visualner.model.training import fit_weights
@@ -49,7 +51,9 @@ __all__ = [
     "Entity",
     "EvaluationReport",
     "LabeledPage",
+    "PagePrediction",
     "PredictedEntity",
+    "PredictedLink",
     "TrainSettings",
     "TrainedModel",
     "bio_tags_for",
@@ -123,23 +127,53 @@ class TrainedModel:
                 merge=booster("merge"),
                 classes=booster("classes"),
                 context=booster("context"),
+                relations=booster("relations"),
+                relation_pairs={(a, b) for a, b in payload.get("relation_pairs", [])},
             )
         except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as error:
             raise InvalidInput(f"The model weights are damaged: {error}") from error
 
     def _groups(self, page: PageWords, image: Any) -> tuple[list[list[int]], np.ndarray]:
+        return self._grouped(page, image)[1:]
+
+    def _grouped(
+        self, page: PageWords, image: Any
+    ) -> tuple[PageGeometry | None, list[list[int]], np.ndarray]:
         if not page.words:
-            return [], np.zeros((0, len(self._predictor.class_names)))
+            return None, [], np.zeros((0, len(self._predictor.class_names)))
         geo = page_geometry(page, image)
         groups = self._predictor.groups(geo)
-        return groups, self._predictor.probabilities(geo, groups)
+        return geo, groups, self._predictor.probabilities(geo, groups)
 
     def predict(self, page: PageWords, image: Any = None) -> list[PredictedEntity]:
         """Entities on the page, each a group of words, with the labeller's confidence.
 
         ``image`` (the page image, PIL or numpy, optional) adds ink and ruling-line cues.
         """
-        groups, probabilities = self._groups(page, image)
+        _geo, groups, probabilities = self._grouped(page, image)
+        return self._entities(groups, probabilities)
+
+    def predict_document(self, page: PageWords, image: Any = None) -> PagePrediction:
+        """``predict``'s entities plus the links between them (question -> answer).
+
+        Links index the returned ``entities``; a model trained on pages without links (or
+        saved before links existed) returns none.
+        """
+        geo, groups, probabilities = self._grouped(page, image)
+        entities = self._entities(groups, probabilities)
+        if geo is None or not entities:
+            return PagePrediction(entities=entities, links=[])
+        found = self._predictor.links(
+            geo, [e.label for e in entities], [e.word_indices for e in entities]
+        )
+        return PagePrediction(
+            entities=entities,
+            links=[PredictedLink(source=s, target=t, score=q) for s, t, q in found],
+        )
+
+    def _entities(
+        self, groups: list[list[int]], probabilities: np.ndarray
+    ) -> list[PredictedEntity]:
         names = self._predictor.class_names
         entities: list[PredictedEntity] = []
         for group, row in zip(groups, probabilities, strict=True):

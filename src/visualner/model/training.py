@@ -265,8 +265,13 @@ def fit_weights(
             )
             stacked.append(context_features(d_rows, d_neighbours, step.first_guess(d_rows)))
         context = fit_labels(np.vstack(stacked)[new], targets[new])
+    relation_pairs, relations = _fit_relations(
+        examples, geometries, class_names, vocabulary, settings
+    )
     return json.dumps(
         {
+            "relations": relations.model_to_string() if relations is not None else "",
+            "relation_pairs": sorted(relation_pairs),
             "words": words.model_to_string() if words is not None else "",
             "link": link.model_to_string() if link is not None else "",
             "merge": merge.model_to_string() if merge is not None else "",
@@ -278,3 +283,30 @@ def fit_weights(
             "threshold": settings.link_threshold,
         }
     ).encode("utf-8")
+
+
+def _fit_relations(
+    examples: Sequence[LabeledPage],
+    geometries: Sequence[PageGeometry],
+    class_names: list[str],
+    vocabulary: Vocabulary,
+    settings: TrainSettings,
+) -> tuple[set[tuple[str, str]], lgb.Booster | None]:
+    """Step 3 on the annotated entities: which label pairs are linked, and which pairs are."""
+    pairs = {(e.entities[s].label, e.entities[t].label) for e in examples for s, t in e.links}
+    step = Predictor(class_names, vocabulary, settings.link_threshold, relation_pairs=pairs)
+    rows: list[np.ndarray] = []
+    targets: list[float] = []
+    for example, geo in zip(examples, geometries, strict=True):
+        if not example.links:
+            continue  # a page without links may just not have been linked by its annotator
+        linked = set(example.links)
+        labels = [e.label for e in example.entities]
+        members = [e.word_indices for e in example.entities]
+        candidates, page_rows = step.relation_rows(geo, labels, members)
+        if candidates:
+            rows.append(page_rows)
+            targets.extend(float(c in linked) for c in candidates)
+    if not rows:
+        return pairs, None
+    return pairs, _fit(np.vstack(rows), np.array(targets), (), settings, objective="binary")

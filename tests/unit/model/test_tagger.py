@@ -173,3 +173,19 @@ def test_the_page_image_is_optional_at_prediction(
         assert all(e.label in FUNSD_LABELS for e in entities)
     marginals = small_model.word_marginals(example.page, example.image)
     assert len(marginals) == len(example.page.words)
+
+
+@needs_funsd
+def test_predict_document_links_questions_to_answers(
+    small_model: TrainedModel, funsd_pages: list[LabeledPage]
+) -> None:
+    example = funsd_pages[11]
+    result = small_model.predict_document(example.page, example.image)
+    assert result.entities == small_model.predict(example.page, example.image)
+    assert result.links
+    targets = [link.target for link in result.links]
+    assert len(targets) == len(set(targets))  # an answer answers one question
+    for link in result.links:
+        assert result.entities[link.source].label == "question"
+        assert result.entities[link.target].label == "answer"
+        assert 0.5 < link.score <= 1.0
