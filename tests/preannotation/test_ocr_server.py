@@ -150,6 +150,20 @@ def test_a_pre_annotation_job_runs_on_the_chosen_ocr_server(
             },
             timeout=30,
         ).json()
+        scan = FUNSD_TRAINING / "images" / f"{funsd_forms[11].name}.png"
+        imported = api.post(
+            f"/api/projects/{project_id}/import",
+            files={"files": ("scan.png", scan.read_bytes(), "image/png")},
+            data={"options": json.dumps({"ocr_servers": ["gpu-box"], "preannotate": True})},
+        )
+        assert imported.status_code == 202, imported.text
+        import_job = _wait(api, imported.json()["job_id"])
+        assert import_job["status"] == "succeeded", import_job
+        (item,) = import_job["items"]
+        assert item["result"]["preannotated_on"] == "gpu-box"
+        new_task = api.get(f"/api/tasks/{item['result']['task_id']}").json()
+        assert new_task["predictions"][0]["model_version"] == "visualner-crf@1"
+        assert new_task["predictions"][0]["regions"]
         model = load_model(services.blobs.read_bytes(sha256))
         expected = model.predict(
             form.page, Image.open(FUNSD_TRAINING / "images" / f"{form.name}.png")

@@ -16,11 +16,8 @@ from visualner.model.image import to_gray
 from visualner.model.tagger import LabeledPage
 from visualner.preannotation.examples import collect_examples
 from visualner.preannotation.page_images import StoredPageImage, stored_page_image
-from visualner.preannotation.prediction import (
-    ImportPreannotator,
-    InProcessPredictor,
-    stored_pages,
-)
+from visualner.preannotation.prediction import ImportPreannotator, stored_pages
+from visualner.preannotation.predictors import InProcessPredictor
 from visualner.preannotation.serving import ModelCache
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project

@@ -110,7 +110,12 @@ class ImportJob:
                     else []
                 )
                 preannotator = (
-                    ImportPreannotator.for_project(session, blobs=ctx.blobs, project_id=project.id)
+                    ImportPreannotator.for_project(
+                        session,
+                        blobs=ctx.blobs,
+                        project_id=project.id,
+                        ocr_servers=options.ocr_servers,
+                    )
                     if options.preannotate
                     else None
                 )
@@ -286,7 +291,10 @@ class ImportJob:
             user_id=state.user_id,
         )
         prediction = (
-            state.preannotator.predict([(p.width, p.height, p.words) for p in document.pages])
+            state.preannotator.predict(
+                [(p.width, p.height, p.words) for p in document.pages],
+                image_sha256s=[p.image_sha256 for p in document.pages],
+            )
             if state.preannotator is not None and not spec.predictions
             else None
         )
@@ -305,6 +313,8 @@ class ImportJob:
                 result["ocr_failed_pages"] = sorted(document.ocr_errors)
             if duplicate is not None:
                 result["duplicate_of"] = duplicate
+            if prediction is not None and state.preannotator is not None:
+                result["preannotated_on"] = state.preannotator.predictor.name
             return result
 
         return ItemOutcome(apply=apply)
@@ -329,6 +339,8 @@ class ImportJob:
             state.prefetcher.close()
         if state is not None and state.dispatcher is not None:
             state.dispatcher.close()
+        if state is not None and state.preannotator is not None:
+            state.preannotator.close()
         shutil.rmtree(self.staging_dir(ctx, job), ignore_errors=True)
         done = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -22,15 +22,13 @@ from sqlalchemy.orm import Session
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope
 from visualner.documents.blobstore import BlobStore
-from visualner.errors import InvalidInput, NotFound, Unavailable
+from visualner.errors import InvalidInput
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
-from visualner.ocr.client import RemoteOcrClient
-from visualner.ocr.targets import servers_named
 from visualner.ocr.words import PageWords, Word
 from visualner.preannotation.models import ModelVersion
-from visualner.preannotation.page_images import stored_page_image
+from visualner.preannotation.predictors import PagePredictor, predictor_for_servers
 from visualner.preannotation.service import (
     MODEL_NAME,
     PREANNOTATE_KIND,
@@ -38,20 +36,13 @@ from visualner.preannotation.service import (
     check_labels_fit,
     origin_of,
 )
-from visualner.preannotation.serving import (
-    LoadedModel,
-    ModelCache,
-    PagePrediction,
-    prediction_from_wire,
-)
+from visualner.preannotation.serving import ModelCache, PagePrediction
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
 from visualner.tasks.models import Page, Task
 from visualner.tasks.word_codec import decode_words
 
 log = logging.getLogger(__name__)
-
-BUILTIN_NAME = "built-in"
 
 
 @dataclass
@@ -161,69 +152,6 @@ def stored_pages(session: Session, *, task_id: int) -> list[StoredTaskPage]:
     return pages
 
 
-class PagePredictor(Protocol):
-    name: str
-
-    def predict(self, page: PageWords, image_sha256: str | None) -> PagePrediction: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass
-class InProcessPredictor:
-    """The model in this process (the built-in OCR server's way); page images come from the
-    blob store (``blobs=None``: words only)."""
-
-    model: LoadedModel
-    blobs: BlobStore | None = None
-    name: str = BUILTIN_NAME
-
-    def predict(self, page: PageWords, image_sha256: str | None) -> PagePrediction:
-        return self.model.predict(page, stored_page_image(self.blobs, image_sha256))
-
-    def close(self) -> None:
-        return None
-
-
-class RemotePredictor:
-    """An OCR server's ``POST /preannotate``; it fetches the model from the app once. The
-    page's words go with its stored image, for the model's image cues."""
-
-    def __init__(
-        self, *, name: str, url: str, model_sha256: str, blobs: BlobStore | None = None
-    ) -> None:
-        self.name = name
-        self.model_sha256 = model_sha256
-        self.blobs = blobs
-        self.client = RemoteOcrClient(url)
-
-    def _image_bytes(self, image_sha256: str | None) -> bytes | None:
-        if self.blobs is None or not image_sha256:
-            return None
-        try:
-            return self.blobs.read_bytes(image_sha256)
-        except (NotFound, OSError) as exc:
-            log.warning("page image %s unreadable: %s", image_sha256[:12], exc)
-            return None
-
-    def predict(self, page: PageWords, image_sha256: str | None) -> PagePrediction:
-        payload = self.client.preannotate(
-            model_sha256=self.model_sha256,
-            words=page.to_json(),
-            image=self._image_bytes(image_sha256),
-        )
-        answered, prediction = prediction_from_wire(payload, source=self.client.url)
-        if len(answered.words) != len(page.words):
-            raise Unavailable(
-                f"OCR server {self.client.url} answered {len(answered.words)} words for a page "
-                f"of {len(page.words)}"
-            )
-        return prediction
-
-    def close(self) -> None:
-        self.client.close()
-
-
 def predict_task(
     predictor: PagePredictor, pages: Sequence[StoredTaskPage], origin: str
 ) -> TaskPrediction:
@@ -274,17 +202,13 @@ class PreannotateJob:
                 raise InvalidInput("the model version or its project no longer exists")
             check_labels_fit(version, parse_label_config(project.label_config))
             server_name = job.params.get("ocr_server")
-            server = servers_named(session, [server_name])[0] if server_name else None
             origin, sha256 = origin_of(version), version.artifact_sha256
-            remote = (server.name, server.url) if server and not server.is_builtin else None
-        predictor: PagePredictor
-        if remote is not None:
-            predictor = RemotePredictor(
-                name=remote[0], url=remote[1], model_sha256=sha256, blobs=ctx.blobs
-            )
-        else:
-            predictor = InProcessPredictor(
-                self._models.get(sha256, ctx.blobs.read_bytes), ctx.blobs
+            predictor = predictor_for_servers(
+                session,
+                names=[server_name] if server_name else [],
+                model_sha256=sha256,
+                load_model=lambda: self._models.get(sha256, ctx.blobs.read_bytes),
+                blobs=ctx.blobs,
             )
         state = _JobState(project_id=int(job.project_id or 0), origin=origin, predictor=predictor)
         self._states[job.id] = state
@@ -338,15 +262,21 @@ class ImportPreannotator:
     transaction and ``store`` inside the one that creates the task.
     """
 
-    def __init__(self, model: LoadedModel, origin: str, blobs: BlobStore | None = None) -> None:
-        self.predictor = InProcessPredictor(model, blobs)
+    def __init__(self, predictor: PagePredictor, origin: str) -> None:
+        self.predictor = predictor
         self.origin = origin
 
     @classmethod
     def for_project(
-        cls, session: Session, *, blobs: BlobStore, project_id: int
+        cls,
+        session: Session,
+        *,
+        blobs: BlobStore,
+        project_id: int,
+        ocr_servers: Sequence[str] = (),
     ) -> ImportPreannotator | None:
-        """``None`` when the project has no active model fitting its labeling config."""
+        """``None`` when the project has no active model fitting its labeling config. Pages
+        go to the import's OCR servers (``ocr_servers``; none: the default server)."""
         version = active_version(session, project_id=project_id)
         project = session.get(Project, project_id)
         if version is None or project is None:
@@ -356,8 +286,18 @@ class ImportPreannotator:
         except InvalidInput as exc:
             log.warning("not pre-annotating imports of project %s: %s", project_id, exc.message)
             return None
-        model = ModelCache(slots=1).get(version.artifact_sha256, blobs.read_bytes)
-        return cls(model, origin_of(version), blobs)
+        sha256 = version.artifact_sha256
+        predictor = predictor_for_servers(
+            session,
+            names=ocr_servers,
+            model_sha256=sha256,
+            load_model=lambda: ModelCache(slots=1).get(sha256, blobs.read_bytes),
+            blobs=blobs,
+        )
+        return cls(predictor, origin_of(version))
+
+    def close(self) -> None:
+        self.predictor.close()
 
     def predict(
         self,
