@@ -163,3 +163,17 @@ def peak_memory_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 total_kb += int(line.split()[1])
     return total_kb / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the server and its children: with other
+    work on the machine, tasks per CPU-second says more than tasks per second."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks

@@ -36,7 +36,7 @@ from fpdf import FPDF
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _server import admin_token, peak_memory_mb, reset_peak_memory, serve
+from _server import admin_token, cpu_seconds, peak_memory_mb, reset_peak_memory, serve
 
 from tests.imports.servers import ocr_server
 from visualner.formats.labelstudio_results import to_labelstudio_result
@@ -301,14 +301,16 @@ def json_import_bench(folder: Path, count: int, images: list[Path]) -> None:
             pid = project(f"{shape} JSON")
             reset_peak_memory(server.pid)
             idle = peak_memory_mb(server.pid)
-            before = load_average()
+            before, cpu_before = load_average(), cpu_seconds(server.pid)
             seconds, job = run_import(client, pid, [path], {"ocr": False})
             peak = peak_memory_mb(server.pid)
+            cpu = cpu_seconds(server.pid) - cpu_before
             path.unlink()
             phases = ", ".join(f"{k} {v:.1f} s" for k, v in job["phases"].items())
             print(
                 f"JSON tasks, {shape} shape: {job['done']} tasks ({size / 2**20:,.0f} MB) in "
-                f"{seconds:.1f} s = {job['done'] / seconds:.0f} tasks/s ({phases}); server "
+                f"{seconds:.1f} s = {job['done'] / seconds:.0f} tasks/s ({phases}; server CPU "
+                f"{cpu:.0f} s = {job['done'] / cpu:.0f} tasks per CPU-second); server "
                 f"peak {peak:.0f} MB, {peak - idle:+.0f} MB over its {idle:.0f} MB before the "
                 f"import (target ≥ 150 tasks/s, < 300 MB) · errors {job['failed']} · "
                 f"{before} → {load_average()}"
