@@ -8,15 +8,14 @@ thread use so two of them on a small machine do not fight over the cores.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from PIL import Image
 
 from visualner.errors import InvalidInput
-from visualner.ocr.rapidocr_engine import RapidOcrEngine
-from visualner.ocr.tesseract_engine import TesseractEngine
 from visualner.ocr.words import PageWords
 
 
@@ -31,10 +30,18 @@ class OcrEngine(Protocol):
     def recognize(self, image: Image.Image) -> PageWords: ...
 
 
-_ENGINES: dict[str, Callable[..., OcrEngine]] = {
-    "tesseract": TesseractEngine,
-    "rapidocr": RapidOcrEngine,
+# Engine classes by name, as "module:class". An engine's module is imported when the engine
+# is first built: rapidocr brings onnxruntime and OpenCV (~40 MB resident), which an app
+# running tesseract (the default) never needs to hold.
+_ENGINES: dict[str, str] = {
+    "tesseract": "visualner.ocr.tesseract_engine:TesseractEngine",
+    "rapidocr": "visualner.ocr.rapidocr_engine:RapidOcrEngine",
 }
+
+
+def _engine_factory(name: str) -> Callable[..., OcrEngine]:
+    module, _, attribute = _ENGINES[name].partition(":")
+    return cast(Callable[..., OcrEngine], getattr(importlib.import_module(module), attribute))
 
 
 def available_engines() -> list[str]:
@@ -49,12 +56,12 @@ def create_engine(name: str, *, languages: str = "eng", **options: Any) -> OcrEn
     so one project setting works whichever engine runs. ``options`` are the engine's own
     keyword settings (see ``docs/ocr.md``); unknown names are refused rather than ignored.
     """
-    factory = _ENGINES.get(name)
-    if factory is None:
+    if name not in _ENGINES:
         raise InvalidInput(
             f"Unknown OCR engine {name!r}; choose one of {', '.join(available_engines())}.",
             field="engine",
         )
+    factory = _engine_factory(name)
     try:
         inspect.signature(factory).bind(languages=languages, **options)
     except TypeError as error:
