@@ -2,9 +2,9 @@
 
 Forms draw boxes and lines: a vertical rule between two words on a line, or a horizontal rule
 between two lines, nearly always separates two entities; an answer is often written on a line,
-and headers are printed bold. ``PageImage`` binarises the page once and keeps cumulative sums so
-that each question ("how dark is this box?", "is there a rule crossing this gap?") costs a few
-array lookups. Everything is in page coordinates; the image may have any resolution.
+and headers are printed bold. ``PageImage`` binarises the page once and answers each question
+("how dark is this box?", "is there a rule crossing this gap?") by counting the ink in that
+box. Everything is in page coordinates; the image may have any resolution.
 
 The image is optional everywhere: without one, the features are missing (NaN) and the model
 falls back on the words' geometry alone (it is trained with some pages' images hidden).
@@ -41,27 +41,26 @@ def to_gray(image: Any) -> np.ndarray | None:
 
 
 class PageImage:
-    """Ink maps of one page with cumulative sums for constant-time box and line queries."""
+    """The ink map of one page (one byte a pixel), asked about boxes and rules.
+
+    Queries sum the ink of the (word-sized) box they ask about. Cumulative sums would answer
+    in constant time but cost 12 bytes a pixel, and a training run holds every page's map at
+    once: about 7 MB a scanned form, gigabytes for a large project. Summing a word-sized box
+    costs a few microseconds, and there is no page-wide sum to build.
+    """
 
     def __init__(self, gray: np.ndarray, width: float, height: float) -> None:
         dark = gray < INK_LEVEL
         if min(dark.shape) >= 2 * MIN_SIDE:
             # Halve the resolution, keeping a pixel dark when any of its four was (thin rules
-            # survive), so a page costs a quarter of the sums.
+            # survive), so a page costs a quarter of the memory.
             rows, cols = dark.shape[0] // 2 * 2, dark.shape[1] // 2 * 2
             d = dark[:rows, :cols]
             dark = d[0::2, 0::2] | d[1::2, 0::2] | d[0::2, 1::2] | d[1::2, 1::2]
-        ink = dark.astype(np.int32)
-        self.rows, self.cols = ink.shape
+        self.ink = np.ascontiguousarray(dark, dtype=np.uint8)
+        self.rows, self.cols = self.ink.shape
         self.sx = self.cols / max(float(width), 1.0)
         self.sy = self.rows / max(float(height), 1.0)
-        # row_cum[y, x]: ink in row y left of x; col_cum[y, x]: ink in column x above y.
-        self.row_cum = np.zeros((self.rows, self.cols + 1), dtype=np.int32)
-        np.cumsum(ink, axis=1, out=self.row_cum[:, 1:])
-        self.col_cum = np.zeros((self.rows + 1, self.cols), dtype=np.int32)
-        np.cumsum(ink, axis=0, out=self.col_cum[1:, :])
-        self.area = np.zeros((self.rows + 1, self.cols + 1), dtype=np.int32)
-        np.cumsum(self.row_cum[:, 1:], axis=0, out=self.area[1:, 1:])
 
     def _box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
         """Pixel bounds, clipped to the image; empty ranges come back with x1 <= x0."""
@@ -81,8 +80,7 @@ class PageImage:
         px0, py0, px1, py1 = self._box(x0, y0, x1, y1)
         if px1 <= px0 or py1 <= py0:
             return 0.0
-        a = self.area
-        total = a[py1, px1] - a[py0, px1] - a[py1, px0] + a[py0, px0]
+        total = int(np.count_nonzero(self.ink[py0:py1, px0:px1]))
         return float(total) / ((px1 - px0) * (py1 - py0))
 
     def hline(self, x0: float, y0: float, x1: float, y1: float) -> float:
@@ -90,7 +88,7 @@ class PageImage:
         px0, py0, px1, py1 = self._box(x0, y0, x1, y1)
         if px1 - px0 < 2 or py1 <= py0:
             return 0.0
-        counts = self.row_cum[py0:py1, px1] - self.row_cum[py0:py1, px0]
+        counts = np.count_nonzero(self.ink[py0:py1, px0:px1], axis=1)
         return int(counts.max()) / (px1 - px0)
 
     def vline(self, x0: float, y0: float, x1: float, y1: float) -> float:
@@ -98,7 +96,7 @@ class PageImage:
         px0, py0, px1, py1 = self._box(x0, y0, x1, y1)
         if py1 - py0 < 2 or px1 <= px0:
             return 0.0
-        counts = self.col_cum[py1, px0:px1] - self.col_cum[py0, px0:px1]
+        counts = np.count_nonzero(self.ink[py0:py1, px0:px1], axis=0)
         return int(counts.max()) / (py1 - py0)
 
 
