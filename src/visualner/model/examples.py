@@ -79,7 +79,7 @@ class TrainSettings:
     vocabulary_size: int = 500
     min_token_count: int = 3
     link_threshold: float = 0.5
-    cross_fit_folds: int = 2
+    cross_fit_folds: int = 4
     image_dropout: int = 5  # every n-th training page is used without its image (0: never)
 
 

@@ -1,19 +1,26 @@
 """Train a page tagger on a project's own annotations and pre-label new pages with entities.
 
-Two steps, both gradient-boosted trees (LightGBM) on layout features:
+A chain of gradient-boosted tree models (LightGBM) on text and layout features (and, when
+given, cues from the page image), each trained on what the previous ones predict:
 
+0. *Word labels* (``words.py``): a first guess at each word's label, read by the next steps.
 1. *Grouping* (``grouping.py``): every word is joined to the next word on its line and to the
    nearest word below it by a candidate edge; a binary classifier keeps the edges whose two
    words belong to one entity, and the connected components become candidate entities.
+   1b. *Merging* (``merging.py``): pairs of candidates that touch are joined when a pair
+   classifier on whole-group features says so.
 2. *Labelling* (``segments.py``): each candidate is classified as one of the labels or "other"
-   from features of the whole group and of its neighbours left, right, above and below.
+   from features of the whole group and of its neighbours; a second labeller re-reads the first
+   one's guesses for the group and its neighbours (right of a question sits its answer).
+3. *Links* (``relations.py``): entity pairs (question -> answer) from their geometry.
 
-The labeller is trained on the annotated entities plus the groups step 1 predicts on the
-training pages (cross-fitted, so that it learns to call step 1's malformed groups "other").
-It trains in seconds on one core and predicts a page in milliseconds.
+Training (``training.py``) cross-fits every step by page fold, so later steps learn from the
+mistakes earlier steps make on pages they did not see. It trains in well under a minute on one
+core and predicts a page in tens of milliseconds.
 
 Public API: ``train`` -> ``TrainedModel``; ``TrainedModel.predict`` -> ``PredictedEntity`` list;
-``TrainedModel.word_marginals`` / ``uncertainty``; ``evaluate`` -> ``EvaluationReport``.
+``TrainedModel.predict_document`` -> entities and links; ``word_marginals`` / ``uncertainty``;
+``evaluate`` -> ``EvaluationReport``.
 """
 
 from __future__ import annotations
