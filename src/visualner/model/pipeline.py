@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 
 from visualner.model.examples import LabeledPage, TrainSettings
@@ -36,6 +35,9 @@ from visualner.model.relations import (
 from visualner.model.segments import group_feature_names, group_features
 from visualner.model.words import WORD_CATEGORICAL, word_features
 from visualner.ocr.words import PageWords
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 EDGE_CATEGORICAL = tuple(edge_feature_names().index(n) for n in ("a_token", "b_token"))
 GROUP_CATEGORICAL = tuple(

@@ -30,12 +30,12 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 
 from visualner.errors import InvalidInput
+from visualner.model.boosting import lightgbm
 from visualner.model.examples import (
     OTHER,
     CrfSettings,
@@ -51,6 +51,9 @@ from visualner.model.metrics import EntityReport, score_entity_sets
 from visualner.model.pipeline import Predictor, Vocabulary, page_geometry
 from visualner.model.training import fit_weights
 from visualner.ocr.words import PageWords
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 __all__ = [
     "OTHER",
@@ -123,7 +126,7 @@ class TrainedModel:
 
             def booster(key: str) -> lgb.Booster | None:
                 text = payload.get(key, "")
-                return lgb.Booster(model_str=text) if text else None
+                return lightgbm().Booster(model_str=text) if text else None
 
             self._predictor = Predictor(
                 class_names=list(payload["class_names"]),
@@ -137,7 +140,7 @@ class TrainedModel:
                 relations=booster("relations"),
                 relation_pairs={(a, b) for a, b in payload.get("relation_pairs", [])},
             )
-        except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as error:
+        except (ValueError, KeyError, TypeError, lightgbm().basic.LightGBMError) as error:
             raise InvalidInput(f"The model weights are damaged: {error}") from error
 
     def _groups(self, page: PageWords, image: Any) -> tuple[list[list[int]], np.ndarray]:

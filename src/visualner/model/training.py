@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 
+from visualner.model.boosting import lightgbm
 from visualner.model.examples import OTHER, LabeledPage, TrainSettings
 from visualner.model.grouping import (
     PageGeometry,
@@ -35,6 +35,9 @@ from visualner.model.pipeline import (
 )
 from visualner.model.segments import group_features
 from visualner.model.words import word_features
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 
 def _lgb_params(settings: TrainSettings, **extra: Any) -> dict[str, Any]:
@@ -65,13 +68,13 @@ def _fit(
     """A booster, or None when there is nothing to learn (no rows, or a single class)."""
     if len(targets) == 0 or targets.min() == targets.max():
         return None
-    dataset = lgb.Dataset(
+    dataset = lightgbm().Dataset(
         unknown_as_missing(rows.copy(), categorical),
         targets,
         categorical_feature=list(categorical),
         params={"verbose": -1},
     )
-    return lgb.train(_lgb_params(settings, **objective), dataset, rounds or settings.rounds)
+    return lightgbm().train(_lgb_params(settings, **objective), dataset, rounds or settings.rounds)
 
 
 def _training_geometries(
