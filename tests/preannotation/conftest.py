@@ -105,6 +105,10 @@ def add_labeled_tasks(
                     }
                     for k, entity in enumerate(form.entities)
                 ],
+                relations=[
+                    {"from_id": f"r{a}", "to_id": f"r{b}", "label": "answers"}
+                    for a, b in form.links
+                ],
                 status="submitted" if submit else "draft",
             )
             create_annotation(session, task=task, user=admin, body=body, config=config)

@@ -224,3 +224,25 @@ def test_retraining_starts_after_the_configured_number_of_submissions(
     second = retrain_if_due(services, project_id=model_project.project_id, user_id=None)
     assert second is not None
     assert wait_for_job(model_project.admin, second)["result"]["version"] == 2
+
+
+def test_annotated_relations_train_links_that_predictions_carry_as_relations(
+    model_project: ModelProject, funsd_forms: list[LabeledPage]
+) -> None:
+    add_labeled_tasks(model_project.services, model_project.project_id, funsd_forms[:8])
+    (new_id,) = add_unlabeled_tasks(
+        model_project.services, model_project.project_id, funsd_forms[10:11]
+    )
+    model_project.train()
+
+    model_project.preannotate(task_ids=[new_id])
+
+    task = model_project.admin.get(f"/api/tasks/{new_id}").json()
+    (prediction,) = task["predictions"]
+    regions = {region["id"]: region for region in prediction["regions"]}
+    relations = prediction["relations"]
+    assert relations, "a model trained on question -> answer relations predicts some"
+    for relation in relations:
+        assert relation["label"] == "answers"  # the label the training relations carry
+        assert regions[relation["from_id"]]["label"] == "question"
+        assert regions[relation["to_id"]]["label"] == "answer"

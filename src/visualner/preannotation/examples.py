@@ -14,6 +14,7 @@ scores of successive versions are comparable and never measured on training data
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ class ProjectExamples:
     labels: list[str]
     training: list[TaskExamples] = field(default_factory=list)
     held_out: list[TaskExamples] = field(default_factory=list)
+    relation_label: str = ""  # the label predicted links get (the commonest annotated one)
 
     @property
     def training_pages(self) -> list[LabeledPage]:
@@ -119,11 +121,15 @@ def task_pages(
     task_id: int,
     regions: Sequence[dict[str, object]],
     labels: set[str],
+    relations: Sequence[dict[str, object]] = (),
     blobs: BlobStore | None = None,
 ) -> list[LabeledPage]:
-    """The task's pages that have words, each with the entities of ``regions`` on it (and,
-    given the blob store, a lazily read page image for the model's image cues)."""
+    """The task's pages that have words, each with the entities of ``regions`` on it, the
+    ``relations`` between two entities of the same page as links (what the model learns to
+    link, e.g. question -> answer) and, given the blob store, a lazily read page image for the
+    model's image cues."""
     by_page: dict[int, list[Entity]] = {}
+    region_ids: dict[int, list[str]] = {}
     for region in regions:
         label = region.get("label")
         tokens = region.get("tokens")
@@ -134,26 +140,58 @@ def task_pages(
             continue
         indices = tuple(sorted({int(t) for t in tokens}))
         by_page.setdefault(page_index, []).append(Entity(label=str(label), word_indices=indices))
+        region_ids.setdefault(page_index, []).append(str(region.get("id", "")))
     examples: list[LabeledPage] = []
     pages = session.scalars(select(Page).where(Page.task_id == task_id).order_by(Page.page_index))
     for page in pages:
         if page.words_blob is None or not page.word_count:
             continue
         words = decode_words(page.words_blob)
-        entities = [
-            entity
-            for entity in by_page.get(page.page_index, [])
+        kept = [
+            (entity, region_id)
+            for entity, region_id in zip(
+                by_page.get(page.page_index, []), region_ids.get(page.page_index, []), strict=True
+            )
             if all(0 <= i < len(words) for i in entity.word_indices)
         ]
         examples.append(
             LabeledPage(
                 page=PageWords(width=page.width, height=page.height, words=words),
-                entities=entities,
+                entities=[entity for entity, _ in kept],
+                links=page_links([region_id for _, region_id in kept], relations),
                 name=f"task {task_id} page {page.page_index}",
                 image=stored_page_image(blobs, page.image_sha256),
             )
         )
     return examples
+
+
+def page_links(
+    region_ids: Sequence[str], relations: Sequence[dict[str, object]]
+) -> list[tuple[int, int]]:
+    """Relations between two of a page's entities (``region_ids`` in entity order), as
+    (from, to) entity indices, each pair once."""
+    position = {region_id: k for k, region_id in enumerate(region_ids) if region_id}
+    links: list[tuple[int, int]] = []
+    for relation in relations:
+        source = position.get(str(relation.get("from_id", "")))
+        target = position.get(str(relation.get("to_id", "")))
+        if source is None or target is None or source == target:
+            continue
+        if (source, target) not in links:
+            links.append((source, target))
+    return links
+
+
+def relation_label(annotations: Sequence[dict[str, object]]) -> str:
+    """The label most relations carry in these annotation results ("" when none), which
+    predicted links are given."""
+    counts: Counter[str] = Counter()
+    for result in annotations:
+        relations = result.get("relations")
+        if isinstance(relations, list):
+            counts.update(str(r.get("label", "")) for r in relations if isinstance(r, dict))
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def collect_examples(
@@ -168,8 +206,15 @@ def collect_examples(
     annotations = latest_submitted_annotations(session, project_id=project_id)
     tasks: dict[int, list[LabeledPage]] = {}
     for task_id, annotation in sorted(annotations.items()):
-        regions = (annotation.result or {}).get("regions", [])
-        pages = task_pages(session, task_id=task_id, regions=regions, labels=allowed, blobs=blobs)
+        result = annotation.result or {}
+        pages = task_pages(
+            session,
+            task_id=task_id,
+            regions=result.get("regions", []),
+            labels=allowed,
+            relations=result.get("relations", []),
+            blobs=blobs,
+        )
         if pages:
             tasks[task_id] = pages
     if len(tasks) < MIN_TASKS:
@@ -189,4 +234,5 @@ def collect_examples(
         labels=labels,
         training=[TaskExamples(t, tasks[t]) for t in training_ids],
         held_out=[TaskExamples(t, tasks[t]) for t in held_out_ids],
+        relation_label=relation_label([annotations[t].result or {} for t in tasks]),
     )

@@ -26,6 +26,7 @@ from visualner.errors import InvalidInput
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
+from visualner.model.artifact import read_manifest
 from visualner.ocr.words import PageWords, Word
 from visualner.preannotation.models import ModelVersion
 from visualner.preannotation.predictors import PagePredictor, predictor_for_servers
@@ -50,6 +51,7 @@ class TaskPrediction:
     """What one task's prediction will store."""
 
     regions: list[dict[str, Any]] = field(default_factory=list)
+    relations: list[dict[str, str]] = field(default_factory=list)
     confidence: float | None = None
     pages_predicted: int = 0
     pages_without_words: int = 0
@@ -83,15 +85,34 @@ def page_regions(
     return regions
 
 
+def page_relations(
+    page_index: int, prediction: PagePrediction, relation_label: str
+) -> list[dict[str, str]]:
+    """The page's predicted links as annotation relations between its regions' ids."""
+    return [
+        {
+            "from_id": f"p{page_index}-{link.source}",
+            "to_id": f"p{page_index}-{link.target}",
+            "label": relation_label,
+        }
+        for link in prediction.links
+    ]
+
+
 def combine_pages(
-    pages: Sequence[tuple[int, PageWords, PagePrediction]], *, skipped: int, origin: str
+    pages: Sequence[tuple[int, PageWords, PagePrediction]],
+    *,
+    skipped: int,
+    origin: str,
+    relation_label: str = "",
 ) -> TaskPrediction:
-    """One task's regions and its confidence, weighting pages by their word counts."""
+    """One task's regions, relations and confidence, weighting pages by their word counts."""
     result = TaskPrediction(pages_without_words=skipped)
     words = 0
     uncertain = 0.0
     for page_index, page, prediction in pages:
         result.regions.extend(page_regions(page_index, page, prediction, origin))
+        result.relations.extend(page_relations(page_index, prediction, relation_label))
         result.pages_predicted += 1
         words += len(page.words)
         uncertain += prediction.uncertainty * len(page.words)
@@ -112,7 +133,11 @@ def store_prediction(
     stored = Prediction(
         task_id=task_id,
         model_version=origin,
-        result={"regions": prediction.regions, "relations": [], "choices": {}},
+        result={
+            "regions": prediction.regions,
+            "relations": prediction.relations,
+            "choices": {},
+        },
         score=prediction.confidence,
     )
     session.add(stored)
@@ -153,7 +178,10 @@ def stored_pages(session: Session, *, task_id: int) -> list[StoredTaskPage]:
 
 
 def predict_task(
-    predictor: PagePredictor, pages: Sequence[StoredTaskPage], origin: str
+    predictor: PagePredictor,
+    pages: Sequence[StoredTaskPage],
+    origin: str,
+    relation_label: str = "",
 ) -> TaskPrediction:
     predicted = [
         (page.index, page.words, predictor.predict(page.words, page.image_sha256))
@@ -161,7 +189,14 @@ def predict_task(
         if page.words
     ]
     skipped = sum(1 for page in pages if page.words is None)
-    return combine_pages(predicted, skipped=skipped, origin=origin)
+    return combine_pages(predicted, skipped=skipped, origin=origin, relation_label=relation_label)
+
+
+def model_relation_label(blobs: BlobStore, sha256: str) -> str:
+    """The label the model's predicted links get, from its artifact's manifest (the commonest
+    relation label of its training data; "" for models trained before links)."""
+    metadata = read_manifest(blobs.read_bytes(sha256)).get("metadata") or {}
+    return str(metadata.get("relation_label", ""))
 
 
 @dataclass
@@ -169,6 +204,7 @@ class _JobState:
     project_id: int
     origin: str
     predictor: PagePredictor
+    relation_label: str = ""
 
 
 class PreannotateJob:
@@ -210,7 +246,12 @@ class PreannotateJob:
                 load_model=lambda: self._models.get(sha256, ctx.blobs.read_bytes),
                 blobs=ctx.blobs,
             )
-        state = _JobState(project_id=int(job.project_id or 0), origin=origin, predictor=predictor)
+        state = _JobState(
+            project_id=int(job.project_id or 0),
+            origin=origin,
+            predictor=predictor,
+            relation_label=model_relation_label(ctx.blobs, sha256),
+        )
         self._states[job.id] = state
         return state
 
@@ -221,7 +262,7 @@ class PreannotateJob:
             pages = stored_pages(session, task_id=task_id)
         if not any(page.words for page in pages):
             return ItemOutcome(skipped_reason="the task has no OCR words yet")
-        prediction = predict_task(state.predictor, pages, state.origin)
+        prediction = predict_task(state.predictor, pages, state.origin, state.relation_label)
 
         def apply(session: Session) -> dict[str, Any]:
             if session.get(Task, task_id) is None:
@@ -262,9 +303,10 @@ class ImportPreannotator:
     transaction and ``store`` inside the one that creates the task.
     """
 
-    def __init__(self, predictor: PagePredictor, origin: str) -> None:
+    def __init__(self, predictor: PagePredictor, origin: str, relation_label: str = "") -> None:
         self.predictor = predictor
         self.origin = origin
+        self.relation_label = relation_label
 
     @classmethod
     def for_project(
@@ -294,7 +336,7 @@ class ImportPreannotator:
             load_model=lambda: ModelCache(slots=1).get(sha256, blobs.read_bytes),
             blobs=blobs,
         )
-        return cls(predictor, origin_of(version))
+        return cls(predictor, origin_of(version), model_relation_label(blobs, sha256))
 
     def close(self) -> None:
         self.predictor.close()
@@ -318,7 +360,7 @@ class ImportPreannotator:
         ]
         if not any(page.words for page in task_pages):
             return None
-        return predict_task(self.predictor, task_pages, self.origin)
+        return predict_task(self.predictor, task_pages, self.origin, self.relation_label)
 
     def store(self, session: Session, *, task_id: int, prediction: TaskPrediction) -> None:
         store_prediction(session, task_id=task_id, origin=self.origin, prediction=prediction)

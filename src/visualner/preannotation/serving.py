@@ -17,7 +17,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +42,22 @@ def check_sha256(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class PageLink:
+    """A predicted relation between two of the page's entities (indices into ``entities``)."""
+
+    source: int
+    target: int
+    score: float
+
+
+@dataclass(frozen=True)
 class PagePrediction:
-    """The entities of one page and the model's uncertainty about the page (0 = sure)."""
+    """The entities of one page, the links between them (e.g. question -> answer) and the
+    model's uncertainty about the page (0 = sure)."""
 
     entities: list[PredictedEntity]
     uncertainty: float
+    links: list[PageLink] = field(default_factory=list)
 
 
 class LoadedModel:
@@ -68,9 +79,18 @@ class LoadedModel:
             return PagePrediction(entities=[], uncertainty=0.0)
         gray = to_gray(image)
         with self._lock:
-            entities = self.model.predict(page, gray)
+            document = self.model.predict_document(page, gray)
             uncertainty = self.model.uncertainty(page, gray)
-        return PagePrediction(entities=entities, uncertainty=uncertainty)
+        return PagePrediction(
+            entities=document.entities,
+            uncertainty=uncertainty,
+            links=[PageLink(link.source, link.target, link.score) for link in document.links],
+        )
+
+    @property
+    def relation_label(self) -> str:
+        """The label predicted links get (the commonest in the model's training data)."""
+        return str(self.model.metadata.get("relation_label", ""))
 
 
 class ModelCache:
@@ -110,6 +130,10 @@ def prediction_json(
         }
         for entity in prediction.entities
     ]
+    payload["links"] = [
+        {"source": link.source, "target": link.target, "score": round(link.score, 4)}
+        for link in prediction.links
+    ]
     payload["uncertainty"] = round(prediction.uncertainty, 6)
     payload["model"] = {
         "sha256": model.sha256,
@@ -147,6 +171,10 @@ def prediction_from_wire(payload: Any, *, source: str) -> tuple[PageWords, PageP
             )
             for raw in payload["entities"]
         ]
+        links = [
+            PageLink(int(raw["source"]), int(raw["target"]), float(raw.get("score", 0.0)))
+            for raw in payload.get("links", [])
+        ]
         uncertainty = float(payload.get("uncertainty", 0.0))
     except (KeyError, TypeError, ValueError, InvalidInput) as exc:
         raise Unavailable(
@@ -155,7 +183,9 @@ def prediction_from_wire(payload: Any, *, source: str) -> tuple[PageWords, PageP
     count = len(page.words)
     if any(not all(0 <= i < count for i in e.word_indices) for e in entities):
         raise Unavailable(f"OCR server {source} answered word indices outside the page")
-    return page, PagePrediction(entities=entities, uncertainty=uncertainty)
+    if any(not (0 <= k < len(entities)) for link in links for k in (link.source, link.target)):
+        raise Unavailable(f"OCR server {source} answered links to entities it did not return")
+    return page, PagePrediction(entities=entities, uncertainty=uncertainty, links=links)
 
 
 class AppArtifactSource:

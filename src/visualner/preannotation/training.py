@@ -172,6 +172,7 @@ class TrainModelJob:
                 "train_tasks": len(examples.training),
                 "held_out_tasks": len(examples.held_out),
                 "submitted_tasks": run.submitted_tasks,
+                "relation_label": examples.relation_label,
             }
         )
         blob = artifact.dump_model(
