@@ -344,7 +344,8 @@ def document_bench(folder: Path, pdf_pages: int, scans_wanted: int) -> None:
             f" (target ≥ 50) · errors {job['failed']}"
         )
         if not scans:
-            print(f"FUNSD images not found at {FUNSD_IMAGES}; skipping OCR runs")
+            if scans_wanted:
+                print(f"FUNSD images not found at {FUNSD_IMAGES}; skipping OCR runs")
             return
         pid = project("built-in OCR")
         seconds, job = run_import(client, pid, scans, {"ocr_servers": ["built-in"]})
