@@ -28,7 +28,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("VISUALNER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ADMIN_PASSWORD = "admin-password-1"
-FUNSD_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "funsd"
 
 
 def _postgres_unreachable_reason() -> str | None:

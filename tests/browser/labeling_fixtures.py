@@ -11,7 +11,6 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.browser.conftest import log_in_through_api
 from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from tests.datasets import FUNSD_DIR
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope
 from visualner.ocr.words import Word
@@ -28,7 +28,6 @@ from visualner.settings import Settings
 from visualner.tasks.models import Task
 from visualner.tasks.service import NewPage, create_task
 
-FUNSD_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "funsd"
 FUNSD_FORM = "0000971160"
 
 

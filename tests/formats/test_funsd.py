@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from tests.datasets import FUNSD_TRAINING
 from tests.formats.conftest import FixtureProject, zip_members
 from visualner.db import session_scope
 from visualner.formats.funsd import funsd_to_task
@@ -17,7 +17,7 @@ from visualner.formats.native import create_task_from_native
 from visualner.projects.config import parse_label_config
 from visualner.projects.templates import get_template
 
-FUNSD_DIR = Path(__file__).resolve().parents[3] / "shared/datasets/funsd/training_data"
+FUNSD_DIR = FUNSD_TRAINING
 FORMS = ("0000971160", "0000989556", "0000990274")
 
 

@@ -16,10 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.datasets import FUNSD_TRAINING
 from tests.factories import ApiUser, admin_user, new_project
 from visualner.app import create_app
 
-FUNSD_IMAGES = Path(__file__).resolve().parents[3] / "shared/datasets/funsd/training_data/images"
+FUNSD_IMAGES = FUNSD_TRAINING / "images"
 
 
 @dataclass

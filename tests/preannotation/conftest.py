@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.datasets import FUNSD_TRAINING
 from tests.factories import ApiUser, admin_user, new_project
 from visualner.annotations.schemas import AnnotationBody
 from visualner.annotations.service import create_annotation
@@ -27,7 +28,6 @@ from visualner.projects.models import Project
 from visualner.services import Services
 from visualner.tasks.service import NewPage, create_task
 
-FUNSD_TRAINING = Path(__file__).resolve().parents[3] / "shared/datasets/funsd/training_data"
 FORMS = 12
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 
+from tests.datasets import FUNSD_DIR
 from visualner.errors import InvalidInput
 from visualner.model.artifact import dump_model, load_model, read_manifest, training_data_hash
 from visualner.model.funsd import FUNSD_LABELS, load_funsd, parse_funsd
@@ -23,7 +23,7 @@ from visualner.model.tagger import (
 )
 from visualner.ocr.words import PageWords, Word
 
-FUNSD = Path(__file__).resolve().parents[3].parent / "shared/datasets/funsd"
+FUNSD = FUNSD_DIR
 TRAINING = FUNSD / "training_data"
 
 needs_funsd = pytest.mark.skipif(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.datasets import FUNSD_TRAINING
 from visualner.ocr.evaluation import funsd_gold_words
 from visualner.ocr.words import Word
 
-FUNSD = Path(__file__).parents[3] / "../shared/datasets/funsd/training_data"
+FUNSD = FUNSD_TRAINING
 #: A typical one-column form with printed and handwritten-looking fields.
 FORM_ID = "0000971160"
 
