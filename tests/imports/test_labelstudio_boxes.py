@@ -5,11 +5,16 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 from visualner.errors import InvalidInput
-from visualner.formats.labelstudio_results import regions_from_labelstudio
-from visualner.imports.labelstudio_boxes import convert_labelstudio_result
+from visualner.formats.labelstudio_results import regions_from_labelstudio, words_inside
+from visualner.imports.labelstudio_boxes import (
+    convert_labelstudio_result,
+    rounded_tenths,
+    tokens_inside,
+)
 from visualner.ocr.words import Word
 
 SIZES = [(800, 600), (1000, 1400)]
@@ -87,3 +92,42 @@ def test_relations_and_choices_are_kept() -> None:
     converted = convert_labelstudio_result(result, page_sizes=SIZES, page_words=WORDS, origin="m")
     assert converted["relations"] == [{"from_id": "q", "to_id": "q", "label": "answers"}]
     assert converted["choices"] == {"kind": ["form"]}
+
+
+def test_rounding_a_whole_array_gives_round_of_each_value() -> None:
+    rng = random.Random(11)
+    widths = [612, 762, 800, 1000, 1275, 1654, 2480, 3508]
+    values = [rng.uniform(0, 100) * rng.choice(widths) / 100 for _ in range(20_000)]
+    values += [k / 20 for k in range(2_000)]  # exact and near ties: 0.05, 0.15, 0.25, ...
+    values += [p * w / 100 for p in (0.125, 12.345, 33.35, 50.05, 99.95) for w in widths]
+    values += [0.0, 1e13, float("inf"), float("nan"), -0.04, -12.25]
+    rows = np.array(values + [0.0] * (-len(values) % 4)).reshape(-1, 4)
+
+    rounded = rounded_tenths(rows)
+
+    for row, got in zip(rows.tolist(), rounded, strict=True):
+        for value, quick in zip(row, got, strict=True):
+            expected = round(value, 1)
+            assert repr(quick) == repr(expected), value
+
+
+def test_tokens_of_all_boxes_at_once_are_the_words_inside_each() -> None:
+    rng = random.Random(5)
+    page_words = [
+        [
+            Word("w", (x, y, x + rng.uniform(5, 80), y + rng.choice([10, 12.5, 15])))
+            for x, y in ((rng.uniform(0, 700), rng.uniform(0, 950)) for _ in range(count))
+        ]
+        for count in (200, 0, 37)
+    ]
+    pages = [rng.choice([0, 1, 2]) for _ in range(600)]
+    boxes = [
+        [x, y, x + rng.uniform(0, 200), y + rng.uniform(0, 60)]
+        for x, y in ((round(rng.uniform(0, 750), 1), round(rng.uniform(0, 990), 1)) for _ in pages)
+    ]
+    pages[0], boxes[0] = 0, list(page_words[0][0].bbox)  # a word's own box holds its centre
+
+    found = tokens_inside(pages, boxes, page_words)
+
+    assert found == [words_inside(page_words[p], box) for p, box in zip(pages, boxes, strict=True)]
+    assert any(found) and 0 in found[0]

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from visualner.formats.labelstudio_results import (
     BOX_TYPES,
     regions_from_labelstudio,
-    words_inside,
 )
 from visualner.ocr.words import Word
 
@@ -68,24 +69,77 @@ def _quick(
             boxes.append((position, item))
         elif kind in ("relation", "choices"):
             return None
+    parsed = [_box_geometry(item, page_sizes) for _, item in boxes]
+    geometries = [geometry for geometry in parsed if geometry is not None]
+    if len(geometries) != len(parsed):
+        return None
+    corners = np.array([corner for _, corner in geometries], dtype=np.float64).reshape(-1, 4)
+    all_boxes = rounded_tenths(corners)
+    pages = [page for page, _ in geometries]
+    all_tokens = tokens_inside(pages, all_boxes, page_words)
     regions = []
-    for position, item in boxes:
-        region = _quick_box(item, position, page_sizes, page_words, texts, origin)
-        if region is None:
-            return None
+    for (position, item), page, bbox, tokens in zip(
+        boxes, pages, all_boxes, all_tokens, strict=True
+    ):
+        region = _box_region(item, position, page, bbox, tokens, page_words, texts, origin)
         if region["label"]:
             regions.append(region)
     return {"regions": regions, "relations": [], "choices": {}}
 
 
-def _quick_box(
-    item: dict[str, Any],
-    position: int,
-    page_sizes: Sequence[tuple[int, int]],
-    page_words: Sequence[Sequence[Word]],
-    texts: dict[str, str],
-    origin: str,
-) -> dict[str, Any] | None:
+def rounded_tenths(values: np.ndarray) -> list[list[float]]:
+    """``round(v, 1)`` of every value, row by row, computed for the whole array at once.
+
+    For a value whose tenfold is not within 1e-6 of a half, the nearest integer k of the
+    computed tenfold is that of the exact one (the product's error is ~1e-10 at page sizes)
+    and k / 10 is the double nearest to the decimal k/10, which is what ``round`` returns.
+    Values near a half (ties included), negative, huge or not finite go through ``round``.
+    """
+    tenfold = values * 10.0
+    with np.errstate(invalid="ignore"):
+        fraction = tenfold - np.floor(tenfold)
+        doubtful = (
+            ~np.isfinite(tenfold)
+            | (np.abs(fraction - 0.5) < 1e-6)
+            | (values < 0.0)
+            | (values > 1e12)
+        )
+        quick = np.floor(tenfold + 0.5) / 10.0
+    rows = quick.tolist()
+    if doubtful.any():
+        for row, column in zip(*np.nonzero(doubtful), strict=True):
+            rows[row][column] = round(float(values[row, column]), 1)
+    return rows
+
+
+def tokens_inside(
+    pages: Sequence[int], boxes: Sequence[list[float]], page_words: Sequence[Sequence[Word]]
+) -> list[list[int]]:
+    """``words_inside`` for every box at once: per page, one comparison of all the boxes with
+    all the word centres (computed as ``words_inside`` does), instead of a loop over the
+    page's words for each box — 600 boxes on a page of 200 OCR words take ~1 ms, not ~14."""
+    found: list[list[int]] = [[] for _ in boxes]
+    for page in set(pages):
+        words = page_words[page] if page < len(page_words) else ()
+        if not words:
+            continue
+        rows = [k for k, p in enumerate(pages) if p == page]
+        word_boxes = np.array([word.bbox for word in words], dtype=np.float64)
+        cx = (word_boxes[:, 0] + word_boxes[:, 2]) / 2
+        cy = (word_boxes[:, 1] + word_boxes[:, 3]) / 2
+        region_boxes = np.array([boxes[k] for k in rows], dtype=np.float64)
+        x0, y0, x1, y1 = (region_boxes[:, i : i + 1] for i in range(4))
+        inside = (x0 <= cx) & (cx <= x1) & (y0 <= cy) & (cy <= y1)
+        for k, mask in zip(rows, inside, strict=True):
+            found[k] = np.flatnonzero(mask).tolist()
+    return found
+
+
+def _box_geometry(
+    item: dict[str, Any], page_sizes: Sequence[tuple[int, int]]
+) -> tuple[int, tuple[float, float, float, float]] | None:
+    """The box's page and its unrounded pixel corners, or None when only the reference can
+    tell (odd types, a page the task lacks)."""
     value = item.get("value") or {}
     if type(value) is not dict:
         return None
@@ -101,19 +155,32 @@ def _quick_box(
         or type(h) not in NUMBER_TYPES
     ):
         return None
-    x, y = float(x), float(y)  # type: ignore[arg-type]  # numbers, checked above
-    right, bottom = x + w, y + h
     score = item.get("score")
     if score is not None and type(score) not in NUMBER_TYPES:
         return None
+    x, y = float(x), float(y)  # type: ignore[arg-type]  # numbers, checked above
+    right, bottom = x + w, y + h
     width, height = page_sizes[page]
     # max(0.0, v) and min(100.0, v), written out: the same values (NaN included)
-    bbox = [
-        round((x if x > 0.0 else 0.0) * width / 100, 1),
-        round((y if y > 0.0 else 0.0) * height / 100, 1),
-        round((right if right < 100.0 else 100.0) * width / 100, 1),
-        round((bottom if bottom < 100.0 else 100.0) * height / 100, 1),
-    ]
+    return page, (
+        (x if x > 0.0 else 0.0) * width / 100,
+        (y if y > 0.0 else 0.0) * height / 100,
+        (right if right < 100.0 else 100.0) * width / 100,
+        (bottom if bottom < 100.0 else 100.0) * height / 100,
+    )
+
+
+def _box_region(
+    item: dict[str, Any],
+    position: int,
+    page: int,
+    bbox: list[float],
+    tokens: list[int],
+    page_words: Sequence[Sequence[Word]],
+    texts: dict[str, str],
+    origin: str,
+) -> dict[str, Any]:
+    value = item["value"]
     label = ""
     for key in LABEL_KEYS:
         labels = value.get(key)
@@ -122,7 +189,6 @@ def _quick_box(
             break
     region_id = str(item.get("id") or f"ls{position}")
     words = page_words[page] if page < len(page_words) else ()
-    tokens = words_inside(words, bbox) if words else []
     text = texts.get(region_id)
     if text is None:
         text = " ".join(words[i].text for i in tokens) if tokens else ""
@@ -135,6 +201,7 @@ def _quick_box(
         "text": text,
         "origin": origin,
     }
+    score = item.get("score")
     if score is not None:
         region["score"] = float(score)
     return region
