@@ -61,10 +61,12 @@ class PredictedLink:
 
 @dataclass(frozen=True, slots=True)
 class PagePrediction:
-    """Everything the model predicts for one page: entities and the links between them."""
+    """Everything the model predicts for one page: entities, the links between them and the
+    model's uncertainty about the page (as ``TrainedModel.uncertainty``)."""
 
     entities: list[PredictedEntity]
     links: list[PredictedLink]
+    uncertainty: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,14 +171,16 @@ class TrainedModel:
         """
         geo, groups, probabilities = self._grouped(page, image)
         entities = self._entities(groups, probabilities)
+        uncertainty = _uncertainty(len(page.words), groups, probabilities)
         if geo is None or not entities:
-            return PagePrediction(entities=entities, links=[])
+            return PagePrediction(entities=entities, links=[], uncertainty=uncertainty)
         found = self._predictor.links(
             geo, [e.label for e in entities], [e.word_indices for e in entities]
         )
         return PagePrediction(
             entities=entities,
             links=[PredictedLink(source=s, target=t, score=q) for s, t, q in found],
+            uncertainty=uncertainty,
         )
 
     def _entities(
@@ -231,10 +233,23 @@ class TrainedModel:
 
     def uncertainty(self, page: PageWords, image: Any = None) -> float:
         """1 - mean over words of the most likely tag's probability; higher means label me first."""
-        marginals = self.word_marginals(page, image)
-        if not marginals:
-            return 0.0
-        return 1.0 - sum(max(m.values()) for m in marginals) / len(marginals)
+        groups, probabilities = self._groups(page, image)
+        return _uncertainty(len(page.words), groups, probabilities)
+
+
+def _uncertainty(word_count: int, groups: list[list[int]], probabilities: np.ndarray) -> float:
+    """1 - the mean over words of their group's most likely label probability (0: no words).
+
+    ``predict_document`` and ``uncertainty`` share it, so pre-annotation runs the model once a
+    page for both entities and uncertainty."""
+    if not word_count:
+        return 0.0
+    tops = [0.0] * word_count
+    for group, row in zip(groups, probabilities, strict=True):
+        top = float(row.max())
+        for word in group:
+            tops[word] = top
+    return 1.0 - sum(tops) / word_count
 
 
 def train(

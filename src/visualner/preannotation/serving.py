@@ -80,10 +80,9 @@ class LoadedModel:
         gray = to_gray(image)
         with self._lock:
             document = self.model.predict_document(page, gray)
-            uncertainty = self.model.uncertainty(page, gray)
         return PagePrediction(
             entities=document.entities,
-            uncertainty=uncertainty,
+            uncertainty=document.uncertainty,
             links=[PageLink(link.source, link.target, link.score) for link in document.links],
         )
 

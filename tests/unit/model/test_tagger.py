@@ -111,7 +111,12 @@ def test_word_marginals_sum_to_one_and_give_an_uncertainty(
     marginals = small_model.word_marginals(page)
     assert len(marginals) == len(page.words)
     assert all(sum(m.values()) == pytest.approx(1.0, abs=1e-6) for m in marginals)
-    assert 0.0 <= small_model.uncertainty(page) < 1.0
+    uncertainty = small_model.uncertainty(page)
+    assert 0.0 <= uncertainty < 1.0
+    assert uncertainty == pytest.approx(
+        1.0 - sum(max(m.values()) for m in marginals) / len(marginals), abs=1e-12
+    )
+    assert small_model.predict_document(page).uncertainty == uncertainty  # one pass gives both
 
 
 @needs_funsd
