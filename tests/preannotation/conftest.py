@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.datasets import FUNSD_TRAINING
@@ -26,6 +27,7 @@ from visualner.model.tagger import LabeledPage
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
 from visualner.services import Services
+from visualner.tasks.models import Task
 from visualner.tasks.service import NewPage, create_task
 
 FORMS = 12
@@ -54,10 +56,33 @@ def funsd_forms() -> list[LabeledPage]:
     return load_forms(FORMS)
 
 
-def form_image_sha256(services: Services, form: LabeledPage, images: bool) -> str | None:
-    """The form's FUNSD scan put in the blob store (``images``), as an import would."""
-    return (
-        services.blobs.put_file(FUNSD_TRAINING / "images" / f"{form.name}.png") if images else None
+def form_task(
+    session: Session,
+    services: Services,
+    *,
+    project_id: int,
+    form: LabeledPage,
+    title: str,
+    images: bool,
+    words_source: str = "",
+) -> Task:
+    """A one-page task with the form's words (and its FUNSD scan in the blob store, with
+    ``images``, as an import would store it)."""
+    scan = FUNSD_TRAINING / "images" / f"{form.name}.png"
+    return create_task(
+        session,
+        project_id=project_id,
+        title=title,
+        data={"image": title},
+        pages=[
+            NewPage(
+                width=form.page.width,
+                height=form.page.height,
+                words=form.page.words,
+                words_source=words_source,
+                image_sha256=services.blobs.put_file(scan) if images else None,
+            )
+        ],
     )
 
 
@@ -69,8 +94,8 @@ def add_labeled_tasks(
     submit: bool = True,
     images: bool = False,
 ) -> list[int]:
-    """One task per form with its words (and scan, with ``images``); its gold entities as the
-    admin's annotation."""
+    """One task per form with its words (and scan, with ``images``); its gold entities and
+    links as the admin's annotation."""
     task_ids = []
     with session_scope(services.database.write) as session:
         project = session.get(Project, project_id)
@@ -79,20 +104,14 @@ def add_labeled_tasks(
         admin = session.scalar(select(User).where(User.username == "admin"))
         assert admin is not None
         for form in forms:
-            task = create_task(
+            task = form_task(
                 session,
+                services,
                 project_id=project_id,
+                form=form,
                 title=f"{form.name}.png",
-                data={"image": f"{form.name}.png"},
-                pages=[
-                    NewPage(
-                        width=form.page.width,
-                        height=form.page.height,
-                        words=form.page.words,
-                        words_source="ocr",
-                        image_sha256=form_image_sha256(services, form, images),
-                    )
-                ],
+                images=images,
+                words_source="ocr",
             )
             body = AnnotationBody(
                 regions=[
@@ -119,25 +138,18 @@ def add_labeled_tasks(
 def add_unlabeled_tasks(
     services: Services, project_id: int, forms: list[LabeledPage], *, images: bool = False
 ) -> list[int]:
-    task_ids = []
     with session_scope(services.database.write) as session:
-        for form in forms:
-            task = create_task(
+        return [
+            form_task(
                 session,
+                services,
                 project_id=project_id,
+                form=form,
                 title=f"new-{form.name}.png",
-                data={"image": f"new-{form.name}.png"},
-                pages=[
-                    NewPage(
-                        width=form.page.width,
-                        height=form.page.height,
-                        words=form.page.words,
-                        image_sha256=form_image_sha256(services, form, images),
-                    )
-                ],
-            )
-            task_ids.append(task.id)
-    return task_ids
+                images=images,
+            ).id
+            for form in forms
+        ]
 
 
 def wait_for_job(user: ApiUser, job_id: int, timeout_s: float = 60) -> dict[str, Any]:
