@@ -110,18 +110,16 @@ class SpreadPredictor:
         with self._lock:
             first = next(self._turns) % len(self.predictors)
         order = self.predictors[first:] + self.predictors[:first]
-        for attempt, predictor in enumerate(order):
+        for predictor in order[:-1]:
             try:
                 return predictor.predict(page, image_sha256)
             except Unavailable as exc:
-                if attempt == len(order) - 1:
-                    raise
                 log.warning(
                     "pre-annotation on %s failed (%s); trying the next server",
                     predictor.name,
                     exc.message,
                 )
-        raise AssertionError("unreachable")
+        return order[-1].predict(page, image_sha256)
 
     def close(self) -> None:
         for predictor in self.predictors:
