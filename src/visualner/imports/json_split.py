@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,16 @@ class ArrayElement:
     length: int = 0
     scalar: Any = None
     is_scalar: bool = False
+
+
+class ReadableFile(Protocol):
+    """What the scan needs of a file: an open binary file, or one followed as it uploads."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def tell(self) -> int: ...
+
+    def seek(self, offset: int, /) -> int: ...
 
 
 def first_significant_byte(path: Path) -> bytes:
@@ -99,7 +109,7 @@ def _gap_scalars(gap: bytes, *, after_element: bool, before_element: bool) -> li
 class _Scan:
     """The state carried from one chunk to the next."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: ReadableFile) -> None:
         self.handle = handle
         self.depth = 0
         self.inside_string = False
@@ -142,16 +152,23 @@ def iter_array_elements(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> Iterat
     closed, a stray closing bracket, tasks without a comma, more after the end).
     """
     with path.open("rb") as handle:
-        scan = _Scan(handle)
-        offset = 0
-        while chunk := handle.read(chunk_bytes):
-            if scan.finished:
-                if chunk.strip(WHITESPACE):
-                    raise InvalidInput("there is more after the end of the list")
-                offset += len(chunk)
-                continue
-            yield from _scan_chunk(scan, chunk, offset)
+        yield from iter_file_elements(handle, chunk_bytes=chunk_bytes)
+
+
+def iter_file_elements(
+    handle: ReadableFile, *, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[ArrayElement]:
+    """``iter_array_elements`` of a file already open at its start."""
+    scan = _Scan(handle)
+    offset = 0
+    while chunk := handle.read(chunk_bytes):
+        if scan.finished:
+            if chunk.strip(WHITESPACE):
+                raise InvalidInput("there is more after the end of the list")
             offset += len(chunk)
+            continue
+        yield from _scan_chunk(scan, chunk, offset)
+        offset += len(chunk)
     if not scan.finished:
         raise InvalidInput(
             "expected a list of tasks"

@@ -2,9 +2,10 @@
 
 ZIP archives are unpacked here (bad members become failed items, the rest import), and JSON
 task lists become one item per task, so progress and errors are per document. A list (a JSON
-array) is only split here, streaming: each item keeps its task's byte range in the staged
-file, which stays until the job ends, and the worker parses one task at a time — a 2 GB list
-never sits in memory.
+array) is only split here, streaming (or its split is taken from the ``.split`` file saved
+while it uploaded): each item keeps its task's byte range in the staged file, which stays
+until the job ends, and the worker parses one task at a time — a 2 GB list never sits in
+memory.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from visualner.documents.sniff import FileKind, sniff_file_type
 from visualner.errors import VisualnerError
 from visualner.formats.funsd import is_funsd_form
 from visualner.imports.json_split import first_significant_byte, iter_array_elements
+from visualner.imports.split_ahead import read_split
 from visualner.imports.task_json import read_task_list
 from visualner.jobs.handlers import PlannedItem
 from visualner.settings import Settings
@@ -54,7 +56,8 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
 def _array_items(path: Path, name: str, relative: str) -> list[PlannedItem]:
     items = []
     try:
-        for index, element in enumerate(iter_array_elements(path)):
+        elements = read_split(path) or iter_array_elements(path)  # split while it uploaded
+        for index, element in enumerate(elements):
             where = f"{name}[{index}]"
             if element.is_scalar:
                 payload = {"kind": "task", "task": element.scalar, "source": name}

@@ -17,6 +17,7 @@ from visualner.errors import InvalidInput, TooLarge
 from visualner.imports.json_split import first_significant_byte, iter_array_elements
 from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job
+from visualner.imports.split_ahead import ListSplitter, read_split
 from visualner.imports.uploads import StagedFile, new_staging_dir, receive_multipart
 from visualner.projects.access import Capability, project_access
 
@@ -100,12 +101,22 @@ async def _receive_json_body(request: Request, staging: Path, limit: int) -> lis
     is never held in memory)."""
     target = staging / "00000"
     size = 0
-    with target.open("wb") as out:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise TooLarge(f"the JSON body is larger than the {limit // 2**20} MB upload cap")
-            out.write(chunk)
+    splitter = ListSplitter(target)
+    complete = False
+    try:
+        with target.open("wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(
+                        f"the JSON body is larger than the {limit // 2**20} MB upload cap"
+                    )
+                out.write(chunk)
+                splitter.wrote(chunk, out)
+        complete = True
+    finally:
+        splitter.close(complete=complete)
+        await splitter.wait()
     return [StagedFile(target, "tasks.json", size)]
 
 
@@ -115,6 +126,8 @@ def _check_json_file(path: Path) -> None:
     anything else is small and parsed whole."""
     try:
         if first_significant_byte(path) == b"[":
+            if read_split(path) is not None:  # split while it uploaded: it is one array
+                return
             for _ in iter_array_elements(path):
                 pass
         else:

@@ -17,6 +17,7 @@ from typing import IO, Any
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from visualner.errors import InvalidInput, TooLarge
+from visualner.imports.split_ahead import ListSplitter
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 MAX_FORM_FIELD_BYTES = 1 << 20
@@ -62,6 +63,8 @@ class _PartCollector:
         self._headers: dict[str, bytes] = {}
         self._file: IO[bytes] | None = None
         self._current: StagedFile | None = None
+        self._splitter: ListSplitter | None = None
+        self.splitters: list[ListSplitter] = []
         self._field_name = ""
         self._field_value = bytearray()
 
@@ -100,6 +103,9 @@ class _PartCollector:
             path = self.folder / f"{number:05d}"
             self._current = StagedFile(path=path, name=name, size=0)
             self._file = path.open("wb")
+            self._splitter = ListSplitter(path) if self._field_name == "files" else None
+            if self._splitter is not None:
+                self.splitters.append(self._splitter)
         else:
             self._field_value = bytearray()
 
@@ -119,6 +125,8 @@ class _PartCollector:
                     "cap (VISUALNER_MAX_REQUEST_MB)"
                 )
             self._file.write(chunk)
+            if self._splitter is not None:
+                self._splitter.wrote(chunk, self._file)
         else:
             self._field_value += chunk
             if len(self._field_value) > MAX_FORM_FIELD_BYTES:
@@ -131,14 +139,20 @@ class _PartCollector:
                 self.upload.files.append(self._current)
             else:
                 self._current.path.unlink(missing_ok=True)
+            if self._splitter is not None:
+                self._splitter.close(complete=True)
             self._file = None
             self._current = None
+            self._splitter = None
         else:
             self.upload.fields[self._field_name] = self._field_value.decode("utf-8", "replace")
 
-    def close(self) -> None:
+    def close(self, *, complete: bool) -> None:
         if self._file is not None:
             self._file.close()
+        if not complete:  # the upload stopped: no file's ranges are saved
+            for splitter in self.splitters:
+                splitter.close(complete=False)
 
 
 async def receive_multipart(
@@ -158,10 +172,14 @@ async def receive_multipart(
         folder, max_file_bytes=max_file_bytes, max_total_bytes=max_total_bytes
     )
     parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
+    complete = False
     try:
         async for chunk in body:
             parser.write(chunk)
         parser.finalize()
+        complete = True
     finally:
-        collector.close()
+        collector.close(complete=complete)
+        for splitter in collector.splitters:  # a list's ranges, found while it uploaded
+            await splitter.wait()
     return collector.upload
