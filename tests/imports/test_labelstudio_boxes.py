@@ -6,11 +6,14 @@ import random
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
 from visualner.errors import InvalidInput
 from visualner.formats.labelstudio_results import regions_from_labelstudio, words_inside
+from visualner.imports.annotation_check import checked_body
 from visualner.imports.labelstudio_boxes import (
+    checked_labelstudio_annotation,
     convert_labelstudio_result,
     rounded_tenths,
     tokens_inside,
@@ -131,3 +134,57 @@ def test_tokens_of_all_boxes_at_once_are_the_words_inside_each() -> None:
 
     assert found == [words_inside(page_words[p], box) for p, box in zip(pages, boxes, strict=True)]
     assert any(found) and 0 in found[0]
+
+
+def test_an_annotation_checked_at_once_is_what_checking_its_conversion_gives() -> None:
+    rng = random.Random(8)
+    quick_ones = 0
+    for _ in range(400):
+        result = [_random_item(rng, n) for n in range(rng.randint(0, 12))]
+        if rng.random() < 0.2:  # what the check refuses or the conversion cannot vouch for
+            item = rng.choice([*result, {"type": "labels", "value": {}}])
+            value = item.setdefault("value", {})
+            value.update(
+                rng.choice(
+                    [
+                        {"labels": ["q" * 201]},
+                        {"text": ["t" * 100_001]},
+                        {"width": -30.0},
+                        {"x": float("inf")},
+                    ]
+                )
+            )
+        quick = checked_labelstudio_annotation(result, page_sizes=SIZES, page_words=WORDS)
+        try:
+            converted = convert_labelstudio_result(
+                result, page_sizes=SIZES, page_words=WORDS, origin="manual"
+            )
+            expected, _ = checked_body(
+                converted["regions"], converted["relations"], converted["choices"], where="a"
+            )
+        except InvalidInput:
+            assert quick is None
+            continue
+        if quick is not None:
+            quick_ones += 1
+            assert orjson.dumps(quick) == orjson.dumps(expected)
+    assert quick_ones > 80
+
+
+def test_a_label_studio_export_is_checked_at_once() -> None:
+    result = [
+        {
+            "id": f"r{n}",
+            "type": "rectanglelabels",
+            "score": 0.9 if n % 2 else None,
+            "value": {"x": n, "y": 2.5, "width": 10, "height": 5, "rectanglelabels": ["answer"]},
+        }
+        for n in range(50)
+    ] + [{"id": "r3", "type": "textarea", "value": {"text": ["Policy"]}}]
+    quick = checked_labelstudio_annotation(result, page_sizes=SIZES, page_words=WORDS)
+    converted = convert_labelstudio_result(
+        result, page_sizes=SIZES, page_words=WORDS, origin="manual"
+    )
+
+    assert quick == checked_body(converted["regions"], [], {}, where="a")[0]
+    assert quick is not None and quick["regions"][3]["text"] == "Policy"

@@ -27,6 +27,7 @@ REGION_KEYS = frozenset({"id", "page", "label", "tokens", "bbox", "text", "origi
 RELATION_KEYS = frozenset({"from_id", "to_id", "label"})
 MAX_ITEMS = 20_000
 MAX_TEXT = 100_000
+MAX_LABEL = MAX_ORIGIN = 200
 
 
 NUMBER_TYPES = (int, float)
@@ -41,7 +42,7 @@ def _clean_region(raw: Any) -> dict[str, Any] | None:
     region_id, label = raw.get("id"), raw.get("label")
     if type(region_id) is not str or not 0 < len(region_id) <= 64:
         return None
-    if type(label) is not str or not 0 < len(label) <= 200:
+    if type(label) is not str or not 0 < len(label) <= MAX_LABEL:
         return None
     page = raw.get("page", 0)
     if type(page) is not int or page < 0:
@@ -49,7 +50,7 @@ def _clean_region(raw: Any) -> dict[str, Any] | None:
     text, origin = raw.get("text", ""), raw.get("origin", "manual")
     if type(text) is not str or len(text) > MAX_TEXT:
         return None
-    if type(origin) is not str or len(origin) > 200:
+    if type(origin) is not str or len(origin) > MAX_ORIGIN:
         return None
     score = raw.get("score")
     if score is not None:

@@ -18,7 +18,10 @@ from visualner.documents.blobstore import BlobStore
 from visualner.documents.sniff import FileKind
 from visualner.errors import InvalidInput
 from visualner.imports.annotation_check import check_against_config, checked_body
-from visualner.imports.labelstudio_boxes import convert_labelstudio_result
+from visualner.imports.labelstudio_boxes import (
+    checked_labelstudio_annotation,
+    convert_labelstudio_result,
+)
 from visualner.imports.pages import StoredPage, iter_stored_pages, load_stored_image
 from visualner.imports.task_json import TaskSpec
 from visualner.imports.task_rows import PreparedTask, page_row
@@ -183,10 +186,7 @@ def document_task(
     annotations = []
     for position, raw in enumerate(spec.annotations):
         here = f"annotations[{position}]"
-        result = _result_of(raw, sizes, words, "manual", here)
-        checked, _ = checked_body(
-            result["regions"], result["relations"], result["choices"], where=here
-        )
+        checked = _checked_annotation(raw, sizes, words, here)
         check_against_config(checked, config=config, word_counts=word_counts, where=here)
         annotations.append(
             {"user_id": user_id, "status": "submitted", "review_status": "", "result": checked}
@@ -199,6 +199,24 @@ def document_task(
         annotations=annotations,
         predictions=predictions,
     )
+
+
+def _checked_annotation(
+    raw: dict[str, Any], sizes: list[tuple[int, int]], words: list[list[Word]], where: str
+) -> dict[str, Any]:
+    """The annotation's regions, relations and choices as a save would store them (Label
+    Studio boxes come out of the conversion already in that shape when they can)."""
+    if "regions" not in raw:
+        quick = checked_labelstudio_annotation(
+            raw.get("result", []), page_sizes=sizes, page_words=words
+        )
+        if quick is not None:
+            return quick
+    result = _result_of(raw, sizes, words, "manual", where)
+    checked, _ = checked_body(
+        result["regions"], result["relations"], result["choices"], where=where
+    )
+    return checked
 
 
 def _result_of(

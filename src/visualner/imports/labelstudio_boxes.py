@@ -12,6 +12,7 @@ and its error messages are the reference's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from visualner.formats.labelstudio_results import (
     BOX_TYPES,
     regions_from_labelstudio,
 )
+from visualner.imports.annotation_check import MAX_ITEMS, MAX_LABEL, MAX_ORIGIN, MAX_TEXT
 from visualner.ocr.words import Word
 
 LABEL_KEYS = ("rectanglelabels", "labels", "polygonlabels")
@@ -42,11 +44,30 @@ def convert_labelstudio_result(
     )
 
 
+def checked_labelstudio_annotation(
+    result: Any,
+    *,
+    page_sizes: Sequence[tuple[int, int]],
+    page_words: Sequence[Sequence[Word]],
+) -> dict[str, Any] | None:
+    """What ``annotation_check.checked_body`` gives for the regions of
+    ``convert_labelstudio_result(result, origin="manual")``, built in that shape at once; None
+    when only the two of them can tell (then call them).
+
+    The conversion already makes what the check looks at right — string ids of 1–64
+    characters, labels that are not empty, pages, unique word indices, four numbers per box,
+    numeric scores — so only lengths and box corners are left to look at, for all regions at
+    once."""
+    return _quick(result, page_sizes, page_words, "manual", checked=True)
+
+
 def _quick(
     result: Any,
     page_sizes: Sequence[tuple[int, int]],
     page_words: Sequence[Sequence[Word]],
     origin: str,
+    *,
+    checked: bool = False,
 ) -> dict[str, Any] | None:
     if type(result) is not list:
         return None
@@ -83,8 +104,33 @@ def _quick(
     ):
         region = _box_region(item, position, page, bbox, tokens, page_words, texts, origin)
         if region["label"]:
+            if checked:
+                region.setdefault("score", None)
             regions.append(region)
+    if checked and not _passes_checks(regions, corners, page_words, origin):
+        return None
     return {"regions": regions, "relations": [], "choices": {}}
+
+
+def _passes_checks(
+    regions: list[dict[str, Any]],
+    corners: np.ndarray,
+    page_words: Sequence[Sequence[Word]],
+    origin: str,
+) -> bool:
+    """Whether ``checked_body`` takes these converted regions as they are: not too many, no
+    label, text or origin too long, every box's right/bottom corner at or past its left/top
+    one (on the unrounded corners: rounding keeps that order, so a box refused here only goes
+    the slow way)."""
+    return (
+        len(regions) <= MAX_ITEMS
+        and len(origin) <= MAX_ORIGIN
+        and max(map(len, map(itemgetter("label"), regions)), default=0) <= MAX_LABEL
+        and max(map(len, map(itemgetter("text"), regions)), default=0) <= MAX_TEXT
+        and max(map(len, page_words), default=0) <= MAX_TEXT  # tokens per region
+        and bool(np.all(corners[:, 2] >= corners[:, 0]))
+        and bool(np.all(corners[:, 3] >= corners[:, 1]))
+    )
 
 
 def rounded_tenths(values: np.ndarray) -> list[list[float]]:
