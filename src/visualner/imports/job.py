@@ -14,11 +14,11 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
@@ -54,6 +54,17 @@ from visualner.tasks.models import Task
 
 log = logging.getLogger(__name__)
 KIND = "import"
+_TASKS = cast(Table, Task.__table__)
+#: a task of the project with the same document; built once, as it runs for every task (a
+#: Core statement: a quarter of the cost of building an ORM query each time)
+DUPLICATE_OF = (
+    select(_TASKS.c.id)
+    .where(
+        _TASKS.c.project_id == bindparam("duplicate_project_id"),
+        _TASKS.c.source_sha256 == bindparam("duplicate_sha256"),
+    )
+    .limit(1)
+)
 #: JSON tasks stored per transaction (a slow item is stored alone after BATCH_SECONDS)
 TASKS_PER_TRANSACTION = 25
 BATCH_SECONDS = 0.5
@@ -362,9 +373,10 @@ def _raw_task(state: _JobState, payload: dict[str, Any], where: str) -> Any:
 
 
 def _duplicate_of(session: Session, project_id: int, sha256: str) -> int | None:
-    return session.scalar(
-        select(Task.id).where(Task.project_id == project_id, Task.source_sha256 == sha256).limit(1)
-    )
+    found: int | None = session.execute(
+        DUPLICATE_OF, {"duplicate_project_id": project_id, "duplicate_sha256": sha256}
+    ).scalar()
+    return found
 
 
 def _duplicate_reason(task_id: int, sha256: str) -> str:
