@@ -28,8 +28,16 @@ logger = logging.getLogger(__name__)
 FUNSD_LABELS: tuple[str, ...] = ("question", "answer", "header")
 
 
-def parse_funsd(raw: dict[str, Any], *, width: int, height: int, name: str = "") -> LabeledPage:
-    """Turn one FUNSD ``{"form": [...]}`` document into a labelled page in reading order."""
+def parse_funsd(
+    raw: dict[str, Any], *, width: int, height: int, name: str = "", file_order: bool = False
+) -> LabeledPage:
+    """Turn one FUNSD ``{"form": [...]}`` document into a labelled page in reading order.
+
+    With ``file_order`` the words keep the file's order instead (entity after entity, each
+    entity's words together), the sequence LayoutLM and BERT were scored on: it tells where
+    entities begin and end, which a real word source does not, so it is only for comparing
+    with those published figures.
+    """
     if not isinstance(raw.get("form"), list):
         raise InvalidInput(f"{name or 'FUNSD file'}: expected a top-level 'form' list")
     words: list[Word] = []
@@ -50,6 +58,7 @@ def parse_funsd(raw: dict[str, Any], *, width: int, height: int, name: str = "")
             owner.append(entity_id)
 
     layout = layout_words(words)
+    original_of = list(range(len(words))) if file_order else layout.order
     ordered = [
         Word(
             text=words[i].text,
@@ -57,9 +66,8 @@ def parse_funsd(raw: dict[str, Any], *, width: int, height: int, name: str = "")
             line=layout.segment[i],
             block=layout.block[i],
         )
-        for i in layout.order
+        for i in original_of
     ]
-    original_of = layout.order
 
     members: dict[int, list[int]] = {}
     for new_index, old_index in enumerate(original_of):
@@ -98,11 +106,12 @@ def _gray(path: Path) -> np.ndarray:
         return np.asarray(image.convert("L"))
 
 
-def load_funsd(folder: Path, *, images: bool = True) -> list[LabeledPage]:
+def load_funsd(folder: Path, *, images: bool = True, file_order: bool = False) -> list[LabeledPage]:
     """Load every ``annotations/*.json`` of a FUNSD split, sorted by file name.
 
     Page size comes from the matching ``images/*.png``; without it the largest box edge is used.
-    With ``images`` the page image (grey numpy array) is attached as ``LabeledPage.image``.
+    With ``images`` the page image (grey numpy array) is attached as ``LabeledPage.image``;
+    ``file_order`` is passed to ``parse_funsd``.
     A file that cannot be read is logged and skipped so one bad file does not stop a run.
     """
     pages: list[LabeledPage] = []
@@ -116,7 +125,9 @@ def load_funsd(folder: Path, *, images: bool = True) -> list[LabeledPage]:
                 boxes = [e["box"] for e in raw.get("form", [])]
                 width = int(max((b[2] for b in boxes), default=1))
                 height = int(max((b[3] for b in boxes), default=1))
-            page = parse_funsd(raw, width=width, height=height, name=path.stem)
+            page = parse_funsd(
+                raw, width=width, height=height, name=path.stem, file_order=file_order
+            )
             if images and image.exists():
                 page.image = _gray(image)
             pages.append(page)

@@ -28,11 +28,15 @@ _NUMBER_LIKE = re.compile(r"^[$(#]?[\d,.\-/%]+[)]?$")
 # Bump whenever a feature changes meaning: a saved model trained on other features must not be
 # loaded against these (see ``artifact.py``). 1 was the word-level CRF, 2 had no image cues,
 # 3 had no word-label stage and interleaved closely spaced rows into one line, 4 (briefly)
-# had no column-alignment counts.
-FEATURES_VERSION = 5
+# had no column-alignment counts, 5 ignored the order the word source gave.
+FEATURES_VERSION = 6
 
 HORIZONTAL = 0
 VERTICAL = 1
+# From a word to the next word in the order its source gave (OCR engine or text layer), when no
+# other edge joins them: a text layer often writes a field's words together, and an OCR
+# engine's blocks follow its own page segmentation, so the source order is a cue of its own.
+SEQUENCE = 2
 
 
 @dataclass(slots=True)
@@ -128,7 +132,8 @@ def build_geometry(
 
 
 def candidate_edges(geo: PageGeometry) -> list[tuple[int, int, int]]:
-    """``(a, b, kind)``: a to the next word on its line, and a to the nearest word below it."""
+    """``(a, b, kind)``: a to the next word on its line, a to the nearest word below it, and a
+    to the next word in source order where neither of those already joins them."""
     edges: list[tuple[int, int, int]] = []
     for line in geo.lines:
         for a, b in itertools.pairwise(line):
@@ -146,6 +151,8 @@ def candidate_edges(geo: PageGeometry) -> list[tuple[int, int, int]]:
         b = int(np.argmin(gaps))
         if np.isfinite(gaps[b]) and gaps[b] <= limit:
             edges.append((a, b, VERTICAL))
+    joined = {(min(a, b), max(a, b)) for a, b, _kind in edges}
+    edges += [(a, a + 1, SEQUENCE) for a in range(len(boxes) - 1) if (a, a + 1) not in joined]
     return edges
 
 
@@ -217,6 +224,7 @@ def edge_feature_names() -> list[str]:
         "seg_height_ratio",
         "gap_rule",
         "gap_ink",
+        "source_step",
         *STACKED_EDGE_FEATURES,
     ]
     names += [f"a_{n}" for n in EDGE_TEXT_FLAGS] + [f"b_{n}" for n in EDGE_TEXT_FLAGS]
@@ -228,6 +236,10 @@ def edge_feature_names() -> list[str]:
         names += [f"{side}_{n}" for n in ALIGNMENT_FEATURES]
     return names
 
+
+# How far apart two words are in source order (signed, clipped): 1 where the source wrote them
+# one after the other.
+SOURCE_STEP_LIMIT = 20
 
 # From step 0's word label guesses (``words.py``): how likely each word is "other", how likely
 # both carry the same label, how far apart their label distributions are.
@@ -330,6 +342,7 @@ def edge_features(
             (bb[1] - ba[3]) / page_vgap if kind == VERTICAL else nan,
             seg_height[seg_of[b]] / max(seg_height[seg_of[a]], 1.0),
             *_gap_image(image, ba, bb, kind),
+            float(min(max(b - a, -SOURCE_STEP_LIMIT), SOURCE_STEP_LIMIT)),
             *_stacked(geo.word_probs, a, b),
         ]
         rows.append(
@@ -366,7 +379,7 @@ def _gap_image(
     kind: int,
 ) -> tuple[float, float]:
     """A rule crossing the space between two words, and the ink share of that space."""
-    if image is None:
+    if image is None or kind == SEQUENCE:
         return float("nan"), float("nan")
     if kind == HORIZONTAL:
         y0, y1 = min(ba[1], bb[1]), max(ba[3], bb[3])

@@ -7,6 +7,7 @@ from PIL import Image
 
 from visualner.model.grouping import (
     HORIZONTAL,
+    SEQUENCE,
     VERTICAL,
     build_geometry,
     candidate_edges,
@@ -58,6 +59,28 @@ def test_candidate_edges_join_line_neighbours_and_words_below() -> None:
     assert edges[(3, 4)] == HORIZONTAL  # "12" -> "Main"
     assert edges[(2, 3)] == VERTICAL  # "Address:" -> "12" under it
     assert edges[(3, 5)] == VERTICAL  # "12" -> "Springfield"
+
+
+def test_candidate_edges_follow_the_source_order_where_geometry_does_not() -> None:
+    page = _tiny_form()
+    geo = build_geometry(page.words, page.width, page.height)
+    edges = {(a, b): kind for a, b, kind in candidate_edges(geo)}
+    # The source wrote "6/25/81" before "Date:" and "Date:" before "Address:": the first pair
+    # is already a line edge (2 -> 1 reversed), the second has no geometric edge.
+    assert edges[(1, 2)] == SEQUENCE
+    assert (0, 1) not in edges and edges[(1, 0)] == HORIZONTAL
+    assert (3, 4) in edges and edges[(3, 4)] == HORIZONTAL  # no duplicate sequence edge
+    assert sum(1 for a, b in edges if {a, b} == {3, 4}) == 1
+
+
+def test_edge_features_carry_the_source_step() -> None:
+    page = _tiny_form()
+    geo = build_geometry(page.words, page.width, page.height)
+    rows = edge_features(geo, [(1, 0, HORIZONTAL), (3, 4, HORIZONTAL), (1, 2, SEQUENCE)], {})
+    column = edge_feature_names().index("source_step")
+    assert rows[:, column].tolist() == [-1.0, 1.0, 1.0]
+    far = edge_features(geo, [(0, 5, VERTICAL)], {})
+    assert far[0, column] == 5.0
 
 
 def test_edge_features_mark_the_colon_and_the_gap() -> None:

@@ -73,6 +73,10 @@ def test_parse_funsd_drops_empty_words_and_other_entities() -> None:
     assert [w.text for w in page.page.words] == ["DC", "Date:", "6/25"]
     assert page.entities == [Entity("question", (1,)), Entity("answer", (2,))]
     assert page.links == [(0, 1)]
+    in_file_order = parse_funsd(raw, width=100, height=100, file_order=True)
+    assert [w.text for w in in_file_order.page.words] == ["Date:", "6/25", "DC"]
+    assert in_file_order.entities == [Entity("question", (0,)), Entity("answer", (1,))]
+    assert in_file_order.links == [(0, 1)]
 
 
 def test_bio_tags_follow_reading_order() -> None:
