@@ -8,12 +8,13 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 
 from tests.conftest import make_settings
 from visualner.errors import InvalidInput
-from visualner.imports.json_split import iter_array_elements
+from visualner.imports.json_split import iter_array_elements, quotes_before_each
 from visualner.imports.planning import plan_import
 
 # Strings that look like structure: brackets, commas, quotes and backslashes inside strings.
@@ -112,3 +113,16 @@ def test_a_large_list_is_planned_streaming_as_byte_ranges(tmp_path: Path) -> Non
     assert peak < 32 * 2**20, (
         f"planning held {peak / 2**20:.0f} MB for a {size / 2**20:.0f} MB list"
     )
+
+
+def test_quotes_before_each_position_are_counted_as_a_search_would() -> None:
+    rng = np.random.default_rng(4)
+    for size in (0, 1, 7, 8, 9, 1000, 65_537):
+        is_quote = rng.random(size) < rng.choice([0.0, 0.1, 0.5, 1.0])
+        positions = np.sort(rng.choice(size, size=min(size, 300), replace=False))
+
+        before, count = quotes_before_each(is_quote, positions.astype(np.intp))
+
+        quotes = np.flatnonzero(is_quote)
+        assert before.tolist() == np.searchsorted(quotes, positions).tolist()
+        assert count == quotes.size
