@@ -72,8 +72,10 @@ def _quick(
     if type(result) is not list:
         return None
     texts: dict[str, str] = {}
-    boxes: list[tuple[int, dict[str, Any]]] = []
-    for position, item in enumerate(result):
+    boxes: list[tuple[int, dict[str, Any], dict[str, Any], int, Any]] = []
+    flat_corners: list[float] = []
+    page_count = len(page_sizes)
+    for position, item in enumerate(result):  # one pass, no call per item: the hot loop
         if type(item) is not dict:
             return None
         kind = item.get("type")
@@ -87,26 +89,73 @@ def _quick(
                 joined = str(text)
             texts[str(item.get("id"))] = joined
         elif kind in BOX_TYPES:
-            boxes.append((position, item))
+            # the box's page and unrounded pixel corners, or None when only the reference
+            # can tell (odd types, a page the task lacks)
+            value = item.get("value") or {}
+            if type(value) is not dict:
+                return None
+            page = item.get("item_index") or value.get("item_index") or 0
+            if type(page) is not int or not 0 <= page < page_count:
+                return None
+            x, y = value.get("x"), value.get("y")
+            w, h = value.get("width", 0), value.get("height", 0)
+            score = item.get("score")
+            if (
+                type(x) not in NUMBER_TYPES
+                or type(y) not in NUMBER_TYPES
+                or type(w) not in NUMBER_TYPES
+                or type(h) not in NUMBER_TYPES
+                or (score is not None and type(score) not in NUMBER_TYPES)
+            ):
+                return None
+            x, y = float(x), float(y)  # type: ignore[arg-type]  # numbers, checked above
+            right, bottom = x + w, y + h
+            width, height = page_sizes[page]
+            # max(0.0, v) and min(100.0, v), written out: the same values (NaN included)
+            flat_corners += (
+                (x if x > 0.0 else 0.0) * width / 100,
+                (y if y > 0.0 else 0.0) * height / 100,
+                (right if right < 100.0 else 100.0) * width / 100,
+                (bottom if bottom < 100.0 else 100.0) * height / 100,
+            )
+            boxes.append((position, item, value, page, score))
         elif kind in ("relation", "choices"):
             return None
-    parsed = [_box_geometry(item, page_sizes) for _, item in boxes]
-    geometries = [geometry for geometry in parsed if geometry is not None]
-    if len(geometries) != len(parsed):
-        return None
-    corners = np.array([corner for _, corner in geometries], dtype=np.float64).reshape(-1, 4)
+    corners = np.array(flat_corners, dtype=np.float64).reshape(-1, 4)
     all_boxes = rounded_tenths(corners)
-    pages = [page for page, _ in geometries]
+    pages = [box[3] for box in boxes]
     all_tokens = tokens_inside(pages, all_boxes, page_words)
     regions = []
-    for (position, item), page, bbox, tokens in zip(
-        boxes, pages, all_boxes, all_tokens, strict=True
+    for (position, item, value, page, score), bbox, tokens in zip(
+        boxes, all_boxes, all_tokens, strict=True
     ):
-        region = _box_region(item, position, page, bbox, tokens, page_words, texts, origin)
-        if region["label"]:
-            if checked:
-                region.setdefault("score", None)
-            regions.append(region)
+        label = ""
+        for key in LABEL_KEYS:
+            labels = value.get(key)
+            if labels:
+                label = str(labels[0])
+                break
+        if not label:
+            continue
+        region_id = str(item.get("id") or f"ls{position}")
+        text = texts.get(region_id)
+        if text is None:
+            words = page_words[page] if page < len(page_words) else ()
+            text = " ".join(words[i].text for i in tokens) if tokens else ""
+        region: dict[str, Any] = {
+            "id": region_id[:64],
+            "page": page,
+            "label": label,
+            "tokens": tokens,
+            "bbox": bbox,
+            "text": text,
+            "origin": origin,
+        }
+        if score is not None:
+            region["score"] = float(score)
+        elif checked:
+            region["score"] = None
+        regions.append(region)
     if checked and not _passes_checks(regions, corners, page_words, origin):
         return None
     return {"regions": regions, "relations": [], "choices": {}}
@@ -179,75 +228,3 @@ def tokens_inside(
         for k, mask in zip(rows, inside, strict=True):
             found[k] = np.flatnonzero(mask).tolist()
     return found
-
-
-def _box_geometry(
-    item: dict[str, Any], page_sizes: Sequence[tuple[int, int]]
-) -> tuple[int, tuple[float, float, float, float]] | None:
-    """The box's page and its unrounded pixel corners, or None when only the reference can
-    tell (odd types, a page the task lacks)."""
-    value = item.get("value") or {}
-    if type(value) is not dict:
-        return None
-    page = item.get("item_index") or value.get("item_index") or 0
-    if type(page) is not int or not 0 <= page < len(page_sizes):
-        return None
-    x, y = value.get("x"), value.get("y")
-    w, h = value.get("width", 0), value.get("height", 0)
-    if (
-        type(x) not in NUMBER_TYPES
-        or type(y) not in NUMBER_TYPES
-        or type(w) not in NUMBER_TYPES
-        or type(h) not in NUMBER_TYPES
-    ):
-        return None
-    score = item.get("score")
-    if score is not None and type(score) not in NUMBER_TYPES:
-        return None
-    x, y = float(x), float(y)  # type: ignore[arg-type]  # numbers, checked above
-    right, bottom = x + w, y + h
-    width, height = page_sizes[page]
-    # max(0.0, v) and min(100.0, v), written out: the same values (NaN included)
-    return page, (
-        (x if x > 0.0 else 0.0) * width / 100,
-        (y if y > 0.0 else 0.0) * height / 100,
-        (right if right < 100.0 else 100.0) * width / 100,
-        (bottom if bottom < 100.0 else 100.0) * height / 100,
-    )
-
-
-def _box_region(
-    item: dict[str, Any],
-    position: int,
-    page: int,
-    bbox: list[float],
-    tokens: list[int],
-    page_words: Sequence[Sequence[Word]],
-    texts: dict[str, str],
-    origin: str,
-) -> dict[str, Any]:
-    value = item["value"]
-    label = ""
-    for key in LABEL_KEYS:
-        labels = value.get(key)
-        if labels:
-            label = str(labels[0])
-            break
-    region_id = str(item.get("id") or f"ls{position}")
-    words = page_words[page] if page < len(page_words) else ()
-    text = texts.get(region_id)
-    if text is None:
-        text = " ".join(words[i].text for i in tokens) if tokens else ""
-    region: dict[str, Any] = {
-        "id": region_id[:64],
-        "page": page,
-        "label": label,
-        "tokens": tokens,
-        "bbox": bbox,
-        "text": text,
-        "origin": origin,
-    }
-    score = item.get("score")
-    if score is not None:
-        region["score"] = float(score)
-    return region
