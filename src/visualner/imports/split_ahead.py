@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import threading
+from array import array
 from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -97,20 +98,24 @@ def split_path(path: Path) -> Path:
 def split_while_written(path: Path, written: WrittenSoFar) -> bool:
     """Follow ``path`` as it is written and save its tasks' byte ranges beside it; False
     (and nothing saved) when the upload stopped or the ranges alone do not describe it."""
+    ranges = array("q")  # offset, length, ...: 16 bytes a task, however many there are
     try:
         with path.open("rb") as handle:
-            elements = list(iter_file_elements(_FollowingReader(handle, written)))
+            for element in iter_file_elements(_FollowingReader(handle, written)):
+                if element.is_scalar:
+                    return False
+                ranges.append(element.offset)
+                ranges.append(element.length)
     except (UploadAborted, VisualnerError):
         return False
-    if written.aborted or any(element.is_scalar for element in elements):
+    if written.aborted:
         return False
-    ranges = np.array([(e.offset, e.length) for e in elements], dtype=np.int64).reshape(-1, 2)
     target = split_path(path)
     partial = target.with_name(target.name + ".partial")
     with partial.open("wb") as out:
         out.write(MAGIC)
         out.write(np.int64(path.stat().st_size).tobytes())
-        out.write(ranges.tobytes())
+        out.write(np.asarray(ranges, dtype=np.int64).tobytes())
     os.replace(partial, target)  # a crash never leaves half a .split
     return True
 
