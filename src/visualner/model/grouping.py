@@ -58,6 +58,8 @@ class PageGeometry:
     alignment: np.ndarray | None = None  # (n, len(ALIGNMENT_FEATURES))
     # Step 0's label guesses (n, classes; class 0 "other"), set by the pipeline once known.
     word_probs: np.ndarray | None = None
+    # The last groups the pipeline described: ((vocabulary id, groups), rows, neighbours).
+    described: tuple[tuple[int, list[tuple[int, ...]]], np.ndarray, np.ndarray] | None = None
 
 
 # How many words on other lines share a word's left edge, its right edge, and its left edge

@@ -71,29 +71,34 @@ def _boxes(geo: PageGeometry, groups: list[list[int]]) -> np.ndarray:
 
 
 def group_neighbours(boxes: np.ndarray, median_height: float) -> np.ndarray:
-    """(G, 4) indices of the nearest group left, right, above and below each group (-1: none)."""
+    """(G, 4) indices of the nearest group left, right, above and below each group (-1: none).
+
+    All pairs at once (G x G matrices, row = the group asking); ties go to the lowest index.
+    """
     count = len(boxes)
     out = -np.ones((count, 4), dtype=int)
     if count == 0:
         return out
-    x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    x0, y0, x1, y1 = (boxes[:, k] for k in range(4))
     cy = (y0 + y1) / 2
-    for g in range(count):
-        v_overlap = np.minimum(y1[g], y1) - np.maximum(y0[g], y0)
-        same_row = (v_overlap > 0.3 * median_height) | (np.abs(cy - cy[g]) < 0.5 * median_height)
-        same_row[g] = False
-        h_overlap = np.minimum(x1[g], x1) - np.maximum(x0[g], x0)
-        candidates = (
-            np.where(same_row & (x1 <= x0[g] + 2), x0[g] - x1, np.inf),
-            np.where(same_row & (x0 >= x1[g] - 2), x0 - x1[g], np.inf),
-            np.where((h_overlap > 0) & (y1 <= y0[g] + 2) & ~same_row, y0[g] - y1, np.inf),
-            np.where((h_overlap > 0) & (y0 >= y1[g] - 2) & ~same_row, y0 - y1[g], np.inf),
-        )
-        for side, dist in enumerate(candidates):
-            dist[g] = np.inf
-            best = int(np.argmin(dist))
-            if np.isfinite(dist[best]):
-                out[g, side] = best
+    v_overlap = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    same_row = (v_overlap > 0.3 * median_height) | (
+        np.abs(cy[None, :] - cy[:, None]) < 0.5 * median_height
+    )
+    h_overlap = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :]) > 0
+    other = ~np.eye(count, dtype=bool)
+    same_row &= other
+    stacked = h_overlap & ~same_row & other
+    candidates = (
+        np.where(same_row & (x1[None, :] <= x0[:, None] + 2), x0[:, None] - x1[None, :], np.inf),
+        np.where(same_row & (x0[None, :] >= x1[:, None] - 2), x0[None, :] - x1[:, None], np.inf),
+        np.where(stacked & (y1[None, :] <= y0[:, None] + 2), y0[:, None] - y1[None, :], np.inf),
+        np.where(stacked & (y0[None, :] >= y1[:, None] - 2), y0[None, :] - y1[:, None], np.inf),
+    )
+    rows = np.arange(count)
+    for side, dist in enumerate(candidates):
+        best = np.argmin(dist, axis=1)
+        out[:, side] = np.where(np.isfinite(dist[rows, best]), best, -1)
     return out
 
 

@@ -18,7 +18,7 @@ from visualner.model.grouping import (
 from visualner.model.image import PageImage, to_gray
 from visualner.model.merging import group_pairs, merge_feature_names, merge_features
 from visualner.model.reading_order import layout_words, with_reading_order
-from visualner.model.segments import group_feature_names, group_features
+from visualner.model.segments import group_feature_names, group_features, group_neighbours
 from visualner.ocr.words import PageWords, Word
 
 
@@ -172,3 +172,41 @@ def test_merge_features_pair_groups_joined_by_edges() -> None:
     assert features[0, names.index("max_link")] == 0.4
     assert features[0, names.index("edges")] == 2.0
     assert features[0, names.index("vertical")] == 1.0
+
+
+def _nearest_groups_one_by_one(boxes: np.ndarray, mh: float) -> np.ndarray:
+    """The plain definition ``group_neighbours`` computes for all groups at once."""
+    out = -np.ones((len(boxes), 4), dtype=int)
+    for g, (gx0, gy0, gx1, gy1) in enumerate(boxes):
+        best = [(np.inf, -1)] * 4
+        for h, (hx0, hy0, hx1, hy1) in enumerate(boxes):
+            if h == g:
+                continue
+            same_row = (
+                min(gy1, hy1) - max(gy0, hy0) > 0.3 * mh
+                or abs((hy0 + hy1) / 2 - (gy0 + gy1) / 2) < 0.5 * mh
+            )
+            overlap = min(gx1, hx1) - max(gx0, hx0) > 0
+            options = (
+                (same_row and hx1 <= gx0 + 2, gx0 - hx1),
+                (same_row and hx0 >= gx1 - 2, hx0 - gx1),
+                (overlap and not same_row and hy1 <= gy0 + 2, gy0 - hy1),
+                (overlap and not same_row and hy0 >= gy1 - 2, hy0 - gy1),
+            )
+            for side, (ok, distance) in enumerate(options):
+                if ok and distance < best[side][0]:
+                    best[side] = (distance, h)
+        out[g] = [h for _d, h in best]
+    return out
+
+
+def test_group_neighbours_equal_the_one_by_one_search() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        n = int(rng.integers(0, 40))
+        x0 = rng.uniform(0, 800, n)
+        y0 = rng.choice(np.arange(0, 600, 12.0), n) + rng.uniform(-3, 3, n)
+        boxes = np.stack([x0, y0, x0 + rng.uniform(5, 200, n), y0 + rng.uniform(6, 20, n)], 1)
+        if n > 3:
+            boxes[1] = boxes[0]  # a tie goes to the lower index
+        assert (group_neighbours(boxes, 10.0) == _nearest_groups_one_by_one(boxes, 10.0)).all()
