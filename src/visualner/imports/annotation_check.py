@@ -158,6 +158,30 @@ def checked_body(
     return dumped, body.status
 
 
+def _region_problem(
+    region: Mapping[str, Any],
+    region_ids: set[str],
+    labels: set[str],
+    word_counts: Mapping[int, int],
+) -> str:
+    """What is wrong with one region of an annotation (``""``: nothing)."""
+    if region["id"] in region_ids:
+        return "duplicate region id"
+    if region["label"] not in labels:
+        return (
+            f"label {region['label']!r} is not in the project's config "
+            f"({', '.join(sorted(labels))})"
+        )
+    page, tokens = region["page"], region["tokens"]
+    if word_counts and page not in word_counts:
+        return f"the task has no page {page}"
+    if tokens and word_counts and max(tokens) >= word_counts[page]:
+        return f"token {max(tokens)} is past the {word_counts[page]} words of page {page}"
+    if not tokens and region["bbox"] is None:
+        return "a region needs tokens or a bbox"
+    return ""
+
+
 def check_against_config(
     result: Mapping[str, Any], *, config: LabelConfig, word_counts: Mapping[int, int], where: str
 ) -> None:
@@ -166,24 +190,10 @@ def check_against_config(
     labels = set(config.label_values)
     region_ids: set[str] = set()
     for position, region in enumerate(result["regions"]):
-        here = f"{where}.regions[{position}] (id {region['id']!r})"
-        if region["id"] in region_ids:
-            raise InvalidInput(f"{here}: duplicate region id")
+        problem = _region_problem(region, region_ids, labels, word_counts)
+        if problem:  # named only when there is one: this runs for every region of a list
+            raise InvalidInput(f"{where}.regions[{position}] (id {region['id']!r}): {problem}")
         region_ids.add(region["id"])
-        if region["label"] not in labels:
-            raise InvalidInput(
-                f"{here}: label {region['label']!r} is not in the project's config "
-                f"({', '.join(sorted(labels))})"
-            )
-        page, tokens = region["page"], region["tokens"]
-        if word_counts and page not in word_counts:
-            raise InvalidInput(f"{here}: the task has no page {page}")
-        if tokens and word_counts and max(tokens) >= word_counts[page]:
-            raise InvalidInput(
-                f"{here}: token {max(tokens)} is past the {word_counts[page]} words of page {page}"
-            )
-        if not tokens and region["bbox"] is None:
-            raise InvalidInput(f"{here}: a region needs tokens or a bbox")
     relation_labels = {r.value for r in config.relations}
     for position, relation in enumerate(result["relations"]):
         for end in (relation["from_id"], relation["to_id"]):
