@@ -304,7 +304,8 @@ def edge_features(
         if geo.alignment is not None
         else np.zeros((len(geo.words), len(ALIGNMENT_FEATURES)))
     )
-    for a, b, kind in edges:
+    stacked = _stacked(geo.word_probs, edges)
+    for k, (a, b, kind) in enumerate(edges):
         sa, sb = segments[seg_of[a]], segments[seg_of[b]]
         pa, pb = geo.position_in_line[a], geo.position_in_line[b]
         ba, bb = geo.words[a].bbox, geo.words[b].bbox
@@ -345,7 +346,7 @@ def edge_features(
             seg_height[seg_of[b]] / max(seg_height[seg_of[a]], 1.0),
             *_gap_image(image, ba, bb, kind),
             float(min(max(b - a, -SOURCE_STEP_LIMIT), SOURCE_STEP_LIMIT)),
-            *_stacked(geo.word_probs, a, b),
+            *stacked[k],
         ]
         rows.append(
             row
@@ -361,17 +362,25 @@ def edge_features(
     return np.array(rows, dtype=float).reshape(len(rows), len(edge_feature_names()))
 
 
-def _stacked(word_probs: np.ndarray | None, a: int, b: int) -> list[float]:
+def _stacked(word_probs: np.ndarray | None, edges: list[tuple[int, int, int]]) -> list[list[float]]:
+    """``STACKED_EDGE_FEATURES`` of every edge, from step 0's guesses for its two words."""
     if word_probs is None:
-        return [float("nan")] * len(STACKED_EDGE_FEATURES)
-    pa, pb = word_probs[a], word_probs[b]
-    return [
-        float(pa[0]),
-        float(pb[0]),
-        float(np.dot(pa[1:], pb[1:])),
-        float(np.abs(pa - pb).sum() / 2),
-        float(np.argmax(pa) == np.argmax(pb)),
-    ]
+        return [[float("nan")] * len(STACKED_EDGE_FEATURES)] * len(edges)
+    if not edges:
+        return []
+    pa = word_probs[[a for a, _b, _k in edges]]
+    pb = word_probs[[b for _a, b, _k in edges]]
+    columns = np.stack(
+        [
+            pa[:, 0],
+            pb[:, 0],
+            np.einsum("ij,ij->i", pa[:, 1:], pb[:, 1:]),
+            np.abs(pa - pb).sum(axis=1) / 2,
+            (pa.argmax(axis=1) == pb.argmax(axis=1)).astype(float),
+        ],
+        axis=1,
+    )
+    return columns.tolist()
 
 
 def _gap_image(

@@ -88,7 +88,7 @@ class PageImage:
         px0, py0, px1, py1 = self._box(x0, y0, x1, y1)
         if px1 - px0 < 2 or py1 <= py0:
             return 0.0
-        counts = np.count_nonzero(self.ink[py0:py1, px0:px1], axis=1)
+        counts = self.ink[py0:py1, px0:px1].sum(axis=1)  # ink is 0/1: a sum counts it
         return int(counts.max()) / (px1 - px0)
 
     def vline(self, x0: float, y0: float, x1: float, y1: float) -> float:
@@ -96,7 +96,7 @@ class PageImage:
         px0, py0, px1, py1 = self._box(x0, y0, x1, y1)
         if py1 - py0 < 2 or px1 <= px0:
             return 0.0
-        counts = np.count_nonzero(self.ink[py0:py1, px0:px1], axis=0)
+        counts = self.ink[py0:py1, px0:px1].sum(axis=0)
         return int(counts.max()) / (py1 - py0)
 
 
