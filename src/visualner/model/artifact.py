@@ -15,7 +15,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from visualner.errors import InvalidInput
 from visualner.model.grouping import FEATURES_VERSION
@@ -61,10 +61,11 @@ def dump_model(
     return buffer.getvalue()
 
 
-def read_manifest(blob: bytes) -> dict[str, Any]:
-    """The manifest of an artifact, for listing models without loading their weights."""
+def read_manifest(blob: bytes | BinaryIO) -> dict[str, Any]:
+    """The manifest of an artifact (its bytes or an open file), for listing models without
+    loading their weights: from a file only the zip directory and the manifest are read."""
     try:
-        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        with zipfile.ZipFile(io.BytesIO(blob) if isinstance(blob, bytes) else blob) as archive:
             manifest = json.loads(archive.read(_MANIFEST))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise InvalidInput(f"Not a visualner model file: {error}") from error

@@ -195,7 +195,8 @@ def predict_task(
 def model_relation_label(blobs: BlobStore, sha256: str) -> str:
     """The label the model's predicted links get, from its artifact's manifest (the commonest
     relation label of its training data; "" for models trained before links)."""
-    metadata = read_manifest(blobs.read_bytes(sha256)).get("metadata") or {}
+    with blobs.open(sha256) as artifact:
+        metadata = read_manifest(artifact).get("metadata") or {}
     return str(metadata.get("relation_label", ""))
 
 

@@ -145,6 +145,7 @@ def test_artifact_round_trip_predicts_the_same(
     assert len(manifest["training_data_hash"]) == 64
     assert manifest["scores"] == {"f1": 0.5}
     assert "created" in manifest
+    assert read_manifest(io.BytesIO(blob)) == manifest  # from an open file, as jobs read it
     loaded = load_model(blob)
     page = funsd_pages[11].page
     assert loaded.predict(page) == small_model.predict(page)
