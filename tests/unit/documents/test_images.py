@@ -127,3 +127,14 @@ def test_stores_black_and_white_pages_as_one_bit_png() -> None:
     stored = encode_page_image(text_image("fax", (800, 400)).convert("1"))
     decoded = Image.open(io.BytesIO(stored.data))
     assert stored.media_type == "image/png" and decoded.mode == "1"
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_png_pages_decode_to_exactly_the_pixels_given(mode: str) -> None:
+    page = text_image("Invoice 2041", (800, 400))
+    page.paste((200, 30, 30) if mode == "RGB" else (90, 90, 90), (600, 300, 700, 350))
+    page = page.convert(mode)
+    stored = encode_page_image(page, rendered=True)
+    decoded = Image.open(io.BytesIO(stored.data))
+    assert stored.media_type == "image/png" and decoded.mode == mode
+    assert decoded.tobytes() == page.tobytes()
