@@ -18,21 +18,25 @@ import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from visualner.documents.pdf_text_layer import PageTransform, page_text, words_from_textpage
 from visualner.errors import InvalidInput, TooLarge
-from visualner.ocr.words import PageWords
+from visualner.ocr.words import PageWords, Word
 
 logger = logging.getLogger(__name__)
 
 #: Name given to words that come from a PDF's own text layer (``PageWords.engine``).
 TEXT_LAYER_ENGINE = "pdf-text-layer"
+#: channel spread (0-255) below which a probe pixel counts as grey (antialiasing noise)
+COLOUR_TOLERANCE = 8
 _PDFIUM_LOCK = threading.RLock()
 
 
@@ -158,21 +162,47 @@ def render_pdf_page(
     refused with ``TooLarge`` instead of exhausting memory.
     """
     with _PDFIUM_LOCK, pdf._page(page_index) as page:
-        width, height = _pixel_size(page, dpi)
-        if width * height > max_pixels:
-            raise TooLarge(
-                f"page {page_index + 1} of {pdf.name}: rendering at {dpi:g} dpi gives "
-                f"{width}×{height} = {width * height / 1e6:.0f} MP, above the "
-                f"{max_pixels / 1e6:.0f} MP cap"
-            )
-        bitmap = page.render(scale=dpi / 72.0, grayscale=grayscale, rev_byteorder=True)
-        try:
-            image = bitmap.to_pil()
-            # PIL shares an L bitmap's buffer with PDFium (RGB is copied while decoding);
-            # copy it before the buffer is freed.
-            return image.copy() if image.mode == "L" else image
-        finally:
-            bitmap.close()
+        _check_pixel_cap(pdf, page, page_index, dpi=dpi, max_pixels=max_pixels)
+        return _render(page, dpi=dpi, grayscale=grayscale)
+
+
+def _check_pixel_cap(
+    pdf: PdfFile, page: pdfium.PdfPage, page_index: int, *, dpi: float, max_pixels: int
+) -> None:
+    width, height = _pixel_size(page, dpi)
+    if width * height > max_pixels:
+        raise TooLarge(
+            f"page {page_index + 1} of {pdf.name}: rendering at {dpi:g} dpi gives "
+            f"{width}×{height} = {width * height / 1e6:.0f} MP, above the "
+            f"{max_pixels / 1e6:.0f} MP cap"
+        )
+
+
+def _render(page: pdfium.PdfPage, *, dpi: float, grayscale: bool) -> Image.Image:
+    bitmap = page.render(scale=dpi / 72.0, grayscale=grayscale, rev_byteorder=True)
+    try:
+        image = bitmap.to_pil()
+        # PIL shares an L bitmap's buffer with PDFium (RGB is copied while decoding);
+        # copy it before the buffer is freed.
+        return image.copy() if image.mode == "L" else image
+    finally:
+        bitmap.close()
+
+
+def _is_colourless(page: pdfium.PdfPage, dpi: float) -> bool:
+    """Whether a page has no colour, judged on a small render (most business documents are
+    black on white): such pages can be rendered grey directly, a third of the pixels."""
+    probe = np.asarray(_render(page, dpi=max(dpi / 6, 12), grayscale=False))
+    return max_channel_spread(probe) <= COLOUR_TOLERANCE
+
+
+def max_channel_spread(pixels: np.ndarray) -> int:
+    """The largest difference between the channels of one pixel of an RGB ``pixels`` array
+    (0 for a grey image): max − min over the three channel planes, which is ~10× faster
+    than ``max``/``min`` reduced over the size-3 last axis."""
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    spread = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
+    return int(spread.max(initial=0))
 
 
 def page_has_text_layer(pdf: PdfFile, page_index: int) -> bool:
@@ -203,6 +233,39 @@ def extract_pdf_page_words(pdf: PdfFile, page_index: int, *, dpi: float) -> Page
     return PageWords(
         width=transform.width, height=transform.height, words=words, engine=TEXT_LAYER_ENGINE
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PdfPageRead:
+    """One page as an import takes it: its image and, where it has text, its words."""
+
+    image: Image.Image
+    words: list[Word] | None
+
+
+def read_pdf_page(
+    pdf: PdfFile, page_index: int, *, dpi: float, max_pixels: int, text_layer: bool
+) -> PdfPageRead:
+    """The page rendered at ``dpi`` — greyscale when a small probe render shows no colour —
+    and, if ``text_layer`` is set and the page has text (:func:`page_has_text_layer`), its
+    words as :func:`extract_pdf_page_words` gives them; ``words`` is ``None`` otherwise.
+
+    The same as calling those functions one after the other, but the page is loaded once
+    and its text read once.
+    """
+    with _PDFIUM_LOCK, pdf._page(page_index) as page:
+        _check_pixel_cap(pdf, page, page_index, dpi=dpi, max_pixels=max_pixels)
+        image = _render(page, dpi=dpi, grayscale=_is_colourless(page, dpi))
+        words = None
+        if text_layer:
+            textpage = page.get_textpage()
+            try:
+                text = page_text(textpage.raw)
+                if text.strip():
+                    words = words_from_textpage(textpage.raw, _page_transform(page, dpi), text)
+            finally:
+                textpage.close()
+    return PdfPageRead(image=image, words=words)
 
 
 def _page_transform(page: pdfium.PdfPage, dpi: float) -> PageTransform:

@@ -151,7 +151,9 @@ def _split_at_gaps(chars: _CharBoxes, text: str, start: int, end: int) -> list[t
     return runs
 
 
-def words_from_textpage(textpage: pdfium_c.FPDF_TEXTPAGE, transform: PageTransform) -> list[Word]:
+def words_from_textpage(
+    textpage: pdfium_c.FPDF_TEXTPAGE, transform: PageTransform, text: str | None = None
+) -> list[Word]:
     """Words in content order, line ids from PDFium's line breaks, blocks by layout.
 
     The loop body runs once per word and is the hot path of text-layer import, so it is
@@ -159,8 +161,9 @@ def words_from_textpage(textpage: pdfium_c.FPDF_TEXTPAGE, transform: PageTransfo
     boxed from its first and last character; when that span is longer than its letters
     could fill (letters advance at most about an em, and the loose box is taller than an
     em), a gap is hiding inside and ``_split_at_gaps`` measures every character instead.
+    ``text`` is ``page_text(textpage)`` when the caller already has it.
     """
-    text = page_text(textpage)
+    text = page_text(textpage) if text is None else text
     if not text:
         return []
     has_surrogates = _SURROGATE.search(text) is not None

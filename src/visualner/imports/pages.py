@@ -13,18 +13,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from visualner.documents.blobstore import BlobStore
 from visualner.documents.images import encode_page_image, iter_image_pages
-from visualner.documents.pdf import (
-    PdfFile,
-    extract_pdf_page_words,
-    open_pdf,
-    page_has_text_layer,
-    render_pdf_page,
-)
+from visualner.documents.pdf import open_pdf, read_pdf_page
 from visualner.documents.sniff import FileKind
 from visualner.ocr.words import Word
 from visualner.settings import Settings
@@ -32,8 +25,6 @@ from visualner.settings import Settings
 TEXT_LAYER_ENGINE = "pdf-text-layer"
 ENCODE_THREADS = 2
 ENCODE_AHEAD = 3
-#: channel spread (0-255) below which a thumbnail pixel counts as grey (antialiasing noise)
-COLOUR_TOLERANCE = 8
 
 
 @dataclass
@@ -44,15 +35,6 @@ class StoredPage:
     image_mime: str
     words: list[Word] | None = None
     words_source: str = ""
-
-
-def _is_colourless(pdf: PdfFile, index: int, dpi: int) -> bool:
-    """Whether a page has no colour, judged on a small render (most business documents are
-    black on white): such pages are rendered grey directly, a third of the pixels to store."""
-    thumbnail = render_pdf_page(pdf, index, dpi=max(dpi / 6, 12), max_pixels=2_000_000)
-    pixels = np.asarray(thumbnail.convert("RGB"), dtype=np.int16)
-    spread = pixels.max(axis=2) - pixels.min(axis=2)
-    return bool(spread.max(initial=0) <= COLOUR_TOLERANCE)
 
 
 def _stored(stored: Future[tuple[str, str, int, int]], words: list[Word] | None) -> StoredPage:
@@ -93,17 +75,14 @@ def iter_stored_pages(
         ):
             pending: deque[tuple[Future[tuple[str, str, int, int]], list[Word] | None]] = deque()
             for index in range(pdf.page_count):
-                image = render_pdf_page(
+                page = read_pdf_page(
                     pdf,
                     index,
                     dpi=dpi,
                     max_pixels=settings.max_image_pixels,
-                    grayscale=_is_colourless(pdf, index, dpi),
+                    text_layer=use_text_layer,
                 )
-                words = None
-                if use_text_layer and page_has_text_layer(pdf, index):
-                    words = extract_pdf_page_words(pdf, index, dpi=dpi).words
-                pending.append((pool.submit(_store, image, blobs, True), words))
+                pending.append((pool.submit(_store, page.image, blobs, True), page.words))
                 while len(pending) > ENCODE_AHEAD:
                     yield _stored(*pending.popleft())
             while pending:

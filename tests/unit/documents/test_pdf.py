@@ -9,14 +9,18 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+from fpdf import FPDF
 
 from visualner.documents.pdf import (
+    COLOUR_TOLERANCE,
     TEXT_LAYER_ENGINE,
     PdfFile,
     extract_pdf_page_words,
+    max_channel_spread,
     open_pdf,
     page_has_text_layer,
     pdf_page_pixel_size,
+    read_pdf_page,
     render_pdf_page,
 )
 from visualner.errors import InvalidInput, TooLarge
@@ -181,3 +185,67 @@ def test_refuses_a_page_number_past_the_end(born_digital_pdf: Path) -> None:
         ),
     ):
         extract_pdf_page_words(pdf, 2, dpi=150)
+
+
+def colour_pdf(path: Path) -> Path:
+    """Page 1 black text on white; page 2 the same with one red line."""
+    document = FPDF(unit="pt", format="A4")
+    document.set_font("Helvetica", size=14)
+    for red in (0, 200):
+        document.add_page()
+        document.text(72, 72, "Amount due 1,204.00")
+        document.set_text_color(red, 0, 0)
+        document.text(72, 100, "Overdue: pay within 7 days")
+    document.output(str(path))
+    return path
+
+
+def pdf_for(copy: str, born_digital_pdf: Path, scanned_pdf: Path, tmp_path: Path) -> Path | bytes:
+    if copy == "rotated":
+        return transformed_copy(born_digital_pdf, rotation=90)
+    if copy == "cropped":
+        return transformed_copy(born_digital_pdf, crop_inset=40)
+    if copy == "colour":
+        return colour_pdf(tmp_path / "colour.pdf")
+    return scanned_pdf if copy == "scanned" else born_digital_pdf
+
+
+@pytest.mark.parametrize("copy", ["plain", "rotated", "cropped", "scanned", "colour"])
+def test_reading_a_page_for_import_is_the_same_as_the_separate_calls(
+    born_digital_pdf: Path, scanned_pdf: Path, tmp_path: Path, copy: str
+) -> None:
+    source = pdf_for(copy, born_digital_pdf, scanned_pdf, tmp_path)
+    modes = []
+    with open_pdf(source, max_pages=10) as pdf:
+        for index in range(pdf.page_count):
+            read = read_pdf_page(pdf, index, dpi=150, max_pixels=MAX_PIXELS, text_layer=True)
+            probe = render_pdf_page(pdf, index, dpi=25, max_pixels=MAX_PIXELS)
+            grey = max_channel_spread(np.asarray(probe)) <= COLOUR_TOLERANCE
+            plain = render_pdf_page(pdf, index, dpi=150, max_pixels=MAX_PIXELS, grayscale=grey)
+            assert (read.image.mode, read.image.tobytes()) == (plain.mode, plain.tobytes())
+            has_text = page_has_text_layer(pdf, index)
+            words = extract_pdf_page_words(pdf, index, dpi=150).words if has_text else None
+            assert read.words == words
+            unread = read_pdf_page(pdf, index, dpi=150, max_pixels=MAX_PIXELS, text_layer=False)
+            assert unread.words is None
+            modes.append(read.image.mode)
+    assert modes == (["L", "RGB"] if copy == "colour" else ["L"] * len(modes))
+
+
+def test_reading_a_page_for_import_refuses_it_above_the_pixel_cap(born_digital_pdf: Path) -> None:
+    with open_born_digital(born_digital_pdf) as pdf, pytest.raises(TooLarge) as caught:
+        read_pdf_page(pdf, 1, dpi=600, max_pixels=20_000_000, text_layer=True)
+    assert str(caught.value) == (
+        "page 2 of invoice.pdf: rendering at 600 dpi gives 4961×7016 = 35 MP, above the 20 MP cap"
+    )
+
+
+def test_channel_spread_is_the_largest_max_minus_min_of_a_pixel() -> None:
+    rng = np.random.default_rng(5)
+    for pixels in (
+        rng.integers(0, 256, (37, 23, 3), dtype=np.uint8),
+        np.full((4, 4, 3), 128, dtype=np.uint8),
+        np.array([[[0, 255, 3], [9, 9, 9]]], dtype=np.uint8),
+    ):
+        wide = pixels.astype(np.int16)
+        assert max_channel_spread(pixels) == (wide.max(axis=2) - wide.min(axis=2)).max()
