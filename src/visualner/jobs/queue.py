@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 from sqlalchemy import update
 
 from visualner.db import session_scope
@@ -38,8 +38,53 @@ def make_huey(settings: Settings) -> Huey:
     return SqliteHuey(settings.queue_name, filename=path, utc=True, results=False)
 
 
+class _WakeableWorker(Worker):
+    """A huey worker whose idle wait between polls of the queue also ends when ``wake`` is
+    set, which ``JobQueue.enqueue`` does: a job enqueued by the process that consumes it
+    starts at once instead of after up to ``max_delay`` (SQLite storage is polled)."""
+
+    delay: float
+    default_delay: float
+    max_delay: float
+    backoff: float
+
+    def __init__(self, *, wake: threading.Event, **options: Any) -> None:
+        super().__init__(**options)
+        self.wake = wake
+
+    def sleep(self) -> None:
+        self.delay = min(self.delay, self.max_delay)
+        if self.wake.wait(self.delay):
+            if not self.stop_flag.is_set():  # when stopping, it stays set for every worker
+                self.wake.clear()
+            self.delay = self.default_delay
+        else:
+            self.delay *= self.backoff
+
+
 class _EmbeddedConsumer(Consumer):
-    """A consumer that leaves signal handling to its host (uvicorn or our worker command)."""
+    """A consumer that leaves signal handling to its host (uvicorn or our worker command),
+    with workers woken by ``wake``."""
+
+    def __init__(self, huey: Huey, *, wake: threading.Event, **options: Any) -> None:
+        self.wake = wake  # before the base class builds the workers
+        super().__init__(huey, **options)
+
+    def _create_worker(self) -> _WakeableWorker:
+        return _WakeableWorker(
+            wake=self.wake,
+            huey=self.huey,
+            stop_flag=self.stop_flag,
+            default_delay=self.default_delay,
+            max_delay=self.max_delay,
+            backoff=self.backoff,
+            max_tasks=self.max_tasks,
+        )
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        self.wake.set()  # after the flag: a woken worker sees it and ends
+        super().stop(graceful=graceful)
 
     def _set_signal_handlers(self) -> None:
         return None
@@ -55,6 +100,7 @@ class JobQueue:
         self.stale_after = timedelta(seconds=ctx.settings.job_stale_after_s)
         self._run_task = self.huey.task(name="visualner.run_job", retries=0)(self._execute)
         self._consumer: Consumer | None = None
+        self._wake = threading.Event()
         self._janitor_stop = threading.Event()
         self._janitor: threading.Thread | None = None
 
@@ -63,6 +109,7 @@ class JobQueue:
 
     def enqueue(self, job_id: int) -> None:
         self._run_task(job_id)
+        self._wake.set()  # this process's idle workers, if it runs any, poll now
 
     def cancel(self, job_id: int) -> None:
         with session_scope(self.ctx.database.write) as session:
@@ -92,7 +139,7 @@ class JobQueue:
             "max_delay": 0.2,
             "check_worker_health": True,
         }
-        self._consumer = _EmbeddedConsumer(self.huey, **options)
+        self._consumer = _EmbeddedConsumer(self.huey, wake=self._wake, **options)
         self._consumer.start()
         self._janitor = threading.Thread(target=self._janitor_loop, daemon=True, name="janitor")
         self._janitor.start()
