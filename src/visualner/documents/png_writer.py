@@ -4,10 +4,14 @@ Pillow's PNG encoder tries all five PNG filters on every row and spends most of 
 there: at zlib level 1 a 150 dpi A4 render takes ~15 ms, of which ~10 ms is filtering and
 packing (level 0, no compression at all, still takes ~10 ms). Here each row picks the best of
 the three cheap filters (None, Sub, Up) by libpng's heuristic — the smallest sum of the
-filtered bytes read as signed — computed with numpy over a strip of rows at a time, and
-the strip is deflated by the standard library's zlib (which releases the GIL, so pages
-encode in parallel on threads). The same page takes ~8 ms and the file is as small as
-Pillow's (Average and Paeth rarely win on rendered text; they are not worth their cost).
+filtered bytes read as signed — computed with numpy over a strip of rows at a time
+(Average and Paeth rarely win on rendered text; they are not worth their cost).
+
+The strips are deflated by ISA-L (``isal``), a zlib-compatible deflate: at its level 1 a
+page's 2 MB of filtered rows take ~0.9 ms and 150 KiB, where the standard library's zlib
+takes ~5.9 ms for 159 KiB at its fastest level (zlib-ng: 1.7 ms for 182 KiB at level 1).
+Both release the GIL, so pages encode in parallel on threads. A 150 dpi A4 render takes
+~4 ms in all, a quarter of Pillow's time, for a slightly smaller file.
 
 Decoded, the file has exactly the pixels of the image; only the compressed bytes differ from
 Pillow's. Strips bound the extra memory to a few megabytes for any page size.
@@ -19,6 +23,7 @@ import struct
 import zlib
 
 import numpy as np
+from isal import isal_zlib
 from PIL import Image
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -31,14 +36,15 @@ _NONE, _SUB, _UP = 0, 1, 2
 
 
 def encode_png(image: Image.Image, *, compress_level: int) -> bytes:
-    """``image`` (mode ``L`` or ``RGB``) as PNG bytes, deflated at ``compress_level``."""
+    """``image`` (mode ``L`` or ``RGB``) as PNG bytes, deflated at ISA-L's ``compress_level``
+    (0–3; 1 deflates rendered pages a little smaller than zlib's level 1)."""
     colour_type = _COLOUR_TYPES.get(image.mode)
     if colour_type is None:
         raise ValueError(f"encode_png takes L or RGB images, not {image.mode}")
     width, height = image.size
     pixels = np.asarray(image).reshape(height, -1)  # one row of bytes per scanline
     bytes_per_pixel = len(image.mode)
-    compressor = zlib.compressobj(compress_level)
+    compressor = isal_zlib.compressobj(compress_level)
     parts = [
         SIGNATURE,
         _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)),
