@@ -192,3 +192,53 @@ def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path
     assert "metadata" in importer.errors(job)["tasks.json[6]"]
     assert dict(_CountingHandler.requests) == {"/a.png": 1, "/b.png": 1, "/c.png": 1}
     assert sorted(t["title"] for t in importer.tasks()) == sorted(f"{n}.png" for n in "abcabc")
+
+
+def test_a_cancelled_import_stops_its_download_threads(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.png").write_bytes(png_bytes(text_image(f"Form {name}")))
+    handler = functools.partial(_CountingHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    settings = make_settings(
+        tmp_path / "data", sqlite_url, run_worker_in_process=False, url_allowlist=["127.0.0.1"]
+    )
+    try:
+        with TestClient(create_app(settings)) as client:
+            admin = admin_user(client, ADMIN_PASSWORD)
+            services = _services(client)
+            project_id = new_project(admin)["id"]
+            tasks = [{"data": {"image": f"{base}/{'abc'[n % 3]}.png"}} for n in range(60)]
+            started = admin.post(
+                f"/api/projects/{project_id}/import",
+                files=[("files", ("tasks.json", orjson.dumps(tasks)))],
+                data={"options": orjson.dumps({"ocr": False}).decode()},
+            )
+            job_id = started.json()["job_id"]
+            store = runner._store
+
+            def store_then_cancel(*args: Any) -> None:
+                store(*args)
+                with session_scope(services.database.write) as session:
+                    job = session.get(Job, job_id)
+                    assert job is not None
+                    job.status = JobStatus.CANCELLED.value
+
+            monkeypatch.setattr(runner, "_store", store_then_cancel)
+            runner.run_job(
+                services.job_context, services.registry, job_id, stale_after=timedelta(0)
+            )
+            with session_scope(services.database.read) as session:
+                job = session.get(Job, job_id)
+                assert job is not None and job.status == JobStatus.CANCELLED
+                assert 0 < job.done < len(tasks)
+            assert not [t for t in threading.enumerate() if t.name.startswith("url-prefetch")]
+            assert not services.registry.get("import")._states  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -344,14 +344,21 @@ class ImportJob:
             dispatcher=state.dispatcher,
         )
 
-    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        state = self._states.pop(job.id, None)
-        if state is not None and state.prefetcher is not None:
+    def release(self, job_id: int) -> None:
+        """Stop the job's download threads and close its OCR and model clients (the job
+        finished, failed or was cancelled; a resumed job builds them again)."""
+        state = self._states.pop(job_id, None)
+        if state is None:
+            return
+        if state.prefetcher is not None:
             state.prefetcher.close()
-        if state is not None and state.dispatcher is not None:
+        if state.dispatcher is not None:
             state.dispatcher.close()
-        if state is not None and state.preannotator is not None:
+        if state.preannotator is not None:
             state.preannotator.close()
+
+    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
+        self.release(job.id)
         shutil.rmtree(self.staging_dir(ctx, job), ignore_errors=True)
         done = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")

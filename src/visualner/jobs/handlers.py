@@ -79,6 +79,16 @@ def batch_policy_of(handler: JobHandler) -> BatchPolicy:
     return policy if isinstance(policy, BatchPolicy) else ONE_BY_ONE
 
 
+def release_job(handler: JobHandler, job_id: int) -> None:
+    """Call a handler's optional ``release(job_id)`` once a job has stopped, whether it
+    finished, failed or was cancelled: the handler drops what it holds for the job (download
+    threads, OCR clients, a loaded model, training pages). ``finish`` runs only on success,
+    so without this a cancelled import kept its download threads until the server stopped."""
+    release = getattr(handler, "release", None)
+    if callable(release):
+        release(job_id)
+
+
 class JobHandler(Protocol):
     kind: str
 

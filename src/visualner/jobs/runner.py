@@ -27,6 +27,7 @@ from visualner.jobs.handlers import (
     JobRegistry,
     SkipItem,
     batch_policy_of,
+    release_job,
 )
 from visualner.jobs.models import ItemStatus, Job, JobItem, JobStatus
 
@@ -301,6 +302,7 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         job = session.get(Job, job_id)
         assert job is not None
         session.expunge(job)
+    handler: JobHandler | None = None
     try:
         handler = registry.get(job.kind)
         policy = batch_policy_of(handler)
@@ -334,6 +336,9 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
                     finished_at=utcnow(),
                 )
             )
+    finally:
+        if handler is not None:
+            release_job(handler, job_id)
 
 
 def _is_cancelled(ctx: JobContext, job_id: int) -> bool:

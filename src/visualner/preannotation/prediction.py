@@ -282,10 +282,14 @@ class PreannotateJob:
 
         return ItemOutcome(apply=apply)
 
-    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        state = self._states.pop(job.id, None)
+    def release(self, job_id: int) -> None:
+        """Close the job's predictor (its OCR server clients) once the job has stopped."""
+        state = self._states.pop(job_id, None)
         if state is not None:
             state.predictor.close()
+
+    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
+        self.release(job.id)
         results = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")
         ).all()

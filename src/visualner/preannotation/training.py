@@ -211,8 +211,12 @@ class TrainModelJob:
 
         return ItemOutcome(apply=apply)
 
+    def release(self, job_id: int) -> None:
+        """Drop the job's training pages and model once the job has stopped."""
+        self._runs.pop(job_id, None)
+
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        self._runs.pop(job.id, None)
+        self.release(job.id)
         items = session.scalars(
             select(JobItem).where(JobItem.job_id == job.id).order_by(JobItem.position)
         ).all()
