@@ -94,8 +94,12 @@ class OcrJob:
 
         return ItemOutcome(apply=apply)
 
-    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        dispatcher = self._dispatchers.pop(job.id, None)
+    def release(self, job_id: int) -> None:
+        """Close the job's OCR dispatcher once the job has stopped, however it stopped."""
+        dispatcher = self._dispatchers.pop(job_id, None)
         if dispatcher is not None:
             dispatcher.close()
+
+    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
+        self.release(job.id)
         return {}
