@@ -3,10 +3,12 @@ is reported alone while the rest of its batch imports."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -169,8 +171,10 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
 
-@pytest.mark.parametrize("app_client", [{"url_allowlist": ["127.0.0.1"]}], indirect=True)
-def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _image_server(tmp_path: Path) -> Iterator[str]:
+    """Three form images a.png, b.png, c.png served over loopback (requests counted); yields
+    the base URL."""
     folder = tmp_path / "images"
     folder.mkdir()
     for name in ("a", "b", "c"):
@@ -178,16 +182,21 @@ def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path
     handler = functools.partial(_CountingHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("app_client", [{"url_allowlist": ["127.0.0.1"]}], indirect=True)
+def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path) -> None:
+    with _image_server(tmp_path) as base:
         tasks = [
             {"data": {"image": f"{base}/{name}.png"}, "meta": n} for n, name in enumerate("abcabc")
         ]
         tasks.append({"data": {"image": "http://169.254.169.254/latest/meta-data/"}})
         job = importer.run([("tasks.json", orjson.dumps(tasks))], options={"ocr": False})
-    finally:
-        server.shutdown()
-        server.server_close()
     assert job["done"] == 6 and job["failed"] == 1, job
     assert "metadata" in importer.errors(job)["tasks.json[6]"]
     assert dict(_CountingHandler.requests) == {"/a.png": 1, "/b.png": 1, "/c.png": 1}
@@ -197,48 +206,34 @@ def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path
 def test_a_cancelled_import_stops_its_download_threads(
     tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "images"
-    folder.mkdir()
-    for name in ("a", "b", "c"):
-        (folder / f"{name}.png").write_bytes(png_bytes(text_image(f"Form {name}")))
-    handler = functools.partial(_CountingHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     settings = make_settings(
         tmp_path / "data", sqlite_url, run_worker_in_process=False, url_allowlist=["127.0.0.1"]
     )
-    try:
-        with TestClient(create_app(settings)) as client:
-            admin = admin_user(client, ADMIN_PASSWORD)
-            services = _services(client)
-            project_id = new_project(admin)["id"]
-            tasks = [{"data": {"image": f"{base}/{'abc'[n % 3]}.png"}} for n in range(60)]
-            started = admin.post(
-                f"/api/projects/{project_id}/import",
-                files=[("files", ("tasks.json", orjson.dumps(tasks)))],
-                data={"options": orjson.dumps({"ocr": False}).decode()},
-            )
-            job_id = started.json()["job_id"]
-            store = runner._store
+    with _image_server(tmp_path) as base, TestClient(create_app(settings)) as client:
+        admin = admin_user(client, ADMIN_PASSWORD)
+        services = _services(client)
+        project_id = new_project(admin)["id"]
+        tasks = [{"data": {"image": f"{base}/{'abc'[n % 3]}.png"}} for n in range(60)]
+        started = admin.post(
+            f"/api/projects/{project_id}/import",
+            files=[("files", ("tasks.json", orjson.dumps(tasks)))],
+            data={"options": orjson.dumps({"ocr": False}).decode()},
+        )
+        job_id = started.json()["job_id"]
+        store = runner._store
 
-            def store_then_cancel(*args: Any) -> None:
-                store(*args)
-                with session_scope(services.database.write) as session:
-                    job = session.get(Job, job_id)
-                    assert job is not None
-                    job.status = JobStatus.CANCELLED.value
-
-            monkeypatch.setattr(runner, "_store", store_then_cancel)
-            runner.run_job(
-                services.job_context, services.registry, job_id, stale_after=timedelta(0)
-            )
-            with session_scope(services.database.read) as session:
+        def store_then_cancel(*args: Any) -> None:
+            store(*args)
+            with session_scope(services.database.write) as session:
                 job = session.get(Job, job_id)
-                assert job is not None and job.status == JobStatus.CANCELLED
-                assert 0 < job.done < len(tasks)
-            assert not [t for t in threading.enumerate() if t.name.startswith("url-prefetch")]
-            assert not services.registry.get("import")._states  # type: ignore[attr-defined]
-    finally:
-        server.shutdown()
-        server.server_close()
+                assert job is not None
+                job.status = JobStatus.CANCELLED.value
+
+        monkeypatch.setattr(runner, "_store", store_then_cancel)
+        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.CANCELLED
+            assert 0 < job.done < len(tasks)
+        assert not [t for t in threading.enumerate() if t.name.startswith("url-prefetch")]
+        assert not services.registry.get("import")._states  # type: ignore[attr-defined]
