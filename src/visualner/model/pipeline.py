@@ -184,7 +184,7 @@ class Predictor:
         self, geo: PageGeometry, groups: list[list[int]]
     ) -> tuple[np.ndarray, np.ndarray]:
         """``group_features`` of ``groups``, kept on ``geo`` for the next step: when step 1b
-        merges nothing, step 2 describes the very groups step 1b did (a fifth of a page's
+        merges nothing, step 2 describes the very groups step 1b did (about a tenth of a page's
         prediction time)."""
         key = (id(self.vocabulary), [tuple(g) for g in groups])
         if geo.described is not None and geo.described[0] == key:
