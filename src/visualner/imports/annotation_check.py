@@ -204,14 +204,4 @@ def check_against_config(
                 f"{where}.relations[{position}]: label {relation['label']!r} is not one of "
                 + ", ".join(sorted(relation_labels))
             )
-    choice_defs = {c.name: c for c in config.choices}
-    for name, values in result["choices"].items():
-        choice_def = choice_defs.get(name)
-        if choice_def is None:
-            raise InvalidInput(f"{where}.choices: the config has no <Choices name={name!r}>")
-        allowed = {c.value for c in choice_def.choices}
-        unknown = [v for v in values if v not in allowed]
-        if unknown:
-            raise InvalidInput(f"{where}.choices[{name!r}]: unknown values {unknown}")
-        if not choice_def.multiple and len(values) > 1:
-            raise InvalidInput(f"{where}.choices[{name!r}]: only one value may be chosen")
+    config.check_choices(result["choices"], where=f"{where}.choices")

@@ -9,6 +9,7 @@ and attribute named, so a user editing the XML knows exactly what to fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -125,6 +126,24 @@ class LabelConfig:
     def image_data_key(self) -> str:
         """The task data key the image comes from (``$image`` → ``image``)."""
         return self.image_value.lstrip("$")
+
+    def check_choices(
+        self, choices: Mapping[str, Sequence[str]], *, where: str = "choices"
+    ) -> None:
+        """Raise ``InvalidInput`` (prefixed by ``where``) unless every choice names one of
+        this config's ``<Choices>`` and only its values, one value where it takes one. Saves
+        through the API and imported annotations share this check and its messages."""
+        defined = {c.name: c for c in self.choices}
+        for name, values in choices.items():
+            choice_def = defined.get(name)
+            if choice_def is None:
+                raise InvalidInput(f"{where}: the config has no <Choices name={name!r}>")
+            allowed = {c.value for c in choice_def.choices}
+            unknown = [v for v in values if v not in allowed]
+            if unknown:
+                raise InvalidInput(f"{where}[{name!r}]: unknown values {unknown}")
+            if not choice_def.multiple and len(values) > 1:
+                raise InvalidInput(f"{where}[{name!r}]: only one value may be chosen")
 
     def to_json(self) -> dict[str, Any]:
         payload = asdict(self)
