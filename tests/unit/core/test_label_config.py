@@ -94,3 +94,33 @@ def test_hotkeys_must_not_clash_across_label_groups() -> None:
     )
     with pytest.raises(InvalidInput, match='clashes with label "Name"'):
         parse_label_config(xml)
+
+
+CHOICES_CONFIG = """<View>
+  <Image name="image" value="$image"/>
+  <Labels name="label" toName="image"><Label value="answer"/></Labels>
+  <Choices name="kind" toName="image" choice="single">
+    <Choice value="invoice"/><Choice value="receipt"/>
+  </Choices>
+</View>"""
+
+
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    [
+        ({"colour": ["red"]}, "tasks.json[0].choices: the config has no <Choices name='colour'>"),
+        ({"kind": ["memo"]}, "tasks.json[0].choices['kind']: unknown values ['memo']"),
+        (
+            {"kind": ["invoice", "receipt"]},
+            "tasks.json[0].choices['kind']: only one value may be chosen",
+        ),
+    ],
+)
+def test_choices_are_checked_against_the_config(
+    choices: dict[str, list[str]], message: str
+) -> None:
+    config = parse_label_config(CHOICES_CONFIG)
+    config.check_choices({"kind": ["receipt"]})
+    with pytest.raises(InvalidInput) as caught:
+        config.check_choices(choices, where="tasks.json[0].choices")
+    assert str(caught.value) == message
