@@ -256,8 +256,8 @@ def test_a_stale_save_shows_the_conflict_banner_and_overwrites_nothing(labeler: 
     page.keyboard.press("Control+s")
     banner = page.get_by_test_id("conflict-banner")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Someone else saved this task")
-    expect(banner).to_contain_text("Reload to see their version")
+    expect(banner).to_contain_text("This task was saved elsewhere")
+    expect(banner).to_contain_text("Reload to see that version")
     expect(page.get_by_test_id("save-status")).to_have_text("Not saved: conflict")
     expect(page.get_by_test_id("submit")).to_be_disabled()
     page.wait_for_timeout(1300)  # the autosave delay: the banner stays, nothing is retried

@@ -17,7 +17,11 @@ from visualner.db import Base, UTCDateTime, utcnow
 
 
 class Annotation(Base):
+    """One user's annotation of a task: at most one per user and task (a second tab's save
+    is a stale write, refused with 409, not a second annotation)."""
+
     __tablename__ = "annotations"
+    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

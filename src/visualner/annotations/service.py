@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, AnnotationVersion
@@ -101,14 +102,46 @@ def create_annotation(
 def store_new_annotation(
     session: Session, *, task_id: int, user_id: int, body: AnnotationBody
 ) -> Annotation:
-    """Insert an already validated annotation (the short write transaction of a save)."""
+    """Insert an already validated annotation (the short write transaction of a save).
+
+    A user has one annotation per task: when they already have one (saved from another tab,
+    say), this save was made without seeing it, so it is a stale write and raises ``Conflict``
+    (409) like any other. The unique rule on ``(task_id, user_id)`` settles two concurrent
+    first saves the same way.
+    """
+    existing = session.execute(
+        select(Annotation.id, Annotation.version).where(
+            Annotation.task_id == task_id, Annotation.user_id == user_id
+        )
+    ).first()
+    if existing is not None:
+        raise _already_annotated(existing.id, existing.version)
     annotation = Annotation(
         task_id=task_id, user_id=user_id, status=body.status, version=1, result=_result_of(body)
     )
-    session.add(annotation)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(annotation)
+            session.flush()
+    except IntegrityError as exc:
+        raced = session.execute(
+            select(Annotation.id, Annotation.version).where(
+                Annotation.task_id == task_id, Annotation.user_id == user_id
+            )
+        ).first()
+        if raced is None:
+            raise
+        raise _already_annotated(raced.id, raced.version) from exc
     refresh_task_status(session, task_id=task_id)
     return annotation
+
+
+def _already_annotated(annotation_id: int, version: int) -> Conflict:
+    return Conflict(
+        f"you already have an annotation of this task (annotation {annotation_id}, version "
+        f"{version}), saved from another tab or window; reload the task to continue from it "
+        "before saving again"
+    )
 
 
 def update_annotation(

@@ -144,6 +144,22 @@ COUNT_NEW_TASK = (
 )
 
 
+def one_annotation_per_account(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A user has one annotation per task. When an imported task carries several by one
+    account (a list annotated by a team, imported by one user), the first stays that
+    account's and the others are kept without an account rather than dropped."""
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        user_id = row.get("user_id")
+        if user_id is not None and user_id in seen:
+            row = {**row, "user_id": None}
+        elif user_id is not None:
+            seen.add(user_id)
+        kept.append(row)
+    return kept
+
+
 def insert_task(
     session: Session, *, project_id: int, import_job_id: int | None, task: PreparedTask
 ) -> int:
@@ -168,7 +184,8 @@ def insert_task(
     )
     if task.annotations:
         session.execute(
-            INSERT_ANNOTATIONS, [{**row, "task_id": task_id} for row in task.annotations]
+            INSERT_ANNOTATIONS,
+            [{**row, "task_id": task_id} for row in one_annotation_per_account(task.annotations)],
         )
     if task.predictions:
         session.execute(

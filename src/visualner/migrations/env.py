@@ -12,6 +12,13 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    is_sqlite = connection.dialect.name == "sqlite"
+    if is_sqlite:
+        # Batch mode rebuilds a table by dropping it: with foreign keys on, that drop would
+        # cascade into every table referring to it (SQLite's own ALTER TABLE recipe turns them
+        # off). The pragma only takes effect outside a transaction.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -20,6 +27,13 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if is_sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left rows with dangling references: {broken[:5]}")
+    if is_sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 def run_migrations_online() -> None:
