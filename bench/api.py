@@ -26,11 +26,11 @@ from _server import admin_token, database_for, percentile, serve
 
 from visualner.db import Database, session_scope
 from visualner.migrate import upgrade_database
-from visualner.ocr.words import Word
 from visualner.projects.models import Project
 from visualner.tasks.models import Page, Task
 from visualner.tasks.service import NewPage, create_task
-from visualner.tasks.word_codec import encode_words
+from visualner.word_codec import encode_words
+from visualner.words import Word
 
 REGION_COUNT = 10
 

@@ -34,11 +34,11 @@ from visualner.exports.options import ExportOptions
 from visualner.exports.service import export_to_file, url_image_ref
 from visualner.formats.registry import EXPORT_FORMATS
 from visualner.migrate import upgrade_database
-from visualner.ocr.words import Word
 from visualner.projects.models import Project
 from visualner.projects.templates import get_template
 from visualner.tasks.models import Page, Task
-from visualner.tasks.word_codec import encode_words
+from visualner.word_codec import encode_words
+from visualner.words import Word
 
 WORDS = 300
 REGIONS = 300

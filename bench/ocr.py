@@ -1,7 +1,7 @@
 """Benchmark the OCR engines on FUNSD forms: speed, word recall/precision, page CER.
 
 Not a test: it prints figures (copied into docs/ocr.md) and asserts nothing. Metric
-definitions live in ``visualner.ocr.evaluation``. Example:
+definitions live in ``visualner.ocr.engines.evaluation``. Example:
 
     .venv/bin/python bench/ocr.py --limit 50 --jobs 2
     .venv/bin/python bench/ocr.py --engines tesseract --set psm=6 --set scale=2.5
@@ -26,9 +26,9 @@ from typing import Any
 
 from PIL import Image
 
-from visualner.ocr.engine import available_engines, create_engine
-from visualner.ocr.evaluation import funsd_gold_words, match_words, page_char_errors
-from visualner.ocr.words import Word
+from visualner.ocr.engines.base import available_engines, create_engine
+from visualner.ocr.engines.evaluation import funsd_gold_words, match_words, page_char_errors
+from visualner.words import Word
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "../shared/datasets/funsd/training_data"
 

@@ -42,7 +42,7 @@ from tests.browser.server_process import (  # noqa: E402
     ADMIN_USERNAME,
     running_server,
 )
-from visualner.services import build_services  # noqa: E402
+from visualner.runtime import build_services  # noqa: E402
 from visualner.settings import Settings  # noqa: E402
 
 PAGE_SIZES = {2000: (1700, 2200, 20), 5000: (2480, 3508, 40)}

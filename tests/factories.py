@@ -8,9 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from visualner.db import session_scope
-from visualner.ocr.words import Word
-from visualner.services import Services
+from visualner.runtime import Services
 from visualner.tasks.service import NewPage, create_task
+from visualner.words import Word
 
 _counter = itertools.count(1)
 ADMIN = "admin"

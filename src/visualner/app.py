@@ -30,7 +30,7 @@ from visualner.migrate import upgrade_database
 from visualner.ocr.routes import router as ocr_router
 from visualner.preannotation.routes import router as preannotation_router
 from visualner.projects.routes import router as projects_router
-from visualner.services import Services, build_services
+from visualner.runtime import Services, build_services
 from visualner.settings import Settings
 from visualner.system_routes import router as system_router
 from visualner.tasks.routes import router as tasks_router

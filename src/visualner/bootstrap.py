@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
 from visualner.auth.service import create_user
-from visualner.ocr.models import OcrServer
+from visualner.ocr.servers.models import OcrServer
 from visualner.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from visualner.auth.models import LoginSession, User
 from visualner.auth.service import resolve_login_session, user_for_api_key
 from visualner.errors import NotAuthenticated, PermissionDenied
-from visualner.services import Services
+from visualner.runtime import Services
 
 SESSION_COOKIE = "visualner_session"
 CSRF_HEADER = "x-csrf-token"

@@ -4,7 +4,7 @@ from visualner.annotations import models as annotation_models
 from visualner.auth import models as auth_models
 from visualner.db import Base
 from visualner.jobs import models as job_models
-from visualner.ocr import models as ocr_models
+from visualner.ocr.servers import models as ocr_models
 from visualner.preannotation import models as preannotation_models
 from visualner.projects import models as project_models
 from visualner.tasks import models as task_models

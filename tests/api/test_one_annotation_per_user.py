@@ -17,7 +17,7 @@ from tests.factories import admin_user, new_project, new_task
 from visualner.annotations.models import Annotation
 from visualner.db import Database, session_scope
 from visualner.migrate import alembic_config, upgrade_database
-from visualner.services import Services
+from visualner.runtime import Services
 
 REGION = {"id": "q1", "page": 0, "label": "question", "tokens": [0], "text": "word0"}
 

@@ -17,7 +17,7 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ApiUser, add_member, admin_user, new_project, new_task, new_user
 from visualner.db import session_scope
 from visualner.jobs.service import create_job
-from visualner.services import Services
+from visualner.runtime import Services
 
 VIEW, ANNOTATE, EDIT_OTHERS, MANAGE = "view", "annotate", "edit_others", "manage"
 ALLOWED = {

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import admin_user, new_project, new_task, new_user
-from visualner.services import Services
+from visualner.runtime import Services
 
 
 def _services(client: TestClient) -> Services:

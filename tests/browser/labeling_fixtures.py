@@ -22,11 +22,11 @@ from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running
 from tests.datasets import FUNSD_DIR
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope
-from visualner.ocr.words import Word
-from visualner.services import Services, build_services
+from visualner.runtime import Services, build_services
 from visualner.settings import Settings
 from visualner.tasks.models import Task
 from visualner.tasks.service import NewPage, create_task
+from visualner.words import Word
 
 FUNSD_FORM = "0000971160"
 

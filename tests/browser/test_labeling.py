@@ -21,7 +21,7 @@ from tests.browser.labeling_fixtures import (
     labeling_server,
 )
 from tests.browser.server_process import ADMIN_USERNAME
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 pytestmark = pytest.mark.browser
 FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them

@@ -13,13 +13,13 @@ from visualner.auth.service import create_api_token, create_user
 from visualner.db import Database, session_scope
 from visualner.jobs.models import Job, JobItem
 from visualner.migrate import current_revision, upgrade_database
-from visualner.ocr.models import OcrServer
+from visualner.ocr.servers.models import OcrServer
 from visualner.projects.models import Project, ProjectMember
 from visualner.projects.service import create_project
 from visualner.schema import metadata
 from visualner.tasks.models import Page
 from visualner.tasks.service import NewPage, create_task, pages_of_task
-from visualner.tasks.word_codec import decode_words
+from visualner.word_codec import decode_words
 
 
 def test_migrations_create_every_table_and_match_the_models(database_url: str) -> None:

@@ -25,7 +25,7 @@ from tests.factories import ApiUser, admin_user, sample_words
 from visualner.annotations.models import Annotation, AnnotationVersion, Prediction
 from visualner.app import create_app
 from visualner.db import session_scope
-from visualner.services import Services
+from visualner.runtime import Services
 from visualner.tasks.models import Task
 from visualner.tasks.service import NewPage, create_task
 

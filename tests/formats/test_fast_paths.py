@@ -27,8 +27,8 @@ from visualner.formats.records import (
     region_box,
     rounded_boxes,
 )
-from visualner.ocr.words import Word
-from visualner.tasks.word_codec import decode_words, encode_words, word_columns
+from visualner.word_codec import decode_words, encode_words, word_columns
+from visualner.words import Word
 
 AWKWARD = [0.5, 1.5, 2.5, -0.5, -1.5, 799.5, 1000.5, 12.25, 0.0, 10, 7, -3, 1e6 + 0.5]
 

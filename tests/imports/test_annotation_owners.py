@@ -8,7 +8,7 @@ import orjson
 from tests.fixture_files import png_bytes, text_image
 from tests.imports.conftest import Importer
 from tests.imports.test_json_batches import native_task
-from visualner.services import Services
+from visualner.runtime import Services
 
 
 def test_a_task_annotated_twice_by_one_account_imports_both(importer: Importer) -> None:

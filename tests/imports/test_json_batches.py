@@ -25,7 +25,7 @@ from visualner.app import create_app
 from visualner.db import session_scope
 from visualner.jobs import runner
 from visualner.jobs.models import Job, JobStatus
-from visualner.services import Services
+from visualner.runtime import Services
 from visualner.tasks.models import Task
 
 WORDS = [

@@ -18,7 +18,7 @@ from visualner.imports.labelstudio_boxes import (
     rounded_tenths,
     tokens_inside,
 )
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 SIZES = [(800, 600), (1000, 1400)]
 WORDS = [

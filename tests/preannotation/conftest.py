@@ -26,7 +26,7 @@ from visualner.model.funsd import parse_funsd
 from visualner.model.tagger import LabeledPage
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
-from visualner.services import Services
+from visualner.runtime import Services
 from visualner.tasks.models import Task
 from visualner.tasks.service import NewPage, create_task
 

@@ -28,7 +28,7 @@ from visualner.migrate import upgrade_database
 from visualner.model.artifact import load_model
 from visualner.model.tagger import LabeledPage
 from visualner.projects.service import create_project
-from visualner.services import build_services
+from visualner.runtime import build_services
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from visualner.deps import (
     unsign_session_key,
 )
 from visualner.errors import Conflict, NotFound
-from visualner.services import Services
+from visualner.runtime import Services
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 

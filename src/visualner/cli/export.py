@@ -19,7 +19,7 @@ from visualner.exports.options import AnnotationFilter, ExportOptions
 from visualner.exports.service import blob_path_image_ref, export_to_file
 from visualner.formats.registry import FORMATS_BY_NAME
 from visualner.migrate import upgrade_database
-from visualner.services import build_services
+from visualner.runtime import build_services
 from visualner.tasks.models import TaskStatus
 
 

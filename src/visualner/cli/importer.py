@@ -24,7 +24,7 @@ from visualner.jobs.models import Job, JobItem
 from visualner.jobs.runner import run_job
 from visualner.migrate import upgrade_database
 from visualner.projects.models import Project
-from visualner.services import Services, build_services
+from visualner.runtime import Services, build_services
 
 
 def find_project(session: Session, ref: str) -> Project:

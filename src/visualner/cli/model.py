@@ -25,7 +25,7 @@ from visualner.model.tagger import evaluate
 from visualner.preannotation import service
 from visualner.preannotation.examples import collect_examples
 from visualner.projects.config import parse_label_config
-from visualner.services import Services, build_services
+from visualner.runtime import Services, build_services
 
 model_app = typer.Typer(help="Train and evaluate a project's pre-annotation model.")
 

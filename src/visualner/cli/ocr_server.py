@@ -8,8 +8,8 @@ import typer
 import uvicorn
 
 from visualner.cli.common import configure_logging, reports_errors
-from visualner.ocr.engine import create_engine
-from visualner.ocr.server_app import create_ocr_app
+from visualner.ocr.engines.base import create_engine
+from visualner.ocr.servers.app import create_ocr_app
 from visualner.preannotation.serving import AppArtifactSource
 
 

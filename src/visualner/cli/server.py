@@ -12,7 +12,7 @@ import uvicorn
 
 from visualner.app import create_app, prepare_installation
 from visualner.cli.common import configure_logging, load_settings, reports_errors
-from visualner.services import build_services
+from visualner.runtime import build_services
 
 
 @reports_errors

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from visualner.documents.blobstore import BlobStore
 from visualner.documents.png_writer import encode_png
 from visualner.errors import InvalidInput, TooLarge
 
@@ -257,3 +258,11 @@ def _encode(
         width=width,
         height=height,
     )
+
+
+def load_stored_image(blobs: BlobStore, sha256: str) -> Image.Image:
+    """A page image from the blob store, decoded now (the handle closes on return)."""
+    with blobs.open(sha256) as handle:
+        image = Image.open(handle)
+        image.load()
+    return image

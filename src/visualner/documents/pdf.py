@@ -29,7 +29,7 @@ from PIL import Image
 
 from visualner.documents.pdf_text_layer import PageTransform, page_text, words_from_textpage
 from visualner.errors import InvalidInput, TooLarge
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import pypdfium2.raw as pdfium_c
 
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 logger = logging.getLogger(__name__)
 
 #: Lines join the previous line's block when the gap between them is at most this many
-#: line heights (the same rule as ``visualner.ocr.reading_order``).
+#: line heights (the same rule as ``visualner.ocr.engines.reading_order``).
 BLOCK_GAP_FACTOR = 0.8
 #: Inside a run of characters with no whitespace, a gap wider than this many line heights
 #: splits the run into two words (table cells placed side by side without a space).

@@ -28,7 +28,7 @@ from visualner.formats.records import (
 )
 from visualner.formats.sink import write_zip_member
 from visualner.model.reading_order import layout_words
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 OTHER_LABEL = "other"
 

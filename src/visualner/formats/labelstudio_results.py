@@ -12,7 +12,7 @@ from typing import Any
 
 from visualner.errors import InvalidInput
 from visualner.formats.records import Box, region_box
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 BOX_TYPES = {"rectanglelabels", "labels", "rectangle", "polygonlabels"}
 

@@ -28,10 +28,10 @@ from visualner.formats.records import (
     ExportTask,
     JsonArrayWriter,
 )
-from visualner.ocr.words import Word
 from visualner.projects.config import LabelConfig
 from visualner.tasks.models import OcrStatus, Page, Task
 from visualner.tasks.service import NewPage, create_task
+from visualner.words import Word
 
 RESULT_KEYS: tuple[tuple[str, Any], ...] = (("regions", []), ("relations", []), ("choices", {}))
 

@@ -15,8 +15,8 @@ from typing import Any, BinaryIO
 import numpy as np
 import orjson
 
-from visualner.ocr.words import Word
-from visualner.tasks.word_codec import box_tuples, columns_as_json, word_columns
+from visualner.word_codec import box_tuples, columns_as_json, word_columns
+from visualner.words import Word
 
 Box = tuple[float, float, float, float]
 ImageRef = Callable[[int, int, str | None], str]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from visualner.documents.blobstore import BlobStore
+from visualner.documents.images import load_stored_image
 from visualner.documents.sniff import FileKind
 from visualner.errors import InvalidInput
 from visualner.imports.annotation_check import check_against_config, checked_body
@@ -22,14 +23,14 @@ from visualner.imports.labelstudio_boxes import (
     checked_labelstudio_annotation,
     convert_labelstudio_result,
 )
-from visualner.imports.pages import StoredPage, iter_stored_pages, load_stored_image
+from visualner.imports.pages import StoredPage, iter_stored_pages
 from visualner.imports.task_json import TaskSpec
 from visualner.imports.task_rows import PreparedTask, page_row
-from visualner.ocr.dispatch import OcrDispatcher
-from visualner.ocr.words import Word
+from visualner.ocr.servers.dispatch import OcrDispatcher
 from visualner.projects.config import LabelConfig
 from visualner.settings import Settings
 from visualner.tasks.models import OcrStatus
+from visualner.words import Word
 
 #: distinct documents whose pages and words a job keeps for reuse
 DOCUMENT_CACHE_SIZE = 16

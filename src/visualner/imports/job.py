@@ -45,8 +45,8 @@ from visualner.imports.task_rows import insert_task
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import BatchPolicy, ItemOutcome, PlannedItem, SkipItem
 from visualner.jobs.models import Job, JobItem
-from visualner.ocr.dispatch import OcrDispatcher
-from visualner.ocr.targets import resolve_targets
+from visualner.ocr.servers.dispatch import OcrDispatcher
+from visualner.ocr.servers.targets import resolve_targets
 from visualner.preannotation.prediction import ImportPreannotator
 from visualner.projects.config import LabelConfig, parse_label_config
 from visualner.projects.models import Project

@@ -22,7 +22,7 @@ from visualner.formats.labelstudio_results import (
     regions_from_labelstudio,
 )
 from visualner.imports.annotation_check import MAX_ITEMS, MAX_LABEL, MAX_ORIGIN, MAX_TEXT
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 LABEL_KEYS = ("rectanglelabels", "labels", "polygonlabels")
 NUMBER_TYPES = (int, float)

@@ -19,8 +19,8 @@ from visualner.documents.blobstore import BlobStore
 from visualner.documents.images import encode_page_image, iter_image_pages
 from visualner.documents.pdf import open_pdf, read_pdf_page
 from visualner.documents.sniff import FileKind
-from visualner.ocr.words import Word
 from visualner.settings import Settings
+from visualner.words import Word
 
 TEXT_LAYER_ENGINE = "pdf-text-layer"
 ENCODE_THREADS = 2
@@ -96,10 +96,3 @@ def iter_stored_pages(
     ):
         sha, mime, width, height = _store(image_page.image, blobs)
         yield StoredPage(width, height, sha, mime)
-
-
-def load_stored_image(blobs: BlobStore, sha256: str) -> Image.Image:
-    with blobs.open(sha256) as handle:
-        image = Image.open(handle)
-        image.load()
-    return image

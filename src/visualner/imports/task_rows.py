@@ -17,10 +17,10 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, Prediction
-from visualner.ocr.words import Word
 from visualner.projects.models import Project
 from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
-from visualner.tasks.word_codec import FORMAT_VERSION, encode_words, page_text
+from visualner.word_codec import FORMAT_VERSION, encode_words, page_text
+from visualner.words import Word
 
 
 @dataclass

@@ -21,7 +21,7 @@ from PIL import Image
 from visualner.errors import InvalidInput
 from visualner.model.reading_order import layout_words
 from visualner.model.tagger import Entity, LabeledPage
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from visualner.model.image import WORD_IMAGE_FEATURES, PageImage, word_image_features
 from visualner.model.reading_order import Layout, layout_words
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 _PUNCTUATION = re.compile(r"^[^\w\s]+$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[/\-.]\d{1,2}([/\-.]\d{1,4})?$")

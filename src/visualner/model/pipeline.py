@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from visualner.model.examples import LabeledPage, TrainSettings
 from visualner.model.grouping import (
     PageGeometry,
     build_geometry,
@@ -33,8 +32,9 @@ from visualner.model.relations import (
     relation_features,
 )
 from visualner.model.segments import group_feature_names, group_features
+from visualner.model.types import LabeledPage, TrainSettings
 from visualner.model.words import WORD_CATEGORICAL, word_features
-from visualner.ocr.words import PageWords
+from visualner.words import PageWords
 
 if TYPE_CHECKING:
     import lightgbm as lgb

@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 # A word joins a line when it overlaps the line vertically by this share of the smaller height.
 LINE_OVERLAP = 0.5
@@ -194,7 +194,7 @@ def with_reading_order(words: Sequence[Word]) -> list[Word]:
     """Return the words sorted in the model's reading order with ``line``/``block`` filled in.
 
     ``line`` holds the segment id (a run of words on one line) so that sorting by
-    (block, line, x0) reproduces this order, as ``visualner.ocr.words`` promises.
+    (block, line, x0) reproduces this order, as ``visualner.words`` promises.
     """
     layout = layout_words(words)
     return [

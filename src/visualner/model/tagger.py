@@ -36,7 +36,11 @@ import numpy as np
 
 from visualner.errors import InvalidInput
 from visualner.model.boosting import lightgbm
-from visualner.model.examples import (
+from visualner.model.grouping import FEATURES_VERSION, PageGeometry
+from visualner.model.metrics import EntityReport, score_entity_sets
+from visualner.model.pipeline import Predictor, Vocabulary, page_geometry
+from visualner.model.training import fit_weights
+from visualner.model.types import (
     OTHER,
     CrfSettings,
     Entity,
@@ -46,11 +50,7 @@ from visualner.model.examples import (
     PredictedLink,
     TrainSettings,
 )
-from visualner.model.grouping import FEATURES_VERSION, PageGeometry
-from visualner.model.metrics import EntityReport, score_entity_sets
-from visualner.model.pipeline import Predictor, Vocabulary, page_geometry
-from visualner.model.training import fit_weights
-from visualner.ocr.words import PageWords
+from visualner.words import PageWords
 
 if TYPE_CHECKING:
     import lightgbm as lgb

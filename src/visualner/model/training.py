@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from visualner.model.boosting import lightgbm
-from visualner.model.examples import OTHER, LabeledPage, TrainSettings
 from visualner.model.grouping import (
     PageGeometry,
     candidate_edges,
@@ -34,6 +33,7 @@ from visualner.model.pipeline import (
     unknown_as_missing,
 )
 from visualner.model.segments import group_features
+from visualner.model.types import OTHER, LabeledPage, TrainSettings
 from visualner.model.words import word_features
 
 if TYPE_CHECKING:

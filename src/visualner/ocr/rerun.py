@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
 from visualner.db import session_scope
+from visualner.documents.images import load_stored_image
 from visualner.errors import InvalidInput, NotFound
-from visualner.imports.pages import load_stored_image
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
 from visualner.jobs.service import create_job
-from visualner.ocr.dispatch import OcrDispatcher
-from visualner.ocr.targets import resolve_targets, servers_named
+from visualner.ocr.servers.dispatch import OcrDispatcher
+from visualner.ocr.servers.targets import resolve_targets, servers_named
 from visualner.tasks.models import OcrStatus, Page, Task
 from visualner.tasks.service import store_page_words
 

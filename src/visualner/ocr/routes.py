@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 from visualner.db import session_scope
 from visualner.deps import AdminUser, CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
-from visualner.ocr import registry
-from visualner.ocr.models import OcrServer
 from visualner.ocr.rerun import create_ocr_job
-from visualner.ocr.schemas import OcrRunIn, OcrServerIn, OcrServerOut
+from visualner.ocr.servers import store
+from visualner.ocr.servers.models import OcrServer
+from visualner.ocr.servers.schemas import OcrRunIn, OcrServerIn, OcrServerOut
 from visualner.projects.access import Capability, project_access
 from visualner.settings import Settings
 from visualner.tasks.service import get_task
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["ocr"])
 
 
 def _out(server: OcrServer, settings: Settings) -> OcrServerOut:
-    health, info, error = registry.server_health(server, settings)
+    health, info, error = store.server_health(server, settings)
     return OcrServerOut(
         id=server.id,
         name=server.name,
@@ -40,7 +40,7 @@ def list_ocr_servers(
 ) -> list[OcrServerOut]:
     """OCR servers with their live health (any user: the import page picks from them)."""
     del user
-    return [_out(s, services.settings) for s in registry.list_servers(session)]
+    return [_out(s, services.settings) for s in store.list_servers(session)]
 
 
 @router.post("/ocr-servers", response_model=OcrServerOut, status_code=status.HTTP_201_CREATED)
@@ -49,7 +49,7 @@ def add_ocr_server(
 ) -> OcrServerOut:
     """Register an OCR server by URL (admins)."""
     del admin
-    server = registry.add_server(session, name=body.name, url=body.url, is_default=body.is_default)
+    server = store.add_server(session, name=body.name, url=body.url, is_default=body.is_default)
     return _out(server, services.settings)
 
 
@@ -62,7 +62,7 @@ def make_default_ocr_server(
     server = session.get(OcrServer, server_id)
     if server is None:
         raise NotFound(f"no OCR server {server_id}")
-    registry.make_default(session, server)
+    store.make_default(session, server)
     return _out(server, services.settings)
 
 
@@ -70,7 +70,7 @@ def make_default_ocr_server(
 def remove_ocr_server(server_id: int, admin: AdminUser, session: SessionDep) -> None:
     """Remove an OCR server (admins; the built-in one stays)."""
     del admin
-    registry.remove_server(session, server_id)
+    store.remove_server(session, server_id)
 
 
 @router.post("/tasks/{task_id}/ocr", status_code=status.HTTP_202_ACCEPTED)

@@ -25,11 +25,11 @@ from visualner.annotations.models import Annotation
 from visualner.documents.blobstore import BlobStore
 from visualner.errors import InvalidInput
 from visualner.model.tagger import Entity, LabeledPage
-from visualner.ocr.words import PageWords
 from visualner.preannotation.page_images import stored_page_image
 from visualner.projects.config import LabelConfig
 from visualner.tasks.models import Page, Task
-from visualner.tasks.word_codec import decode_words
+from visualner.word_codec import decode_words
+from visualner.words import PageWords
 
 HELD_OUT_SHARE = 0.2
 MIN_TASKS = 2

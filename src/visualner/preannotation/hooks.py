@@ -23,7 +23,7 @@ from visualner.preannotation.service import (
     pending_job,
 )
 from visualner.projects.models import Project
-from visualner.services import Services
+from visualner.runtime import Services
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
 from visualner.model.artifact import read_manifest
-from visualner.ocr.words import PageWords, Word
 from visualner.preannotation.models import ModelVersion
 from visualner.preannotation.predictors import PagePredictor, predictor_for_servers
 from visualner.preannotation.service import (
@@ -41,7 +40,8 @@ from visualner.preannotation.serving import ModelCache, PagePrediction
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
 from visualner.tasks.models import Page, Task
-from visualner.tasks.word_codec import decode_words
+from visualner.word_codec import decode_words
+from visualner.words import PageWords, Word
 
 log = logging.getLogger(__name__)
 

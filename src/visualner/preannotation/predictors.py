@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from visualner.documents.blobstore import BlobStore
 from visualner.errors import NotFound, Unavailable
-from visualner.ocr.client import RemoteOcrClient
-from visualner.ocr.targets import servers_named
-from visualner.ocr.words import PageWords
+from visualner.ocr.servers.client import RemoteOcrClient
+from visualner.ocr.servers.targets import servers_named
 from visualner.preannotation.page_images import stored_page_image
 from visualner.preannotation.serving import LoadedModel, PagePrediction, prediction_from_wire
+from visualner.words import PageWords
 
 log = logging.getLogger(__name__)
 

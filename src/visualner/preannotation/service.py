@@ -11,7 +11,7 @@ from visualner.auth.models import User
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.jobs.models import Job, JobStatus
 from visualner.jobs.service import create_job
-from visualner.ocr.targets import servers_named
+from visualner.ocr.servers.targets import servers_named
 from visualner.preannotation.examples import MIN_TASKS, token_label_values
 from visualner.preannotation.models import ModelVersion
 from visualner.projects.config import LabelConfig, parse_label_config

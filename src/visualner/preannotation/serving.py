@@ -27,7 +27,7 @@ from visualner.errors import InvalidInput, NotFound, Unavailable
 from visualner.model.artifact import load_model
 from visualner.model.image import to_gray
 from visualner.model.tagger import PredictedEntity, TrainedModel
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Tasks (one per imported document) and their pages.
 
-A page's words are stored compactly in one row (see ``tasks/word_codec.py``): projects reach
+A page's words are stored compactly in one row (see ``word_codec.py``): projects reach
 100k pages × 500 words, and one row per word would be 50M rows to scan and join.
 """
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from visualner.annotations.models import Annotation, Prediction
 from visualner.tasks.models import Page, Task
-from visualner.tasks.word_codec import words_as_json
+from visualner.word_codec import words_as_json
 
 
 def task_summary(task: Task) -> dict[str, Any]:

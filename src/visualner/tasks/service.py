@@ -9,10 +9,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from visualner.errors import InvalidInput, NotFound
-from visualner.ocr.words import Word
 from visualner.projects.models import Project
 from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
-from visualner.tasks.word_codec import encode_words, page_text
+from visualner.word_codec import encode_words, page_text
+from visualner.words import Word
 
 MAX_PAGE_SIZE = 500
 # Each sort ends on the id, so pages never overlap or skip tasks with equal keys, and each

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from visualner.deps import SessionDep
-from visualner.ocr import registry
+from visualner.ocr.servers import store
 from visualner.preannotation.service import model_settings
 from visualner.web.page_auth import PageLoginDep
 from visualner.web.project_pages import project_page_context
@@ -21,5 +21,5 @@ def project_model_page(
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "model")
     context["model_settings"] = model_settings(context["project"])
-    context["ocr_servers"] = [server.name for server in registry.list_servers(session)]
+    context["ocr_servers"] = [server.name for server in store.list_servers(session)]
     return render(request, "project_model.html", context)

@@ -9,8 +9,8 @@ import pytest
 
 from visualner.documents.blobstore import BlobStore
 from visualner.errors import InvalidInput, NotFound
-from visualner.ocr.words import Word
-from visualner.tasks.word_codec import decode_words, encode_words, page_text, words_as_json
+from visualner.word_codec import decode_words, encode_words, page_text, words_as_json
+from visualner.words import Word
 
 
 def test_words_survive_an_encode_decode_round_trip() -> None:

@@ -24,7 +24,7 @@ from visualner.documents.pdf import (
     render_pdf_page,
 )
 from visualner.errors import InvalidInput, TooLarge
-from visualner.ocr.words import PageWords
+from visualner.words import PageWords
 
 from .conftest import BORN_DIGITAL_PAGES, SECOND_BLOCK_LINES
 

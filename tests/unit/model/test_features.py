@@ -19,7 +19,7 @@ from visualner.model.image import PageImage, to_gray
 from visualner.model.merging import group_pairs, merge_feature_names, merge_features
 from visualner.model.reading_order import layout_words, with_reading_order
 from visualner.model.segments import group_feature_names, group_features, group_neighbours
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 
 def _tiny_form() -> PageWords:

@@ -14,7 +14,7 @@ from visualner.model.relations import (
     relation_features,
 )
 from visualner.model.words import word_feature_names, word_features
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 
 def test_two_tight_rows_of_small_print_stay_two_lines() -> None:

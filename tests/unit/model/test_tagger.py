@@ -21,7 +21,7 @@ from visualner.model.tagger import (
     evaluate,
     train,
 )
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 FUNSD = FUNSD_DIR
 TRAINING = FUNSD / "training_data"

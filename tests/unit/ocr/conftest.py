@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from tests.datasets import FUNSD_TRAINING
-from visualner.ocr.evaluation import funsd_gold_words
-from visualner.ocr.words import Word
+from visualner.ocr.engines.evaluation import funsd_gold_words
+from visualner.words import Word
 
 FUNSD = FUNSD_TRAINING
 #: A typical one-column form with printed and handwritten-looking fields.

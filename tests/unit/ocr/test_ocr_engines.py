@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from visualner.errors import InvalidInput
-from visualner.ocr.engine import OcrEngine, available_engines, create_engine
-from visualner.ocr.evaluation import match_words
-from visualner.ocr.words import Word
+from visualner.ocr.engines.base import OcrEngine, available_engines, create_engine
+from visualner.ocr.engines.evaluation import match_words
+from visualner.words import Word
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,14 @@ import random
 
 import pytest
 
-from visualner.ocr.evaluation import (
+from visualner.ocr.engines.evaluation import (
     box_iou,
     levenshtein,
     match_words,
     page_char_errors,
     page_text,
 )
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 
 def _word(text: str, x0: float, y0: float, x1: float, y1: float) -> Word:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from visualner.ocr.reading_order import (
+from visualner.ocr.engines.reading_order import (
     lines_by_geometry,
     order_words_by_engine_lines,
     order_words_by_geometry,
 )
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 
 def _word(text: str, x0: float, y0: float, *, line: int = 0, block: int = 0) -> Word:

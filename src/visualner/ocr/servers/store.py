@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from visualner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
-from visualner.ocr.builtin import builtin_engine
-from visualner.ocr.client import RemoteOcrClient
-from visualner.ocr.models import OcrServer
+from visualner.ocr.engines.builtin import builtin_engine
+from visualner.ocr.servers.client import RemoteOcrClient
+from visualner.ocr.servers.models import OcrServer
 from visualner.settings import Settings
 
 

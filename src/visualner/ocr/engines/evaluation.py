@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from visualner.ocr.reading_order import order_words_by_geometry
-from visualner.ocr.words import Word
+from visualner.ocr.engines.reading_order import order_words_by_geometry
+from visualner.words import Word
 
 Box = tuple[float, float, float, float]
 

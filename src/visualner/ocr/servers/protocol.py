@@ -14,10 +14,13 @@ Boxes are pixels of the posted image, top-left origin; words are in reading orde
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from PIL import Image
+
 from visualner.errors import Unavailable
-from visualner.ocr.words import PageWords, Word
+from visualner.words import PageWords, Word
 
 PROTOCOL_VERSION = 1
 
@@ -34,3 +37,10 @@ def page_words_from_json(payload: Any, *, source: str) -> PageWords:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unavailable(f"OCR server {source} answered in an unknown format: {exc}") from exc
+
+
+def encode_for_ocr(image: Image.Image) -> bytes:
+    """PNG bytes of a page, lossless so the remote engine sees what the local one would."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()

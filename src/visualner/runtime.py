@@ -1,6 +1,7 @@
 """The long-lived objects one installation needs, built once from a ``Settings``.
 
-The app, the CLI and the worker all call ``build_services``, so they share one wiring.
+The app, the CLI and the worker all call ``build_services``, so they share one wiring. Job
+kinds are registered here, where everything is built: ``jobs/`` itself knows no domain.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from dataclasses import dataclass
 
 from visualner.db import Database
 from visualner.documents.blobstore import BlobStore
+from visualner.exports.job import ExportJob
+from visualner.imports.job import ImportJob
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import JobRegistry
-from visualner.jobs.kinds import register_job_kinds
 from visualner.jobs.queue import JobQueue
+from visualner.ocr.rerun import OcrJob
+from visualner.preannotation.prediction import PreannotateJob
+from visualner.preannotation.training import TrainModelJob
 from visualner.settings import Settings
 
 
@@ -31,6 +36,15 @@ class Services:
     def close(self) -> None:
         self.queue.stop_consumer()
         self.database.dispose()
+
+
+def register_job_kinds(registry: JobRegistry) -> None:
+    """Register every job kind the product runs (imports, OCR, exports, training)."""
+    registry.register(ImportJob())
+    registry.register(OcrJob())
+    registry.register(TrainModelJob())
+    registry.register(PreannotateJob())
+    registry.register(ExportJob())
 
 
 def build_services(settings: Settings) -> Services:

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 FORMAT_VERSION = 1
 

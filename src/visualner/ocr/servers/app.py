@@ -1,13 +1,12 @@
 """The standalone OCR server (``visualner ocr-server``): one engine behind HTTP.
 
 Pages are recognised in a bounded pool of worker threads so a burst of requests queues
-instead of oversubscribing the machine; the protocol is in ``ocr/protocol.py``.
+instead of oversubscribing the machine; the protocol is in ``ocr/servers/protocol.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +20,8 @@ from PIL import Image
 from visualner import __version__
 from visualner.documents.images import iter_image_pages
 from visualner.errors import InvalidInput, TooLarge, VisualnerError
-from visualner.ocr.engine import OcrEngine
-from visualner.ocr.protocol import PROTOCOL_VERSION
+from visualner.ocr.engines.base import OcrEngine
+from visualner.ocr.servers.protocol import PROTOCOL_VERSION
 from visualner.preannotation.serving import (
     AppArtifactSource,
     ModelCache,
@@ -130,10 +129,3 @@ def create_ocr_app(
 
     app.state.pool = pool
     return app
-
-
-def encode_for_ocr(image: Image.Image) -> bytes:
-    """PNG bytes of a page, lossless so the remote engine sees what the local one would."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()

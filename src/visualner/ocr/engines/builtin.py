@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from visualner.ocr.engine import OcrEngine, create_engine
+from visualner.ocr.engines.base import OcrEngine, create_engine
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, str], OcrEngine] = {}

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from PIL import Image
 
 from visualner.errors import InvalidInput
-from visualner.ocr.targets import OcrTarget
-from visualner.ocr.words import PageWords
+from visualner.ocr.servers.targets import OcrTarget
+from visualner.words import PageWords
 
 log = logging.getLogger(__name__)
 

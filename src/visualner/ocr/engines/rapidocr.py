@@ -26,9 +26,9 @@ import rapidocr
 from PIL import Image
 
 from visualner.errors import InvalidInput
-from visualner.ocr.instance_pool import LazyPool
-from visualner.ocr.reading_order import order_words_by_engine_lines, pad_boxes
-from visualner.ocr.words import PageWords, Word
+from visualner.ocr.engines.instance_pool import LazyPool
+from visualner.ocr.engines.reading_order import order_words_by_engine_lines, pad_boxes
+from visualner.words import PageWords, Word
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from visualner.ocr.words import PageWords
+from visualner.words import PageWords
 
 OTHER = "O"
 

@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from visualner.ocr.words import Word
+from visualner.words import Word
 
 #: Words on one row split into separate lines where the gap exceeds this many line heights.
 LINE_GAP_FACTOR = 2.0

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visualner.errors import InvalidInput
-from visualner.ocr.builtin import builtin_engine
-from visualner.ocr.client import RemoteOcrClient
-from visualner.ocr.models import OcrServer
-from visualner.ocr.server_app import encode_for_ocr
-from visualner.ocr.words import PageWords
+from visualner.ocr.engines.builtin import builtin_engine
+from visualner.ocr.servers.client import RemoteOcrClient
+from visualner.ocr.servers.models import OcrServer
+from visualner.ocr.servers.protocol import encode_for_ocr
 from visualner.settings import Settings
+from visualner.words import PageWords
 
 
 class OcrTarget(Protocol):

@@ -16,7 +16,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 from PIL import Image
 
 from visualner.errors import InvalidInput
-from visualner.ocr.words import PageWords
+from visualner.words import PageWords
 
 
 @runtime_checkable
@@ -34,8 +34,8 @@ class OcrEngine(Protocol):
 # is first built: rapidocr brings onnxruntime and OpenCV (~40 MB resident), which an app
 # running tesseract (the default) never needs to hold.
 _ENGINES: dict[str, str] = {
-    "tesseract": "visualner.ocr.tesseract_engine:TesseractEngine",
-    "rapidocr": "visualner.ocr.rapidocr_engine:RapidOcrEngine",
+    "tesseract": "visualner.ocr.engines.tesseract:TesseractEngine",
+    "rapidocr": "visualner.ocr.engines.rapidocr:RapidOcrEngine",
 }
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 
 from visualner.errors import InvalidInput, Unavailable
-from visualner.ocr.protocol import page_words_from_json
-from visualner.ocr.words import PageWords
+from visualner.ocr.servers.protocol import page_words_from_json
+from visualner.words import PageWords
 
 
 class RemoteOcrClient:

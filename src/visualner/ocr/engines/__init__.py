@@ -1,0 +1,1 @@
+"""OCR engines: the ``OcrEngine`` interface, one module per engine, reading order, evaluation."""
