@@ -209,7 +209,9 @@ def test_pages_turn_with_keys_and_buttons_and_regions_of_every_page_are_saved(
     expect(page.get_by_test_id("page-stage")).to_have_attribute("data-scale", before or "")
 
     page.keyboard.press("Control+s")
-    expect(page.get_by_test_id("save-status")).to_have_text("Draft saved · v1")
+    # v1 unless the autosave fired while a slow machine ran the steps above; either way the
+    # draft holds every page's regions.
+    expect(page.get_by_test_id("save-status")).to_have_text(re.compile(r"^Draft saved · v\d+$"))
     saved = labeler.api("GET", f"/api/tasks/{task_id}")["annotations"][0]
     assert saved["status"] == "draft"
     assert sorted((r["page"], r["label"], r["tokens"]) for r in saved["regions"]) == [
@@ -370,7 +372,9 @@ def test_rectangle_labels_draw_boxes_and_document_choices_are_saved(labeler: Lab
     expect(choices.get_by_role("radio", name="receipt")).to_be_checked()
 
     page.keyboard.press("Control+s")
-    expect(page.get_by_test_id("save-status")).to_have_text("Draft saved · v1")
+    # v1 unless the autosave fired while a slow machine ran the steps above; either way the
+    # draft holds every page's regions.
+    expect(page.get_by_test_id("save-status")).to_have_text(re.compile(r"^Draft saved · v\d+$"))
     saved = labeler.api("GET", f"/api/tasks/{task_id}")["annotations"][0]
     assert saved["choices"] == {"doc_type": ["receipt"]}
     [box] = saved["regions"]
