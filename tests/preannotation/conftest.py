@@ -18,7 +18,7 @@ from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.datasets import FUNSD_TRAINING
 from tests.factories import ApiUser, admin_user, new_project
 from visualner.annotations.schemas import AnnotationBody
-from visualner.annotations.service import create_annotation
+from visualner.annotations.service import store_new_annotation, validate_annotation
 from visualner.app import create_app
 from visualner.auth.models import User
 from visualner.db import session_scope
@@ -130,7 +130,8 @@ def add_labeled_tasks(
                 ],
                 status="submitted" if submit else "draft",
             )
-            create_annotation(session, task=task, user=admin, body=body, config=config)
+            validate_annotation(session, task=task, body=body, config=config)
+            store_new_annotation(session, task_id=task.id, user_id=admin.id, body=body)
             task_ids.append(task.id)
     return task_ids
 

@@ -210,18 +210,18 @@ def test_retraining_starts_after_the_configured_number_of_submissions(
         assert project is not None
         project.settings = {**project.settings, "model_retrain_every": 2}
     add_labeled_tasks(services, model_project.project_id, funsd_forms[:1])
-    assert retrain_if_due(services, project_id=model_project.project_id, user_id=None) is None
+    assert retrain_if_due(services.queue, project_id=model_project.project_id, user_id=None) is None
     add_labeled_tasks(services, model_project.project_id, funsd_forms[1:2])
 
-    job_id = retrain_if_due(services, project_id=model_project.project_id, user_id=None)
+    job_id = retrain_if_due(services.queue, project_id=model_project.project_id, user_id=None)
 
     assert job_id is not None
     assert wait_for_job(model_project.admin, job_id)["status"] == "succeeded"
-    assert retrain_if_due(services, project_id=model_project.project_id, user_id=None) is None
+    assert retrain_if_due(services.queue, project_id=model_project.project_id, user_id=None) is None
     add_labeled_tasks(services, model_project.project_id, funsd_forms[2:3])
-    assert retrain_if_due(services, project_id=model_project.project_id, user_id=None) is None
+    assert retrain_if_due(services.queue, project_id=model_project.project_id, user_id=None) is None
     add_labeled_tasks(services, model_project.project_id, funsd_forms[3:4])
-    second = retrain_if_due(services, project_id=model_project.project_id, user_id=None)
+    second = retrain_if_due(services.queue, project_id=model_project.project_id, user_id=None)
     assert second is not None
     assert wait_for_job(model_project.admin, second)["result"]["version"] == 2
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, status
-from sqlalchemy import select
 
 from visualner.annotations import service
 from visualner.annotations.schemas import (
@@ -12,24 +11,15 @@ from visualner.annotations.schemas import (
     AnnotationUpdate,
     AnnotationVersionOut,
 )
-from visualner.auth.models import User
-from visualner.db import session_scope
-from visualner.deps import CurrentUser, ReadSessionDep, ServicesDep, SessionDep
+from visualner.auth.usernames import usernames
+from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
 from visualner.preannotation.hooks import retrain_if_due
 from visualner.projects.access import Capability, project_access
-from visualner.projects.config import parse_label_config
 from visualner.tasks.presenters import annotation_json
 from visualner.tasks.service import get_task
 
 router = APIRouter(prefix="/api", tags=["annotations"])
-
-
-def _usernames(session: SessionDep, *user_ids: int | None) -> dict[int, str]:
-    ids = {i for i in user_ids if i}
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
 @router.post(
@@ -41,28 +31,28 @@ def create_annotation(
     task_id: int,
     body: AnnotationBody,
     user: CurrentUser,
-    reads: ReadSessionDep,
     services: ServicesDep,
     background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new annotation (``{regions, relations, choices, status}``); answers its
     ``id`` and ``version``."""
-    task = get_task(reads, task_id)
-    access = project_access(
-        reads, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
-    )
-    config = parse_label_config(access.project.label_config)
-    service.validate_annotation(reads, task=task, body=body, config=config)
-    reads.close()
-    with session_scope(services.database.write) as session:
-        annotation = service.store_new_annotation(
-            session, task_id=task.id, user_id=user.id, body=body
-        )
-    if body.status == "submitted":
+    saved = service.save_annotation(services.database, user=user, body=body, task_id=task_id)
+    return _answer(saved, services, background_tasks, user)
+
+
+def _answer(
+    saved: service.SavedAnnotation,
+    services: ServicesDep,
+    background_tasks: BackgroundTasks,
+    user: CurrentUser,
+) -> dict[str, object]:
+    """The saved annotation's JSON; a submitted one may be due to retrain the project's model
+    (checked after the response, in its own transaction)."""
+    if saved.submitted:
         background_tasks.add_task(
-            retrain_if_due, services, project_id=task.project_id, user_id=user.id
+            retrain_if_due, services.queue, project_id=saved.project_id, user_id=user.id
         )
-    return annotation_json(annotation, {user.id: user.username})
+    return annotation_json(saved.annotation, saved.usernames)
 
 
 @router.get("/tasks/{task_id}/annotations", response_model=list[AnnotationOut])
@@ -72,7 +62,7 @@ def list_annotations(
     task = get_task(session, task_id)
     project_access(session, user=user, project_id=task.project_id)
     annotations = service.annotations_of_task(session, task_id=task_id)
-    names = _usernames(session, *(a.user_id for a in annotations))
+    names = usernames(session, (a.user_id for a in annotations))
     return [annotation_json(a, names) for a in annotations]
 
 
@@ -81,7 +71,7 @@ def get_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -
     annotation = service.get_annotation(session, annotation_id)
     task = get_task(session, annotation.task_id)
     project_access(session, user=user, project_id=task.project_id)
-    return annotation_json(annotation, _usernames(session, annotation.user_id))
+    return annotation_json(annotation, usernames(session, [annotation.user_id]))
 
 
 @router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
@@ -89,36 +79,19 @@ def update_annotation(
     annotation_id: int,
     body: AnnotationUpdate,
     user: CurrentUser,
-    reads: ReadSessionDep,
     services: ServicesDep,
     background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new version. Send the ``version`` you started from; if someone saved in
     between, the answer is 409 and nothing is overwritten."""
-    annotation = service.get_annotation(reads, annotation_id)
-    task = get_task(reads, annotation.task_id)
-    access = project_access(
-        reads, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+    saved = service.save_annotation(
+        services.database,
+        user=user,
+        body=body,
+        annotation_id=annotation_id,
+        based_on_version=body.version,
     )
-    config = parse_label_config(access.project.label_config)
-    service.check_update(
-        reads, access=access, annotation=annotation, task=task, body=body, config=config
-    )
-    names = _usernames(reads, annotation.user_id or user.id)
-    reads.close()
-    with session_scope(services.database.write) as session:
-        updated = service.store_update(
-            session,
-            annotation=annotation,
-            body=body,
-            based_on_version=body.version,
-            editor_id=user.id,
-        )
-    if body.status == "submitted":
-        background_tasks.add_task(
-            retrain_if_due, services, project_id=task.project_id, user_id=user.id
-        )
-    return annotation_json(updated, names)
+    return _answer(saved, services, background_tasks, user)
 
 
 @router.get("/annotations/{annotation_id}/versions", response_model=list[AnnotationVersionOut])
@@ -130,7 +103,7 @@ def list_versions(
     task = get_task(session, annotation.task_id)
     project_access(session, user=user, project_id=task.project_id)
     versions = service.annotation_versions(session, annotation_id=annotation_id)
-    names = _usernames(session, *(v.user_id for v in versions))
+    names = usernames(session, (v.user_id for v in versions))
     return [
         AnnotationVersionOut(
             version=v.version,

@@ -1,7 +1,12 @@
-"""Saving annotations with optimistic concurrency and a kept history."""
+"""Saving annotations with optimistic concurrency and a kept history.
+
+``save_annotation`` is the one way an annotation is saved from outside (API, UI): it reads and
+validates, then writes and versions in its own short transaction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,11 +16,13 @@ from sqlalchemy.orm import Session
 from visualner.annotations.models import Annotation, AnnotationVersion
 from visualner.annotations.schemas import AnnotationBody
 from visualner.auth.models import User
-from visualner.db import utcnow
+from visualner.auth.usernames import usernames
+from visualner.db import Database, session_scope, utcnow
 from visualner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from visualner.projects.access import Capability, ProjectAccess
-from visualner.projects.config import LabelConfig
+from visualner.projects.access import Capability, ProjectAccess, project_access
+from visualner.projects.config import LabelConfig, parse_label_config
 from visualner.tasks.models import Page, Task, TaskStatus
+from visualner.tasks.service import get_task
 
 
 def validate_annotation(
@@ -87,16 +94,72 @@ def refresh_task_status(session: Session, *, task_id: int) -> None:
     )
 
 
-def create_annotation(
-    session: Session,
+@dataclass(frozen=True, slots=True)
+class SavedAnnotation:
+    """A save's outcome: the stored annotation, its author's name, and its task's project."""
+
+    annotation: Annotation
+    usernames: dict[int, str]
+    project_id: int
+
+    @property
+    def submitted(self) -> bool:
+        return self.annotation.status == "submitted"
+
+
+def save_annotation(
+    database: Database,
     *,
-    task: Task,
     user: User,
     body: AnnotationBody,
-    config: LabelConfig,
-) -> Annotation:
-    validate_annotation(session, task=task, body=body, config=config)
-    return store_new_annotation(session, task_id=task.id, user_id=user.id, body=body)
+    task_id: int | None = None,
+    annotation_id: int | None = None,
+    based_on_version: int | None = None,
+) -> SavedAnnotation:
+    """Save ``body`` as ``user``: a new annotation of ``task_id``, or a new version of
+    ``annotation_id`` based on ``based_on_version``.
+
+    Access and validation are checked in a read session, so SQLite's write lock is held only
+    for the short write that follows (the insert, or the versioned update that keeps the old
+    version). A stale ``based_on_version``, or a second annotation of one task by one user,
+    raises ``Conflict``; nothing is written when anything raises.
+    """
+    if (task_id is None) == (annotation_id is None):
+        raise ValueError("save_annotation takes exactly one of task_id and annotation_id")
+    if annotation_id is not None and based_on_version is None:
+        raise ValueError("a new version needs the version it was based on")
+    existing: Annotation | None = None
+    with database.read() as reads:
+        if annotation_id is not None:
+            existing = get_annotation(reads, annotation_id)
+            task_id = existing.task_id
+        assert task_id is not None  # one of the two was given (checked above)
+        task = get_task(reads, task_id)
+        access = project_access(
+            reads, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+        )
+        config = parse_label_config(access.project.label_config)
+        if existing is None:
+            validate_annotation(reads, task=task, body=body, config=config)
+            names = {user.id: user.username}
+        else:
+            check_update(
+                reads, access=access, annotation=existing, task=task, body=body, config=config
+            )
+            names = usernames(reads, [existing.user_id or user.id])
+    with session_scope(database.write) as session:
+        if existing is None:
+            annotation = store_new_annotation(session, task_id=task.id, user_id=user.id, body=body)
+        else:
+            assert based_on_version is not None  # checked above
+            annotation = store_update(
+                session,
+                annotation=existing,
+                body=body,
+                based_on_version=based_on_version,
+                editor_id=user.id,
+            )
+    return SavedAnnotation(annotation=annotation, usernames=names, project_id=task.project_id)
 
 
 def store_new_annotation(
@@ -141,31 +204,6 @@ def _already_annotated(annotation_id: int, version: int) -> Conflict:
         f"you already have an annotation of this task (annotation {annotation_id}, version "
         f"{version}), saved from another tab or window; reload the task to continue from it "
         "before saving again"
-    )
-
-
-def update_annotation(
-    session: Session,
-    *,
-    access: ProjectAccess,
-    annotation: Annotation,
-    task: Task,
-    body: AnnotationBody,
-    based_on_version: int,
-    config: LabelConfig,
-) -> Annotation:
-    """Save a new version; a save based on a stale version raises ``Conflict`` (HTTP 409).
-
-    The version check is part of the UPDATE's WHERE clause, so two concurrent savers can
-    never both win, whatever the database.
-    """
-    check_update(session, access=access, annotation=annotation, task=task, body=body, config=config)
-    return store_update(
-        session,
-        annotation=annotation,
-        body=body,
-        based_on_version=based_on_version,
-        editor_id=access.user.id,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, AnnotationVersion, Prediction
-from visualner.auth.models import User
+from visualner.auth.usernames import usernames
 from visualner.exports.options import ExportOptions
 from visualner.formats.records import ExportAnnotation, ExportPage, ExportTask
 from visualner.tasks.models import Page, Task
@@ -72,8 +72,7 @@ class _Usernames:
     def resolve(self, user_ids: set[int]) -> None:
         missing = user_ids - self.known.keys()
         if missing:
-            rows = self.session.execute(select(User.id, User.username).where(User.id.in_(missing)))
-            self.known.update((user_id, username) for user_id, username in rows)
+            self.known.update(usernames(self.session, missing))
 
     def get(self, user_id: int | None) -> str | None:
         return self.known.get(user_id) if user_id is not None else None

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import Conflict, InvalidInput, NotFound
@@ -14,8 +15,8 @@ from visualner.exports.job import KIND, create_export_job
 from visualner.exports.options import AnnotationFilter, ExportOptions
 from visualner.exports.service import export_filename, stream_export, url_image_ref
 from visualner.formats.registry import EXPORT_FORMATS, export_format
-from visualner.jobs.models import JobStatus
-from visualner.jobs.service import visible_job
+from visualner.jobs.models import Job, JobStatus
+from visualner.jobs.service import start_job, visible_job
 from visualner.projects.access import Capability, project_access
 
 router = APIRouter(prefix="/api", tags=["export"])
@@ -86,20 +87,23 @@ def start_export_job(
     body: ExportOptions,
     request: Request,
     user: CurrentUser,
-    session: SessionDep,
     services: ServicesDep,
 ) -> dict[str, Any]:
     """Export in the background (managers and reviewers), for very big projects. The body
     takes the options of ``GET …/export`` (``format``, ``only``, ``predictions``, ``status``);
     answers ``{"job_id"}``; when the job has succeeded, ``GET /api/jobs/{id}/download``."""
     export_format(body.format)
-    access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
-    job = create_export_job(
-        session, project=access.project, user=user, options=body, base_url=_base_url(request)
-    )
-    session.commit()
-    services.queue.enqueue(job.id)
-    return {"job_id": job.id}
+    base_url = _base_url(request)
+
+    def create(session: Session) -> Job:
+        access = project_access(
+            session, user=user, project_id=project_id, capability=Capability.REVIEW
+        )
+        return create_export_job(
+            session, project=access.project, user=user, options=body, base_url=base_url
+        )
+
+    return {"job_id": start_job(services.queue, create)}
 
 
 @router.get("/jobs/{job_id}/download")

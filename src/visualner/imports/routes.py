@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, status
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from visualner.db import session_scope
@@ -19,6 +20,8 @@ from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job
 from visualner.imports.split_ahead import ListSplitter, read_split
 from visualner.imports.uploads import StagedFile, new_staging_dir, receive_multipart
+from visualner.jobs.models import Job
+from visualner.jobs.service import start_job
 from visualner.projects.access import Capability, project_access
 
 router = APIRouter(prefix="/api", tags=["import"])
@@ -72,27 +75,24 @@ async def import_documents(
                 "send multipart/form-data with 'files', or an application/json task list"
             )
 
-        def start() -> int:
-            with session_scope(services.database.write) as session:
-                access = project_access(
-                    session, user=user, project_id=project_id, capability=Capability.MANAGE
-                )
-                job = create_import_job(
-                    session,
-                    settings=settings,
-                    project=access.project,
-                    user=user,
-                    staging=staging,
-                    files=files,
-                    options=options,
-                )
-                return job.id
+        def create(session: Session) -> Job:
+            access = project_access(
+                session, user=user, project_id=project_id, capability=Capability.MANAGE
+            )
+            return create_import_job(
+                session,
+                settings=settings,
+                project=access.project,
+                user=user,
+                staging=staging,
+                files=files,
+                options=options,
+            )
 
-        job_id = await run_in_threadpool(start)
+        job_id = await run_in_threadpool(start_job, services.queue, create)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    services.queue.enqueue(job_id)
     return {"job_id": job_id}
 
 

@@ -1,15 +1,18 @@
-"""Creating jobs and reading their progress."""
+"""Creating and starting jobs, and reading their progress."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
+from visualner.db import session_scope
 from visualner.errors import NotFound
 from visualner.jobs.models import Job, JobItem
+from visualner.jobs.queue import JobQueue
 from visualner.projects.access import Capability, project_access
 
 
@@ -21,7 +24,7 @@ def create_job(
     project_id: int | None,
     params: dict[str, Any] | None = None,
 ) -> Job:
-    """Store a queued job; the caller enqueues it after the transaction commits."""
+    """Store a queued job (``start_job`` commits and enqueues it)."""
     job = Job(
         kind=kind,
         project_id=project_id,
@@ -31,6 +34,30 @@ def create_job(
     session.add(job)
     session.flush()
     return job
+
+
+@overload
+def start_job(queue: JobQueue, create: Callable[[Session], Job]) -> int: ...
+
+
+@overload
+def start_job(queue: JobQueue, create: Callable[[Session], Job | None]) -> int | None: ...
+
+
+def start_job(queue: JobQueue, create: Callable[[Session], Job | None]) -> int | None:
+    """Create a job in its own write transaction, then enqueue it once that has committed.
+
+    ``create`` checks access and builds the job (with ``create_job``) inside the transaction,
+    or returns None when there is nothing to start (the retrain hook); when it raises, nothing
+    is stored or enqueued. Enqueueing only after the commit means a worker never picks up a
+    job whose row it cannot see yet. Returns the job's id.
+    """
+    with session_scope(queue.ctx.database.write) as session:
+        job = create(session)
+        job_id = job.id if job is not None else None
+    if job_id is not None:
+        queue.enqueue(job_id)
+    return job_id
 
 
 def visible_job(session: Session, *, user: User, job_id: int) -> Job:

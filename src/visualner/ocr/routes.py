@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from visualner.db import session_scope
 from visualner.deps import AdminUser, CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
+from visualner.jobs.models import Job
+from visualner.jobs.service import start_job
 from visualner.ocr.rerun import create_ocr_job
 from visualner.ocr.servers import store
 from visualner.ocr.servers.models import OcrServer
@@ -79,16 +81,11 @@ async def rerun_ocr(
 ) -> dict[str, int]:
     """Run OCR again on a task, or on one page, on a chosen server (managers)."""
 
-    def start() -> int:
-        with session_scope(services.database.write) as session:
-            task = get_task(session, task_id)
-            project_access(
-                session, user=user, project_id=task.project_id, capability=Capability.MANAGE
-            )
-            return create_ocr_job(
-                session, task=task, user=user, page=body.page, ocr_servers=body.ocr_servers
-            ).id
+    def create(session: Session) -> Job:
+        task = get_task(session, task_id)
+        project_access(session, user=user, project_id=task.project_id, capability=Capability.MANAGE)
+        return create_ocr_job(
+            session, task=task, user=user, page=body.page, ocr_servers=body.ocr_servers
+        )
 
-    job_id = await run_in_threadpool(start)
-    services.queue.enqueue(job_id)
-    return {"job_id": job_id}
+    return {"job_id": await run_in_threadpool(start_job, services.queue, create)}

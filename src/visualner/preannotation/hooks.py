@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
 from visualner.db import session_scope
 from visualner.jobs.models import Job
+from visualner.jobs.queue import JobQueue
+from visualner.jobs.service import start_job
 from visualner.preannotation.examples import MIN_TASKS
 from visualner.preannotation.models import ModelVersion
 from visualner.preannotation.service import (
@@ -23,19 +26,19 @@ from visualner.preannotation.service import (
     pending_job,
 )
 from visualner.projects.models import Project
-from visualner.runtime import Services
 
 log = logging.getLogger(__name__)
 
 
-def retrain_if_due(services: Services, *, project_id: int, user_id: int | None) -> int | None:
+def retrain_if_due(queue: JobQueue, *, project_id: int, user_id: int | None) -> int | None:
     """Start a training job when ``model_retrain_every`` tasks were submitted since the last
     one (counting from the last training job, finished or not); returns the job id."""
-    with session_scope(services.database.read) as session:
+    with session_scope(queue.ctx.database.read) as session:
         project = session.get(Project, project_id)
         if project is None or int(model_settings(project)["model_retrain_every"] or 0) <= 0:
             return None  # the common case decides without taking the write lock
-    with session_scope(services.database.write) as session:
+
+    def create(session: Session) -> Job | None:
         project = session.get(Project, project_id)
         if project is None:
             return None
@@ -58,7 +61,10 @@ def retrain_if_due(services: Services, *, project_id: int, user_id: int | None) 
         if submitted < MIN_TASKS or submitted - baseline < every:
             return None
         user = session.get(User, user_id) if user_id else None
-        job_id = create_train_job(session, project=project, user=user, reason="auto").id
-    log.info("project %s: %d tasks submitted, retraining in job %s", project_id, submitted, job_id)
-    services.queue.enqueue(job_id)
-    return job_id
+        job = create_train_job(session, project=project, user=user, reason="auto")
+        log.info(
+            "project %s: %d tasks submitted, retraining in job %s", project_id, submitted, job.id
+        )
+        return job
+
+    return start_job(queue, create)

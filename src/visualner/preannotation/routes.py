@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from visualner.db import session_scope
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
+from visualner.jobs.models import Job
+from visualner.jobs.service import start_job
 from visualner.preannotation import service
 from visualner.preannotation.models import ModelVersion
 from visualner.preannotation.schemas import (
@@ -68,16 +70,13 @@ async def train_model(project_id: int, user: CurrentUser, services: ServicesDep)
     """Train a new model version on the submitted annotations (managers); follow the job at
     ``/api/jobs/{id}``. The new version becomes the active one."""
 
-    def start() -> int:
-        with session_scope(services.database.write) as session:
-            access = project_access(
-                session, user=user, project_id=project_id, capability=Capability.MANAGE
-            )
-            return service.create_train_job(session, project=access.project, user=user).id
+    def create(session: Session) -> Job:
+        access = project_access(
+            session, user=user, project_id=project_id, capability=Capability.MANAGE
+        )
+        return service.create_train_job(session, project=access.project, user=user)
 
-    job_id = await run_in_threadpool(start)
-    services.queue.enqueue(job_id)
-    return JobStarted(job_id=job_id)
+    return JobStarted(job_id=await run_in_threadpool(start_job, services.queue, create))
 
 
 @router.post("/projects/{project_id}/models/{version}/activate", response_model=ModelVersionOut)
@@ -101,23 +100,20 @@ async def preannotate(
     model, on ``ocr_server`` (default: in this app) (managers). A model whose labels the
     labeling config lacks is refused with 400."""
 
-    def start() -> int:
-        with session_scope(services.database.write) as session:
-            access = project_access(
-                session, user=user, project_id=project_id, capability=Capability.MANAGE
-            )
-            return service.create_preannotate_job(
-                session,
-                project=access.project,
-                user=user,
-                task_ids=body.task_ids,
-                ocr_server=body.ocr_server,
-                version=body.model_version,
-            ).id
+    def create(session: Session) -> Job:
+        access = project_access(
+            session, user=user, project_id=project_id, capability=Capability.MANAGE
+        )
+        return service.create_preannotate_job(
+            session,
+            project=access.project,
+            user=user,
+            task_ids=body.task_ids,
+            ocr_server=body.ocr_server,
+            version=body.model_version,
+        )
 
-    job_id = await run_in_threadpool(start)
-    services.queue.enqueue(job_id)
-    return JobStarted(job_id=job_id)
+    return JobStarted(job_id=await run_in_threadpool(start_job, services.queue, create))
 
 
 @router.get("/models/{sha256}/artifact", response_class=FileResponse)

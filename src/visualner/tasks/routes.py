@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task
-from visualner.auth.models import User
+from visualner.auth.usernames import usernames
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
 from visualner.projects.access import Capability, project_access
@@ -80,19 +80,13 @@ def get_task(task_id: int, user: CurrentUser, session: SessionDep) -> FastJSONRe
             select(Prediction).where(Prediction.task_id == task_id).order_by(Prediction.id)
         )
     )
-    user_ids = {a.user_id for a in annotations if a.user_id}
-    usernames = (
-        dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
-        if user_ids
-        else {}
-    )
     return FastJSONResponse(
         task_json(
             task,
             pages,
             annotations,
             predictions,
-            usernames,
+            usernames(session, (a.user_id for a in annotations)),
             words_inline_limit=WORDS_INLINE_MAX_PAGES,
         )
     )
