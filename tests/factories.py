@@ -6,8 +6,14 @@ import itertools
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from visualner.auth.models import User
 from visualner.db import session_scope
+from visualner.imports.native_rows import prepare_native_task
+from visualner.imports.task_rows import insert_task
+from visualner.projects.config import LabelConfig
 from visualner.runtime import Services
 from visualner.tasks.service import NewPage, create_task
 from visualner.words import Word
@@ -124,3 +130,23 @@ def new_task(
             ],
         )
         return task.id
+
+
+def store_native_task(
+    session: Session,
+    *,
+    project_id: int,
+    raw_task: dict[str, Any],
+    config: LabelConfig,
+    where: str = "task",
+) -> int:
+    """Store a task of our JSON export as the import job does (checked, then bulk-inserted);
+    authors are matched by username. Returns the task's id."""
+    prepared = prepare_native_task(
+        raw_task,
+        config=config,
+        importing_user_id=None,
+        user_id_of=lambda name: session.scalar(select(User.id).where(User.username == name)),
+        where=where,
+    )
+    return insert_task(session, project_id=project_id, import_job_id=None, task=prepared)

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from tests.datasets import FUNSD_TRAINING
+from tests.factories import store_native_task
 from tests.formats.conftest import FixtureProject, zip_members
 from visualner.db import session_scope
 from visualner.formats.funsd import funsd_to_task
-from visualner.formats.native import create_task_from_native
 from visualner.projects.config import parse_label_config
 from visualner.projects.templates import get_template
 
@@ -58,14 +58,10 @@ def test_funsd_forms_imported_as_tasks_export_the_same_entities_words_and_links(
                 height=height,
                 image_sha256=services.blobs.put_bytes(image_bytes),
             )
-            task = create_task_from_native(
-                session,
-                project_id=project_id,
-                raw_task=raw_task,
-                config=config,
-                importing_user_id=None,
+            task_id = store_native_task(
+                session, project_id=project_id, raw_task=raw_task, config=config
             )
-            originals[f"task-{task.id}_page-0.json"] = form
+            originals[f"task-{task_id}_page-0.json"] = form
     exported = fixture_project.admin.get(
         f"/api/projects/{project_id}/export", params={"format": "funsd"}
     )

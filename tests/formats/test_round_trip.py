@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.factories import store_native_task
 from tests.formats.conftest import LABEL_CONFIG, FixtureProject
 from visualner.db import session_scope
-from visualner.formats.native import create_task_from_native, is_self_contained
+from visualner.formats.native import is_self_contained
 from visualner.projects.config import parse_label_config
 
 # What a re-import cannot keep the same: ids, times, URLs with ids, and the edit history.
@@ -50,12 +51,11 @@ def test_storing_a_native_export_again_gives_an_identical_project(
     config = parse_label_config(LABEL_CONFIG)
     with session_scope(services.database.write) as session:
         for position, raw in enumerate(json.loads(json.dumps(exported))):
-            create_task_from_native(
+            store_native_task(
                 session,
                 project_id=copy_id,
                 raw_task=raw,
                 config=config,
-                importing_user_id=None,
                 where=f"tasks.json[{position}]",
             )
     assert _stable(_everything(fixture_project, copy_id)) == _stable(exported)

@@ -11,17 +11,26 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+#: The limits of the annotation JSON: the schema below and the import's fast path
+#: (``imports/annotation_check.py``) both read them from here.
+MAX_ID = 64
+MAX_LABEL = 200
+MAX_ORIGIN = 200
+MAX_TEXT = 100_000
+MAX_TOKENS = 100_000
+MAX_ITEMS = 20_000
+
 
 class Region(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(min_length=1, max_length=MAX_ID)
     page: int = Field(0, ge=0)
-    label: str = Field(min_length=1, max_length=200)
-    tokens: list[int] = Field(default_factory=list, max_length=100_000)
+    label: str = Field(min_length=1, max_length=MAX_LABEL)
+    tokens: list[int] = Field(default_factory=list, max_length=MAX_TOKENS)
     bbox: list[float] | None = None
-    text: str = Field("", max_length=100_000)
-    origin: str = Field("manual", max_length=200)
+    text: str = Field("", max_length=MAX_TEXT)
+    origin: str = Field("manual", max_length=MAX_ORIGIN)
     score: float | None = None
 
     @field_validator("tokens")
@@ -49,9 +58,9 @@ class Region(BaseModel):
 class Relation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    from_id: str = Field(min_length=1, max_length=64)
-    to_id: str = Field(min_length=1, max_length=64)
-    label: str = Field("", max_length=200)
+    from_id: str = Field(min_length=1, max_length=MAX_ID)
+    to_id: str = Field(min_length=1, max_length=MAX_ID)
+    label: str = Field("", max_length=MAX_LABEL)
 
 
 class AnnotationBody(BaseModel):
@@ -59,8 +68,8 @@ class AnnotationBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    regions: list[Region] = Field(default_factory=list, max_length=20_000)
-    relations: list[Relation] = Field(default_factory=list, max_length=20_000)
+    regions: list[Region] = Field(default_factory=list, max_length=MAX_ITEMS)
+    relations: list[Relation] = Field(default_factory=list, max_length=MAX_ITEMS)
     choices: dict[str, list[str]] = Field(default_factory=dict)
     status: Literal["draft", "submitted"] = "submitted"
 

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, AnnotationVersion
+from visualner.annotations.rules import check_annotation
 from visualner.annotations.schemas import AnnotationBody
 from visualner.auth.models import User
 from visualner.auth.usernames import usernames
 from visualner.db import Database, session_scope, utcnow
-from visualner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from visualner.errors import Conflict, NotFound, PermissionDenied
 from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.projects.config import LabelConfig, parse_label_config
 from visualner.tasks.models import Page, Task, TaskStatus
@@ -28,46 +29,13 @@ from visualner.tasks.service import get_task
 def validate_annotation(
     session: Session, *, task: Task, body: AnnotationBody, config: LabelConfig
 ) -> None:
-    """Refuse labels the config lacks, pages the task lacks, tokens past a page's words."""
-    labels = set(config.label_values)
+    """Check ``body`` against the config and the task's stored pages (``rules``)."""
     word_counts = dict(
         session.execute(
             select(Page.page_index, Page.word_count).where(Page.task_id == task.id)
         ).all()
     )
-    region_ids: set[str] = set()
-    for position, region in enumerate(body.regions):
-        where = f"regions[{position}] (id {region.id!r})"
-        if region.id in region_ids:
-            raise InvalidInput(f"{where}: duplicate region id")
-        region_ids.add(region.id)
-        if region.label not in labels:
-            raise InvalidInput(
-                f"{where}: label {region.label!r} is not in the project's config "
-                f"({', '.join(sorted(labels))})"
-            )
-        if word_counts and region.page not in word_counts:
-            raise InvalidInput(f"{where}: the task has no page {region.page}")
-        if region.tokens and word_counts:
-            limit = word_counts[region.page]
-            if max(region.tokens) >= limit:
-                raise InvalidInput(
-                    f"{where}: token {max(region.tokens)} is past the {limit} words "
-                    f"of page {region.page}"
-                )
-        if not region.tokens and region.bbox is None:
-            raise InvalidInput(f"{where}: a region needs tokens or a bbox")
-    relation_labels = {r.value for r in config.relations}
-    for position, relation in enumerate(body.relations):
-        for end in (relation.from_id, relation.to_id):
-            if end not in region_ids:
-                raise InvalidInput(f"relations[{position}]: no region with id {end!r}")
-        if relation_labels and relation.label and relation.label not in relation_labels:
-            raise InvalidInput(
-                f"relations[{position}]: label {relation.label!r} is not one of "
-                + ", ".join(sorted(relation_labels))
-            )
-    config.check_choices(body.choices)
+    check_annotation(_result_of(body), config=config, word_counts=word_counts)
 
 
 def _result_of(body: AnnotationBody) -> dict[str, Any]:

@@ -10,32 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
+from visualner.annotations.schemas import MAX_ID
 from visualner.errors import InvalidInput
+from visualner.formats.box_arrays import rounded_tenths, tokens_inside
 from visualner.formats.records import Box, region_box
 from visualner.words import Word
 
 BOX_TYPES = {"rectanglelabels", "labels", "rectangle", "polygonlabels"}
-
-
-def words_inside(words: Sequence[Word], bbox: Sequence[float]) -> list[int]:
-    """Indices of the words whose centre lies in ``bbox`` (reading order kept)."""
-    x0, y0, x1, y1 = bbox
-    inside = []
-    for index, word in enumerate(words):
-        cx = (word.bbox[0] + word.bbox[2]) / 2
-        cy = (word.bbox[1] + word.bbox[3]) / 2
-        if x0 <= cx <= x1 and y0 <= cy <= y1:
-            inside.append(index)
-    return inside
-
-
-def _label_of(item: dict[str, Any]) -> str:
-    value = item.get("value") or {}
-    for key in ("rectanglelabels", "labels", "polygonlabels"):
-        labels = value.get(key)
-        if labels:
-            return str(labels[0])
-    return ""
+LABEL_KEYS = ("rectanglelabels", "labels", "polygonlabels")
+NUMBER_TYPES = (int, float)
 
 
 def regions_from_labelstudio(
@@ -45,25 +30,59 @@ def regions_from_labelstudio(
     page_words: Sequence[Sequence[Word]],
     origin: str,
 ) -> dict[str, Any]:
-    """Convert one Label Studio annotation/prediction ``result`` list."""
+    """Convert one Label Studio annotation/prediction ``result`` list to our regions,
+    relations and choices; raises ``InvalidInput`` naming the first bad item.
+
+    A box covers the OCR words whose centre it holds; its text is the ``textarea`` result of
+    the same id, else those words' text. Boxes without a label are left out. A pre-annotated
+    task carries hundreds of boxes, and a list thousands of tasks, so the items are read in
+    one pass and the boxes rounded and matched to words all at once (``box_arrays``)."""
     if not isinstance(result, list):
         raise InvalidInput("a Label Studio result must be a list")
     texts: dict[str, str] = {}
-    for item in result:
-        if isinstance(item, dict) and item.get("type") == "textarea":
-            text = (item.get("value") or {}).get("text") or []
-            texts[str(item.get("id"))] = (
-                " ".join(str(t) for t in text) if isinstance(text, list) else str(text)
-            )
-    regions: list[dict[str, Any]] = []
+    boxes: list[tuple[int, dict[str, Any], str, int]] = []  # position, item, label, page
+    flat_corners: list[float] = []
     relations: list[dict[str, Any]] = []
     choices: dict[str, list[str]] = {}
-    for position, item in enumerate(result):
+    page_count = len(page_sizes)
+    for position, item in enumerate(result):  # one pass, few calls per item: the hot loop
         if not isinstance(item, dict):
             raise InvalidInput(f"result[{position}] is not an object")
         kind = item.get("type")
-        if kind in BOX_TYPES:
-            regions.append(_box_region(item, position, page_sizes, page_words, texts, origin))
+        if kind == "textarea":
+            text = (item.get("value") or {}).get("text") or []
+            if type(text) is list and len(text) == 1 and type(text[0]) is str:
+                texts[str(item.get("id"))] = text[0]  # the usual one-line transcription
+            else:
+                texts[str(item.get("id"))] = (
+                    " ".join(str(t) for t in text) if isinstance(text, list) else str(text)
+                )
+        elif kind in BOX_TYPES:
+            value = item.get("value") or {}
+            page = item.get("item_index") or value.get("item_index") or 0
+            if type(page) is not int or not 0 <= page < page_count:
+                page = _page_number(page, position, page_count)
+            x, y = value.get("x"), value.get("y")
+            w, h = value.get("width", 0), value.get("height", 0)
+            if (  # plain numbers, the usual case, are read without a call
+                type(x) in NUMBER_TYPES
+                and type(y) in NUMBER_TYPES
+                and type(w) in NUMBER_TYPES
+                and type(h) in NUMBER_TYPES
+            ):
+                x, y = float(x), float(y)  # type: ignore[arg-type]  # numbers, checked above
+            else:
+                x, y, w, h = _numbers(value, position)
+            right, bottom = x + w, y + h
+            width, height = page_sizes[page]
+            # max(0.0, v) and min(100.0, v), written out: the same values (NaN included)
+            flat_corners += (
+                (x if x > 0.0 else 0.0) * width / 100,
+                (y if y > 0.0 else 0.0) * height / 100,
+                (right if right < 100.0 else 100.0) * width / 100,
+                (bottom if bottom < 100.0 else 100.0) * height / 100,
+            )
+            boxes.append((position, item, _label_of(value), page))
         elif kind == "relation":
             labels = item.get("labels") or []
             relations.append(
@@ -78,50 +97,80 @@ def regions_from_labelstudio(
             choices[str(item.get("from_name", "choices"))] = [
                 str(c) for c in value.get("choices", [])
             ]
-    regions = [r for r in regions if r["label"]]
+    rounded = rounded_tenths(np.array(flat_corners, dtype=np.float64).reshape(-1, 4))
+    all_tokens = tokens_inside([box[3] for box in boxes], rounded, page_words)
+    regions = []
+    for (position, item, label, page), bbox, tokens in zip(boxes, rounded, all_tokens, strict=True):
+        if label:
+            place = (position, page, bbox, tokens)
+            regions.append(_region(item, label, origin, place, texts, page_words))
     return {"regions": regions, "relations": relations, "choices": choices}
 
 
-def _box_region(
-    item: dict[str, Any],
-    position: int,
-    page_sizes: Sequence[tuple[int, int]],
-    page_words: Sequence[Sequence[Word]],
-    texts: dict[str, str],
-    origin: str,
-) -> dict[str, Any]:
-    value = item.get("value") or {}
-    page = int(item.get("item_index") or value.get("item_index") or 0)
-    if not 0 <= page < len(page_sizes):
-        raise InvalidInput(f"result[{position}]: the task has no page {page}")
-    width, height = page_sizes[page]
+def _page_number(page: Any, position: int, page_count: int) -> int:
+    """An ``item_index`` that is not a plain page number: a number of another type, or an
+    error naming the item."""
     try:
-        x, y = float(value["x"]), float(value["y"])
-        w, h = float(value.get("width", 0)), float(value.get("height", 0))
+        page = int(page)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"result[{position}]: item_index must be a page number") from exc
+    if not 0 <= page < page_count:
+        raise InvalidInput(f"result[{position}]: the task has no page {page}")
+    return page
+
+
+def _numbers(value: dict[str, Any], position: int) -> tuple[float, float, float, float]:
+    """A box's ``x, y, width, height`` that are not all plain numbers, as floats."""
+    try:
+        return (
+            float(value["x"]),
+            float(value["y"]),
+            float(value.get("width", 0)),
+            float(value.get("height", 0)),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(f"result[{position}]: a box needs numeric x, y, width, height") from exc
-    bbox = [
-        round(max(0.0, x) * width / 100, 1),
-        round(max(0.0, y) * height / 100, 1),
-        round(min(100.0, x + w) * width / 100, 1),
-        round(min(100.0, y + h) * height / 100, 1),
-    ]
+
+
+def _label_of(value: dict[str, Any]) -> str:
+    for key in LABEL_KEYS:
+        labels = value.get(key)
+        if labels:
+            return str(labels[0])
+    return ""
+
+
+def _region(
+    item: dict[str, Any],
+    label: str,
+    origin: str,
+    place: tuple[int, int, list[float], list[int]],
+    texts: dict[str, str],
+    page_words: Sequence[Sequence[Word]],
+) -> dict[str, Any]:
+    """One box as our region; ``place`` is its position in the result, page, rounded box and
+    the words it covers."""
+    position, page, bbox, tokens = place
     region_id = str(item.get("id") or f"ls{position}")
-    tokens = words_inside(page_words[page], bbox) if page < len(page_words) else []
     text = texts.get(region_id)
     if text is None:
-        text = " ".join(page_words[page][i].text for i in tokens) if tokens else ""
+        words = page_words[page] if page < len(page_words) else ()
+        text = " ".join(words[i].text for i in tokens) if tokens else ""
     region: dict[str, Any] = {
-        "id": region_id[:64],
+        "id": region_id[:MAX_ID],
         "page": page,
-        "label": _label_of(item),
+        "label": label,
         "tokens": tokens,
         "bbox": bbox,
         "text": text,
         "origin": origin,
     }
-    if item.get("score") is not None:
-        region["score"] = float(item["score"])
+    score = item.get("score")
+    if score is not None:
+        try:
+            region["score"] = float(score)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"result[{position}]: score must be a number") from exc
     return region
 
 

@@ -8,26 +8,29 @@ tool — is checked here with plain type tests and comes out exactly as
 an unknown key, a bad value) goes through pydantic, so its error message and its coercions are
 the ones a save through the API gives.
 
-``check_against_config`` is ``annotations.service.validate_annotation`` for a task not stored
-yet: the word counts come from the pages about to be stored, not from a query.
+The rules against the project's config are ``annotations.rules.check_annotation``, the same
+function a save through the API runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
-from visualner.annotations.schemas import AnnotationBody
+from visualner.annotations.schemas import (
+    MAX_ID,
+    MAX_ITEMS,
+    MAX_LABEL,
+    MAX_ORIGIN,
+    MAX_TEXT,
+    MAX_TOKENS,
+    AnnotationBody,
+)
 from visualner.errors import InvalidInput
-from visualner.projects.config import LabelConfig
 
 REGION_KEYS = frozenset({"id", "page", "label", "tokens", "bbox", "text", "origin", "score"})
 RELATION_KEYS = frozenset({"from_id", "to_id", "label"})
-MAX_ITEMS = 20_000
-MAX_TEXT = 100_000
-MAX_LABEL = MAX_ORIGIN = 200
 
 
 NUMBER_TYPES = (int, float)
@@ -40,7 +43,7 @@ def _clean_region(raw: Any) -> dict[str, Any] | None:
     if type(raw) is not dict or not raw.keys() <= REGION_KEYS:
         return None
     region_id, label = raw.get("id"), raw.get("label")
-    if type(region_id) is not str or not 0 < len(region_id) <= 64:
+    if type(region_id) is not str or not 0 < len(region_id) <= MAX_ID:
         return None
     if type(label) is not str or not 0 < len(label) <= MAX_LABEL:
         return None
@@ -58,7 +61,7 @@ def _clean_region(raw: Any) -> dict[str, Any] | None:
             return None
         score = float(score)
     tokens = raw.get("tokens", [])
-    if type(tokens) is not list or len(tokens) > MAX_TEXT:
+    if type(tokens) is not list or len(tokens) > MAX_TOKENS:
         return None
     for token in tokens:
         if type(token) is not int or token < 0:
@@ -98,11 +101,11 @@ def _clean_relation(raw: Any) -> dict[str, Any] | None:
     from_id, to_id, label = raw.get("from_id"), raw.get("to_id"), raw.get("label", "")
     if not (
         type(from_id) is str
-        and 0 < len(from_id) <= 64
+        and 0 < len(from_id) <= MAX_ID
         and type(to_id) is str
-        and 0 < len(to_id) <= 64
+        and 0 < len(to_id) <= MAX_ID
         and type(label) is str
-        and len(label) <= 200
+        and len(label) <= MAX_LABEL
     ):
         return None
     return {"from_id": from_id, "to_id": to_id, "label": label}
@@ -156,52 +159,3 @@ def checked_body(
         raise InvalidInput(f"{where}.{location}: {first.get('msg')}") from exc
     dumped = body.model_dump(include={"regions", "relations", "choices"}, mode="json")
     return dumped, body.status
-
-
-def _region_problem(
-    region: Mapping[str, Any],
-    region_ids: set[str],
-    labels: set[str],
-    word_counts: Mapping[int, int],
-) -> str:
-    """What is wrong with one region of an annotation (``""``: nothing)."""
-    if region["id"] in region_ids:
-        return "duplicate region id"
-    if region["label"] not in labels:
-        return (
-            f"label {region['label']!r} is not in the project's config "
-            f"({', '.join(sorted(labels))})"
-        )
-    page, tokens = region["page"], region["tokens"]
-    if word_counts and page not in word_counts:
-        return f"the task has no page {page}"
-    if tokens and word_counts and max(tokens) >= word_counts[page]:
-        return f"token {max(tokens)} is past the {word_counts[page]} words of page {page}"
-    if not tokens and region["bbox"] is None:
-        return "a region needs tokens or a bbox"
-    return ""
-
-
-def check_against_config(
-    result: Mapping[str, Any], *, config: LabelConfig, word_counts: Mapping[int, int], where: str
-) -> None:
-    """Refuse labels the config lacks, pages the task lacks, tokens past a page's words,
-    unknown relation ends and choices (the rules of ``validate_annotation``)."""
-    labels = set(config.label_values)
-    region_ids: set[str] = set()
-    for position, region in enumerate(result["regions"]):
-        problem = _region_problem(region, region_ids, labels, word_counts)
-        if problem:  # named only when there is one: this runs for every region of a list
-            raise InvalidInput(f"{where}.regions[{position}] (id {region['id']!r}): {problem}")
-        region_ids.add(region["id"])
-    relation_labels = {r.value for r in config.relations}
-    for position, relation in enumerate(result["relations"]):
-        for end in (relation["from_id"], relation["to_id"]):
-            if end not in region_ids:
-                raise InvalidInput(f"{where}.relations[{position}]: no region with id {end!r}")
-        if relation_labels and relation["label"] and relation["label"] not in relation_labels:
-            raise InvalidInput(
-                f"{where}.relations[{position}]: label {relation['label']!r} is not one of "
-                + ", ".join(sorted(relation_labels))
-            )
-    config.check_choices(result["choices"], where=f"{where}.choices")

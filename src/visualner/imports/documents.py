@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from visualner.annotations.rules import check_annotation
 from visualner.documents.blobstore import BlobStore
 from visualner.documents.images import load_stored_image
 from visualner.documents.sniff import FileKind
 from visualner.errors import InvalidInput
-from visualner.imports.annotation_check import check_against_config, checked_body
-from visualner.imports.labelstudio_boxes import (
-    checked_labelstudio_annotation,
-    convert_labelstudio_result,
-)
+from visualner.formats.labelstudio_results import regions_from_labelstudio
+from visualner.imports.annotation_check import checked_body
+from visualner.imports.labelstudio_boxes import checked_conversion
 from visualner.imports.pages import StoredPage, iter_stored_pages
 from visualner.imports.task_json import TaskSpec
 from visualner.imports.task_rows import PreparedTask, page_row
@@ -188,7 +187,7 @@ def document_task(
     for position, raw in enumerate(spec.annotations):
         here = f"annotations[{position}]"
         checked = _checked_annotation(raw, sizes, words, here)
-        check_against_config(checked, config=config, word_counts=word_counts, where=here)
+        check_annotation(checked, config=config, word_counts=word_counts, where=here)
         annotations.append(
             {"user_id": user_id, "status": "submitted", "review_status": "", "result": checked}
         )
@@ -207,13 +206,11 @@ def _checked_annotation(
 ) -> dict[str, Any]:
     """The annotation's regions, relations and choices as a save would store them (Label
     Studio boxes come out of the conversion already in that shape when they can)."""
+    result = _result_of(raw, sizes, words, "manual", where)
     if "regions" not in raw:
-        quick = checked_labelstudio_annotation(
-            raw.get("result", []), page_sizes=sizes, page_words=words
-        )
+        quick = checked_conversion(result)
         if quick is not None:
             return quick
-    result = _result_of(raw, sizes, words, "manual", where)
     checked, _ = checked_body(
         result["regions"], result["relations"], result["choices"], where=where
     )
@@ -233,7 +230,7 @@ def _result_of(
                 k: raw.get(k, default)
                 for k, default in (("regions", []), ("relations", []), ("choices", {}))
             }
-        return convert_labelstudio_result(
+        return regions_from_labelstudio(
             raw.get("result", []), page_sizes=sizes, page_words=words, origin=origin
         )
     except InvalidInput as exc:

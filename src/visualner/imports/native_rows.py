@@ -1,8 +1,9 @@
 """A self-contained task of our own JSON export, as rows to insert.
 
-The same rules as ``formats.native.create_task_from_native`` (which the round-trip tests hold
-to the export), prepared outside the transaction and checked without pydantic or queries, so
-a list of 10,000 pre-annotated tasks imports at bulk speed.
+Checked as a save through the API is (``annotation_check.checked_body`` for the shape,
+``annotations.rules.check_annotation`` against the config) but without pydantic or queries, and
+prepared outside the transaction, so a list of pre-annotated tasks imports at bulk speed. The
+round-trip tests hold it to the export.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from visualner.annotations.rules import check_annotation
 from visualner.errors import InvalidInput
 from visualner.formats.native import RESULT_KEYS
-from visualner.imports.annotation_check import check_against_config, checked_body
+from visualner.imports.annotation_check import checked_body
 from visualner.imports.task_rows import PreparedTask, page_row, word_json_columns
 from visualner.projects.config import LabelConfig
 from visualner.tasks.models import OcrStatus
@@ -86,7 +88,7 @@ def prepare_native_task(
             status=raw.get("status") or "submitted",
             where=here,
         )
-        check_against_config(result, config=config, word_counts=word_counts, where=here)
+        check_annotation(result, config=config, word_counts=word_counts, where=here)
         author = raw.get("user")
         annotations.append(
             {

@@ -27,6 +27,7 @@ from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
 from visualner.model.artifact import read_manifest
+from visualner.model.types import PagePrediction
 from visualner.preannotation.models import ModelVersion
 from visualner.preannotation.predictors import PagePredictor, predictor_for_servers
 from visualner.preannotation.service import (
@@ -36,7 +37,7 @@ from visualner.preannotation.service import (
     check_labels_fit,
     origin_of,
 )
-from visualner.preannotation.serving import ModelCache, PagePrediction
+from visualner.preannotation.serving import ModelCache
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
 from visualner.tasks.models import Page, Task

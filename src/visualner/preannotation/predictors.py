@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from visualner.documents.blobstore import BlobStore
 from visualner.errors import NotFound, Unavailable
+from visualner.model.types import PagePrediction
 from visualner.ocr.servers.client import RemoteOcrClient
 from visualner.ocr.servers.targets import servers_named
 from visualner.preannotation.page_images import stored_page_image
-from visualner.preannotation.serving import LoadedModel, PagePrediction, prediction_from_wire
+from visualner.preannotation.serving import LoadedModel, prediction_from_wire
 from visualner.words import PageWords
 
 log = logging.getLogger(__name__)

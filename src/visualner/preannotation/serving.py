@@ -4,8 +4,8 @@ A loaded model is kept in memory (a small LRU by sha256); an OCR server also kee
 artifact files on disk, so a restart does not fetch them again. Artifacts are verified
 against their sha256 whenever they are read, so a planted or truncated file is never used.
 
-``TrainedModel`` wraps a CRF tagger whose marginals depend on the last sequence tagged, so
-each loaded model predicts one page at a time (a lock per model).
+Each loaded model predicts one page at a time (a lock per model): LightGBM's predictors are
+not documented as safe to call from several threads at once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,10 @@ import httpx
 from visualner.errors import InvalidInput, NotFound, Unavailable
 from visualner.model.artifact import load_model
 from visualner.model.image import to_gray
-from visualner.model.tagger import PredictedEntity, TrainedModel
-from visualner.words import PageWords, Word
+from visualner.model.tagger import TrainedModel
+from visualner.model.types import PagePrediction, PredictedEntity, PredictedLink
+from visualner.ocr.servers.protocol import page_words_from_json
+from visualner.words import PageWords
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +40,6 @@ def check_sha256(value: str) -> str:
     if len(value) != 64 or not set(value) <= SHA256_HEX:
         raise InvalidInput("model_sha256 must be 64 lowercase hex digits", field="model_sha256")
     return value
-
-
-@dataclass(frozen=True)
-class PageLink:
-    """A predicted relation between two of the page's entities (indices into ``entities``)."""
-
-    source: int
-    target: int
-    score: float
-
-
-@dataclass(frozen=True)
-class PagePrediction:
-    """The entities of one page, the links between them (e.g. question -> answer) and the
-    model's uncertainty about the page (0 = sure)."""
-
-    entities: list[PredictedEntity]
-    uncertainty: float
-    links: list[PageLink] = field(default_factory=list)
 
 
 class LoadedModel:
@@ -76,15 +58,10 @@ class LoadedModel:
         """Entities and uncertainty of one page; ``image`` (PIL, numpy or anything with PIL's
         ``convert``) adds the model's ink and ruling-line cues. It is decoded once here."""
         if not page.words:
-            return PagePrediction(entities=[], uncertainty=0.0)
+            return PagePrediction(entities=[], links=[])
         gray = to_gray(image)
         with self._lock:
-            document = self.model.predict_document(page, gray)
-        return PagePrediction(
-            entities=document.entities,
-            uncertainty=document.uncertainty,
-            links=[PageLink(link.source, link.target, link.score) for link in document.links],
-        )
+            return self.model.predict_document(page, gray)
 
     @property
     def relation_label(self) -> str:
@@ -142,16 +119,11 @@ def prediction_json(
     return payload
 
 
-def page_words_from_wire(raw: Any) -> PageWords:
+def page_words_posted(raw: Any) -> PageWords:
     """Words posted to ``/preannotate``: ``{"width", "height", "words": [...]}``."""
     try:
-        return PageWords(
-            width=int(raw["width"]),
-            height=int(raw["height"]),
-            words=[Word.from_json(word) for word in raw["words"]],
-            engine=str(raw.get("engine", "")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
+        return page_words_from_json(raw)
+    except ValueError as exc:
         raise InvalidInput(
             f"words must be {{'width', 'height', 'words': [{{'text', 'bbox'}}]}}: {exc}",
             field="words",
@@ -161,7 +133,7 @@ def page_words_from_wire(raw: Any) -> PageWords:
 def prediction_from_wire(payload: Any, *, source: str) -> tuple[PageWords, PagePrediction]:
     """Parse a ``/preannotate`` answer, refusing anything that is not the documented shape."""
     try:
-        page = page_words_from_wire(payload)
+        page = page_words_from_json(payload)
         entities = [
             PredictedEntity(
                 label=str(raw["label"]),
@@ -171,11 +143,11 @@ def prediction_from_wire(payload: Any, *, source: str) -> tuple[PageWords, PageP
             for raw in payload["entities"]
         ]
         links = [
-            PageLink(int(raw["source"]), int(raw["target"]), float(raw.get("score", 0.0)))
+            PredictedLink(int(raw["source"]), int(raw["target"]), float(raw.get("score", 0.0)))
             for raw in payload.get("links", [])
         ]
         uncertainty = float(payload.get("uncertainty", 0.0))
-    except (KeyError, TypeError, ValueError, InvalidInput) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise Unavailable(
             f"OCR server {source} answered /preannotate in an unknown format"
         ) from exc
@@ -184,7 +156,7 @@ def prediction_from_wire(payload: Any, *, source: str) -> tuple[PageWords, PageP
         raise Unavailable(f"OCR server {source} answered word indices outside the page")
     if any(not (0 <= k < len(entities)) for link in links for k in (link.source, link.target)):
         raise Unavailable(f"OCR server {source} answered links to entities it did not return")
-    return page, PagePrediction(entities=entities, uncertainty=uncertainty, links=links)
+    return page, PagePrediction(entities=entities, links=links, uncertainty=uncertainty)
 
 
 class AppArtifactSource:

@@ -26,7 +26,7 @@ from visualner.preannotation.serving import (
     AppArtifactSource,
     ModelCache,
     check_sha256,
-    page_words_from_wire,
+    page_words_posted,
     prediction_json,
 )
 
@@ -98,10 +98,11 @@ def create_ocr_app(
                 raw = json.loads(words_json)
             except ValueError as exc:
                 raise InvalidInput(f"words is not JSON: {exc}", field="words") from exc
-            page = page_words_from_wire(raw)
+            page = page_words_posted(raw)
         else:
             assert image is not None
-            page = page_words_from_wire(engine.recognize(image).to_json())
+            # through the wire shape: the model sees boxes rounded as posted words are
+            page = page_words_posted(engine.recognize(image).to_json())
         return prediction_json(page, model.predict(page, image), model)
 
     @app.post("/preannotate")

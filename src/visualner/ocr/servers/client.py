@@ -32,7 +32,12 @@ class RemoteOcrClient:
             raise Unavailable(
                 f"OCR server {self.url} answered {response.status_code}: {_detail(response)}"
             )
-        return page_words_from_json(response.json(), source=self.url)
+        try:
+            return page_words_from_json(response.json())
+        except ValueError as exc:
+            raise Unavailable(
+                f"OCR server {self.url} answered in an unknown format: {exc}"
+            ) from exc
 
     def preannotate(
         self,

@@ -19,24 +19,24 @@ from typing import Any
 
 from PIL import Image
 
-from visualner.errors import Unavailable
 from visualner.words import PageWords, Word
 
 PROTOCOL_VERSION = 1
 
 
-def page_words_from_json(payload: Any, *, source: str) -> PageWords:
-    """Parse an ``/ocr`` answer, refusing anything that is not the documented shape."""
+def page_words_from_json(payload: Any) -> PageWords:
+    """A page's words in the wire shape (``/ocr`` answers, the words posted to and answered by
+    ``/preannotate``); raises ``ValueError`` saying what is missing or wrong, which each side
+    turns into its own error (a server that answers badly, a client that posts badly)."""
     try:
-        words = [Word.from_json(raw) for raw in payload["words"]]
         return PageWords(
             width=int(payload["width"]),
             height=int(payload["height"]),
-            words=words,
+            words=[Word.from_json(raw) for raw in payload["words"]],
             engine=str(payload.get("engine", "")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise Unavailable(f"OCR server {source} answered in an unknown format: {exc}") from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def encode_for_ocr(image: Image.Image) -> bytes:
