@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import make_settings
 from visualner.errors import InvalidInput
-from visualner.imports.json_split import iter_array_elements, quotes_before_each
+from visualner.imports.json.array_split import iter_array_elements, quotes_before_each
 from visualner.imports.planning import plan_import
 
 # Strings that look like structure: brackets, commas, quotes and backslashes inside strings.

@@ -17,9 +17,9 @@ from tests.conftest import make_settings
 from tests.imports.test_json_split import TRICKY_STRINGS
 from visualner.errors import TooLarge
 from visualner.imports import planning
-from visualner.imports.json_split import iter_array_elements
+from visualner.imports.json.array_split import iter_array_elements
+from visualner.imports.json.split_ahead import read_split, split_path
 from visualner.imports.planning import plan_import
-from visualner.imports.split_ahead import read_split, split_path
 from visualner.imports.uploads import receive_multipart
 
 BOUNDARY = "split-ahead-boundary"

@@ -21,9 +21,9 @@ from visualner.documents.sniff import FileKind
 from visualner.errors import InvalidInput
 from visualner.formats.labelstudio_results import regions_from_labelstudio
 from visualner.imports.annotation_check import checked_body
+from visualner.imports.json.task_spec import TaskSpec
 from visualner.imports.labelstudio_boxes import checked_conversion
 from visualner.imports.pages import StoredPage, iter_stored_pages
-from visualner.imports.task_json import TaskSpec
 from visualner.imports.task_rows import PreparedTask, page_row
 from visualner.ocr.servers.dispatch import OcrDispatcher
 from visualner.projects.config import LabelConfig

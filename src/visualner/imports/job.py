@@ -35,12 +35,12 @@ from visualner.imports.documents import (
     file_sha256,
     read_document,
 )
-from visualner.imports.json_split import read_span
+from visualner.imports.json.array_split import read_span
+from visualner.imports.json.prefetch import HINT_BYTES, Prefetcher, url_hint_pattern
+from visualner.imports.json.task_spec import DOCUMENT_KEYS, TaskSpec, task_spec
 from visualner.imports.native_rows import prepare_native_task
 from visualner.imports.options import ImportOptions
 from visualner.imports.planning import plan_import
-from visualner.imports.prefetch import HINT_BYTES, Prefetcher, url_hint_pattern
-from visualner.imports.task_json import DOCUMENT_KEYS, TaskSpec, task_spec
 from visualner.imports.task_rows import insert_task
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import BatchPolicy, ItemOutcome, PlannedItem, SkipItem

@@ -20,9 +20,9 @@ from visualner.documents.archives import ArchiveLimits, ArchiveMemberError, iter
 from visualner.documents.sniff import FileKind, sniff_file_type
 from visualner.errors import VisualnerError
 from visualner.formats.funsd import is_funsd_form
-from visualner.imports.json_split import first_significant_byte, iter_array_elements
-from visualner.imports.split_ahead import read_split
-from visualner.imports.task_json import read_task_list
+from visualner.imports.json.array_split import first_significant_byte, iter_array_elements
+from visualner.imports.json.split_ahead import read_split
+from visualner.imports.json.task_spec import read_task_list
 from visualner.jobs.handlers import PlannedItem
 from visualner.settings import Settings
 

@@ -15,10 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from visualner.db import session_scope
 from visualner.deps import CurrentUser, ServicesDep
 from visualner.errors import InvalidInput, TooLarge
-from visualner.imports.json_split import first_significant_byte, iter_array_elements
+from visualner.imports.json.array_split import first_significant_byte, iter_array_elements
+from visualner.imports.json.split_ahead import ListSplitter, read_split
 from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job
-from visualner.imports.split_ahead import ListSplitter, read_split
 from visualner.imports.uploads import StagedFile, new_staging_dir, receive_multipart
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job

@@ -17,7 +17,7 @@ from typing import IO, Any
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from visualner.errors import InvalidInput, TooLarge
-from visualner.imports.split_ahead import ListSplitter
+from visualner.imports.json.split_ahead import ListSplitter
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 MAX_FORM_FIELD_BYTES = 1 << 20

@@ -1,6 +1,6 @@
 """Splitting a JSON task list while it uploads, so planning does not scan it again.
 
-Planning a 2 GB list means finding its tasks' byte ranges (``json_split``), a scan of the
+Planning a 2 GB list means finding its tasks' byte ranges (``array_split``), a scan of the
 whole file that took seconds after the upload had ended. While a staged file is being
 written, a thread follows it on disk and runs the same scan on the bytes already there; when
 the upload ends, the ranges are saved beside the file (``<file>.split``: the file's size, then
@@ -23,7 +23,7 @@ from typing import IO, BinaryIO
 import numpy as np
 
 from visualner.errors import VisualnerError
-from visualner.imports.json_split import WHITESPACE, ArrayElement, iter_file_elements
+from visualner.imports.json.array_split import WHITESPACE, ArrayElement, iter_file_elements
 
 log = logging.getLogger(__name__)
 
