@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.s3_server import ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, S3Server, running_s3_server
 from visualner.app import create_app
 from visualner.migrate import upgrade_database
 from visualner.schema import metadata
@@ -129,3 +130,30 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def sqlite_client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(make_settings(tmp_path / "data", sqlite_url))) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """SeaweedFS on loopback for the whole session (tests/s3_server.py)."""
+    with running_s3_server(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+def s3_settings(server: S3Server) -> dict[str, object]:
+    """Settings overrides for S3 storage under a prefix no other test uses."""
+    return {
+        "storage_url": f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}",
+        "s3_endpoint_url": server.endpoint_url,
+        "s3_access_key_id": ACCESS_KEY_ID,
+        "s3_secret_access_key": SECRET_ACCESS_KEY,
+    }
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_overrides(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, object]:
+    """Each test using this runs once with local storage and once with S3 storage (whose
+    scratch space is a temp folder of the test, so leftovers are seen)."""
+    if request.param == "local":
+        return {}
+    server: S3Server = request.getfixturevalue("s3_server")
+    return {**s3_settings(server), "temp_dir": tmp_path / "scratch"}

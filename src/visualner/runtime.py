@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from visualner.db import Database
 from visualner.documents.blobstore import BlobStore
+from visualner.documents.stores import open_blob_store
 from visualner.exports.job import ExportJob
 from visualner.imports.job import ImportJob
 from visualner.jobs.context import JobContext
@@ -50,7 +51,7 @@ def register_job_kinds(registry: JobRegistry) -> None:
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.effective_database_url)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = open_blob_store(settings)
     registry = JobRegistry()
     register_job_kinds(registry)
     ctx = JobContext(settings=settings, database=database, blobs=blobs)

@@ -7,6 +7,7 @@ created at import time: callers build a ``Settings`` and pass it down.
 from __future__ import annotations
 
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -83,6 +84,38 @@ class Settings(BaseSettings):
         "tesseract", description="Engine of the built-in OCR server."
     )
     ocr_languages: str = Field("eng", description="OCR languages, e.g. eng or eng+deu.")
+    storage_url: str = Field(
+        "",
+        description="Where page images, uploads, models and exports are stored: empty means "
+        "<data_dir>/blobs; s3://bucket/prefix for an S3-compatible bucket.",
+    )
+    s3_endpoint_url: str = Field(
+        "",
+        description="S3 endpoint, e.g. http://127.0.0.1:8333 for SeaweedFS or MinIO; empty: AWS.",
+    )
+    s3_region: str = Field("us-east-1", description="S3 region (signing; AWS buckets' region).")
+    s3_access_key_id: str = Field(
+        "", description="S3 access key; empty: AWS_ACCESS_KEY_ID and the usual AWS sources."
+    )
+    s3_secret_access_key: str = Field(
+        "", description="S3 secret key; empty: AWS_SECRET_ACCESS_KEY and the usual AWS sources."
+    )
+    s3_anonymous: bool = Field(
+        False, description="Send unsigned S3 requests (a bucket that allows anonymous access)."
+    )
+    serve_blobs: Literal["app", "presigned"] = Field(
+        "app",
+        description="How browsers get page images and downloads from S3 storage: streamed by "
+        "the app, or redirected to a short-lived presigned URL of the bucket.",
+    )
+    presigned_url_expiry_s: int = Field(
+        300, ge=10, le=604800, description="Lifetime of a presigned URL (serve_blobs=presigned)."
+    )
+    temp_dir: Path | None = Field(
+        None,
+        description="Local scratch space (staged uploads, exports being written) when storage "
+        "is S3; empty: the system's temp folder. Cleaned up after each job.",
+    )
     admin_username: str = Field("admin", description="Admin created on first start.")
     admin_password: str = Field(
         "", description="Password of that admin; empty: a random one, printed once."
@@ -116,6 +149,14 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Local space for files on their way into storage: the data directory with local
+        storage, the temp folder with S3 (nothing persistent under the data directory)."""
+        if not self.storage_url:
+            return self.data_dir
+        return (self.temp_dir or Path(tempfile.gettempdir())) / "visualner"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or a per-installation key kept in the data directory.

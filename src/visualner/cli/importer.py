@@ -20,6 +20,7 @@ from visualner.cli.common import fail, load_settings, reports_errors
 from visualner.db import session_scope
 from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job, stage_local_files
+from visualner.imports.uploads import new_staging
 from visualner.jobs.models import Job, JobItem
 from visualner.jobs.runner import run_job
 from visualner.migrate import upgrade_database
@@ -92,21 +93,23 @@ def import_files(
         pdf_dpi=dpi,
         skip_duplicates=True if skip_duplicates else None,
     )
-    staging, files = stage_local_files(settings, paths)
-    with session_scope(services.database.write) as session:
-        target = find_project(session, project)
-        user = session.scalar(select(User).where(User.username == as_user)) if as_user else None
-        if as_user and user is None:
-            fail(f"no user named {as_user!r}")
-        job_id = create_import_job(
-            session,
-            settings=settings,
-            project=target,
-            user=user,
-            staging=staging,
-            files=files,
-            options=options,
-        ).id
+    with new_staging(services.blobs) as staging:
+        files = stage_local_files(staging, paths)
+        services.blobs.publish_staging(staging, keep_local=False)
+        with session_scope(services.database.write) as session:
+            target = find_project(session, project)
+            user = session.scalar(select(User).where(User.username == as_user)) if as_user else None
+            if as_user and user is None:
+                fail(f"no user named {as_user!r}")
+            job_id = create_import_job(
+                session,
+                settings=settings,
+                project=target,
+                user=user,
+                staging=staging,
+                files=files,
+                options=options,
+            ).id
     finished = threading.Event()
     watcher = threading.Thread(target=_watch, args=(services, job_id, finished), daemon=True)
     watcher.start()

@@ -54,8 +54,9 @@ class ExportJob:
     def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome:
         options = ExportOptions.model_validate(job.params["options"])
         assert job.project_id is not None
-        ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=ctx.settings.data_dir, prefix="export-") as folder:
+        scratch = ctx.settings.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=scratch, prefix="export-") as folder:
             exported = export_to_file(
                 ctx.database,
                 project_id=job.project_id,

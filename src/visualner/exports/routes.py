@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.exports.job import KIND, create_export_job
@@ -108,8 +109,8 @@ def start_export_job(
 
 @router.get("/jobs/{job_id}/download")
 def download_export(
-    job_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
-) -> FileResponse:
+    job_id: int, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> Response:
     """The file an export job made (managers and reviewers of its project)."""
     job = visible_job(session, user=user, job_id=job_id)
     if job.kind != KIND or job.project_id is None:
@@ -117,9 +118,13 @@ def download_export(
     project_access(session, user=user, project_id=job.project_id, capability=Capability.REVIEW)
     if job.status != JobStatus.SUCCEEDED.value or not job.result.get("sha256"):
         raise Conflict(f"export job {job_id} is {job.status}; download it once it has succeeded")
-    path = services.blobs.path_for(job.result["sha256"])
-    if not path.exists():
-        raise NotFound(f"the file of export job {job_id} is missing")
-    return FileResponse(
-        path, media_type=job.result.get("media_type"), filename=job.result.get("filename")
+    return blob_response(
+        request,
+        blobs=services.blobs,
+        settings=services.settings,
+        sha256=job.result["sha256"],
+        media_type=job.result.get("media_type"),
+        filename=job.result.get("filename"),
+        missing=f"the file of export job {job_id} is missing",
+        cache_control="private, no-cache",
     )

@@ -64,10 +64,11 @@ def url_image_ref(base_url: str = "") -> ImageRef:
 
 
 def blob_path_image_ref(blobs: BlobStore) -> ImageRef:
-    """Page images as files of the blob store (exports made on the server machine)."""
+    """Page images where the blob store keeps them (exports made on the server side): a
+    file path with local storage, an ``s3://`` URL with S3 storage."""
 
     def image_ref(task_id: int, page_index: int, sha256: str | None) -> str:
-        return str(blobs.path_for(sha256)) if sha256 else ""
+        return blobs.location(sha256) if sha256 else ""
 
     return image_ref
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -101,10 +100,14 @@ class ImportJob:
         self._states: dict[int, _JobState] = {}
 
     def staging_dir(self, ctx: JobContext, job: Job) -> Path:
-        return ctx.settings.upload_dir / str(job.params["staging"])
+        """The job's staged files in a local folder (fetched from shared storage if needed)."""
+        return ctx.blobs.staging_folder(str(job.params["staging"]))
 
     def plan(self, ctx: JobContext, job: Job) -> list[PlannedItem]:
-        return plan_import(self.staging_dir(ctx, job), job.params["sources"], ctx.settings)
+        staging = self.staging_dir(ctx, job)
+        planned = plan_import(staging, job.params["sources"], ctx.settings)
+        ctx.blobs.publish_staging(staging, keep_local=True)  # archive members, for any worker
+        return planned
 
     def _state(self, ctx: JobContext, job: Job) -> _JobState:
         state = self._states.get(job.id)
@@ -359,7 +362,7 @@ class ImportJob:
 
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
         self.release(job.id)
-        shutil.rmtree(self.staging_dir(ctx, job), ignore_errors=True)
+        ctx.blobs.discard_staging(str(job.params["staging"]))
         done = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")
         ).all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from visualner.imports.json.array_split import first_significant_byte, iter_arra
 from visualner.imports.json.split_ahead import ListSplitter, read_split
 from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job
-from visualner.imports.uploads import StagedFile, new_staging_dir, receive_multipart
+from visualner.imports.uploads import StagedFile, new_staging, receive_multipart
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
 from visualner.projects.access import Capability, project_access
@@ -55,8 +54,7 @@ async def import_documents(
 
     await run_in_threadpool(check_access)
     content_type = request.headers.get("content-type", "")
-    staging = new_staging_dir(settings.upload_dir)
-    try:
+    with new_staging(services.blobs) as staging:
         if content_type.startswith("multipart/form-data"):
             upload = await receive_multipart(
                 content_type,
@@ -89,10 +87,8 @@ async def import_documents(
                 options=options,
             )
 
+        await run_in_threadpool(services.blobs.publish_staging, staging, keep_local=False)
         job_id = await run_in_threadpool(start_job, services.queue, create)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return {"job_id": job_id}
 
 

@@ -11,7 +11,7 @@ from visualner.auth.models import User
 from visualner.errors import InvalidInput
 from visualner.imports.job import KIND
 from visualner.imports.options import ImportOptions
-from visualner.imports.uploads import StagedFile, new_staging_dir, safe_filename
+from visualner.imports.uploads import StagedFile, safe_filename
 from visualner.jobs.models import Job
 from visualner.jobs.service import create_job
 from visualner.projects.models import Project
@@ -30,7 +30,6 @@ def create_import_job(
 ) -> Job:
     """A queued import of files already in ``staging`` (the caller enqueues after commit)."""
     if not files:
-        shutil.rmtree(staging, ignore_errors=True)
         raise InvalidInput(
             "nothing to import: send files in the 'files' field or a JSON task list", field="files"
         )
@@ -48,13 +47,11 @@ def create_import_job(
     )
 
 
-def stage_local_files(settings: Settings, paths: list[Path]) -> tuple[Path, list[StagedFile]]:
-    """Copy files from disk into a new staging folder (the CLI's way in)."""
-    staging = new_staging_dir(settings.upload_dir)
+def stage_local_files(staging: Path, paths: list[Path]) -> list[StagedFile]:
+    """Copy files from disk into a staging folder (the CLI's way in)."""
     staged = []
     for number, path in enumerate(paths):
         if not path.is_file():
-            shutil.rmtree(staging, ignore_errors=True)
             raise InvalidInput(f"{path}: no such file")
         target = staging / f"{number:05d}"
         shutil.copyfile(path, target)
@@ -63,4 +60,4 @@ def stage_local_files(settings: Settings, paths: list[Path]) -> tuple[Path, list
                 target, safe_filename(path.name, f"file-{number + 1}"), target.stat().st_size
             )
         )
-    return staging, staged
+    return staged

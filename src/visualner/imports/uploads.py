@@ -8,14 +8,15 @@ and stops with 413 the moment a file or the request passes its cap.
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from visualner.documents.blobstore import BlobStore
 from visualner.errors import InvalidInput, TooLarge
 from visualner.imports.json.split_ahead import ListSplitter
 
@@ -30,10 +31,16 @@ def safe_filename(raw: str, fallback: str) -> str:
     return name or fallback
 
 
-def new_staging_dir(root: Path) -> Path:
-    path = root / secrets.token_hex(12)
-    path.mkdir(parents=True)
-    return path
+@contextmanager
+def new_staging(blobs: BlobStore) -> Iterator[Path]:
+    """A fresh local staging folder, discarded everywhere if the block fails (on success the
+    import job owns it and discards it when it finishes)."""
+    folder = blobs.new_staging_folder()
+    try:
+        yield folder
+    except BaseException:
+        blobs.discard_staging(folder.name)
+        raise
 
 
 @dataclass

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
-from visualner.errors import NotFound
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
 from visualner.preannotation import service
@@ -116,19 +115,19 @@ async def preannotate(
     return JobStarted(job_id=await run_in_threadpool(start_job, services.queue, create))
 
 
-@router.get("/models/{sha256}/artifact", response_class=FileResponse)
+@router.get("/models/{sha256}/artifact")
 def download_artifact(
-    sha256: str, user: CurrentUser, session: SessionDep, services: ServicesDep
-) -> FileResponse:
+    sha256: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> Response:
     """A model file by its sha256, for OCR servers that run pre-annotation (admins, or
     members of the model's project)."""
     version = service.version_for_artifact(session, user=user, sha256=check_sha256(sha256))
-    path = services.blobs.path_for(version.artifact_sha256)
-    if not path.exists():
-        raise NotFound(f"the file of model {sha256[:12]}… is missing from the blob store")
-    return FileResponse(
-        path,
+    return blob_response(
+        request,
+        blobs=services.blobs,
+        settings=services.settings,
+        sha256=version.artifact_sha256,
         media_type="application/zip",
         filename=f"{service.MODEL_NAME}-{version.version}.zip",
-        headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        missing=f"the file of model {sha256[:12]}… is missing from the blob store",
     )

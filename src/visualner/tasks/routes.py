@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 
 from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task
 from visualner.auth.usernames import usernames
+from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
 from visualner.projects.access import Capability, project_access
@@ -106,24 +106,28 @@ def get_page(
 
 @router.get("/tasks/{task_id}/pages/{page_index}/image")
 def get_page_image(
-    task_id: int, page_index: int, user: CurrentUser, session: SessionDep, services: ServicesDep
-) -> FileResponse:
-    """The rendered page image; immutable for a given ``v`` so browsers cache it."""
+    task_id: int,
+    page_index: int,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> Response:
+    """The rendered page image; immutable for a given ``v`` so browsers cache it. With S3
+    storage and ``serve_blobs=presigned``, a redirect to a short-lived URL of the bucket."""
     task = service.get_task(session, task_id)
     project_access(session, user=user, project_id=task.project_id)
     page = service.get_page(session, task_id=task_id, page_index=page_index)
     if page.image_sha256 is None:
         raise NotFound(f"page {page_index} of task {task_id} has no image")
-    path = services.blobs.path_for(page.image_sha256)
-    if not path.exists():
-        raise NotFound(f"the image of page {page_index} of task {task_id} is missing")
-    return FileResponse(
-        path,
+    return blob_response(
+        request,
+        blobs=services.blobs,
+        settings=services.settings,
+        sha256=page.image_sha256,
         media_type=page.image_mime,
-        headers={
-            "Cache-Control": "private, max-age=31536000, immutable",
-            "X-Content-Type-Options": "nosniff",
-        },
+        missing=f"the image of page {page_index} of task {task_id} is missing",
+        allow_presigned=True,
     )
 
 
