@@ -5,7 +5,7 @@ wheel (``.venv/bin/weed``), started on free loopback ports with its data in a te
 process; every port is chosen here (none of the defaults), so several suites can run at
 once, and nothing is downloaded. The gateway checks signatures: one identity
 (``ACCESS_KEY_ID``/``SECRET_ACCESS_KEY``), so presigned URLs and refused anonymous reads are
-tested for real. ``BUCKET`` is created by the first client that needs it (``create_bucket``).
+tested for real. ``BUCKET`` is created before the server is handed out.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import obstore
+import obstore.exceptions
+from obstore.store import S3Store
 
 START_TIMEOUT_S = 60.0
 ACCESS_KEY_ID = "visualner-test"
@@ -82,6 +85,21 @@ class S3Server:
     data_dir: Path
     log_path: Path
 
+    def store(self, prefix: str | None = None) -> S3Store:
+        """An obstore client of ``BUCKET`` with the server's credentials."""
+        return S3Store(
+            BUCKET,
+            prefix=prefix,
+            config={
+                "endpoint": self.endpoint_url,
+                "region": "us-east-1",
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+            },
+            client_options={"allow_http": True},
+            retry_config={"max_retries": 0},
+        )
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -132,8 +150,9 @@ def start_s3_server(data_dir: Path) -> S3Server:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"weed exited with {process.returncode}: {log_path.read_text()}")
-        with contextlib.suppress(httpx.HTTPError):
+        with contextlib.suppress(httpx.HTTPError, obstore.exceptions.BaseError):
             if httpx.get(server.endpoint_url, timeout=1.0).status_code < 500:
+                obstore.put(server.store(), "ready", b"")  # creates BUCKET (autoCreateBucket)
                 return server
         time.sleep(0.2)
     server.stop()

@@ -3,7 +3,8 @@
 A local blob is sent as a file (sendfile, ranges, ETag); an S3 blob is streamed through the
 app in chunks (bounded memory, ETag = its sha256, so a browser's revalidation costs no
 read), or, for page images when ``serve_blobs=presigned``, the browser is redirected to a
-short-lived presigned URL of the bucket (never a public bucket).
+short-lived presigned URL of the bucket (never a public bucket). The ETag is the sha256
+everywhere, so a revalidation answers 304 without reading the blob.
 """
 
 from __future__ import annotations
@@ -42,7 +43,16 @@ def blob_response(
 ) -> Response:
     """The blob as an HTTP answer; ``missing`` is the 404 message when it is not stored.
     ``filename`` makes it a download; ``allow_presigned`` lets S3 storage redirect."""
-    headers = {"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff"}
+    etag = f'"{sha256}"'
+    headers = {
+        "Cache-Control": cache_control,
+        "X-Content-Type-Options": "nosniff",
+        "ETag": etag,
+    }
+    if etag in request.headers.get("if-none-match", ""):
+        if not blobs.exists(sha256):
+            raise NotFound(missing)
+        return Response(status_code=304, headers=headers)
     path = blobs.local_path(sha256)
     if path is not None:
         if not path.exists():
@@ -57,16 +67,11 @@ def blob_response(
             return RedirectResponse(
                 url, status_code=307, headers={"Cache-Control": f"private, max-age={max_age}"}
             )
-    etag = f'"{sha256}"'
-    if etag in request.headers.get("if-none-match", ""):
-        if not blobs.exists(sha256):
-            raise NotFound(missing)
-        return Response(status_code=304, headers={**headers, "ETag": etag})
     try:
         size = blobs.size(sha256)
     except NotFound:
         raise NotFound(missing) from None
-    headers.update({"ETag": etag, "Content-Length": str(size)})
+    headers["Content-Length"] = str(size)
     if filename is not None:
         headers["Content-Disposition"] = attachment(filename)
     return StreamingResponse(blobs.iter_chunks(sha256), media_type=media_type, headers=headers)

@@ -232,6 +232,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
 """
 
 
+@pytest.mark.slow
 def test_a_long_stream_goes_up_in_bounded_memory(tmp_path: Path, s3_server: S3Server) -> None:
     """Peak memory while storing a 96 MB stream to S3 stays far below its size (multipart
     parts in flight only); measured in a fresh process so no earlier peak hides it."""
