@@ -232,6 +232,11 @@ class VisualnerClient:
     def cancel_job(self, job_id: int) -> None:
         self._request("POST", f"/api/jobs/{job_id}/cancel")
 
+    def add_ocr_server(self, name: str, url: str, *, is_default: bool = False) -> JSON:
+        """Register an OCR server (admins); imports name it in ``options.ocr_servers``."""
+        body = {"name": name, "url": url, "is_default": is_default}
+        return dict(self._request("POST", "/api/ocr-servers", json=body))
+
     # -- tasks ------------------------------------------------------------------------------
 
     def iter_tasks(
