@@ -11,7 +11,7 @@ here by a loopback HTTP server, with percent boxes and per-region transcriptions
 ≥ 150 tasks/s under 300 MB; Label Studio 1.23.2 on this machine: 31 tasks/s at 2.4 GB.
 
     .venv/bin/python bench/import.py [--pdf-pages 50] [--pdf-repeats 1] [--scans 20]
-        [--json-tasks 10000]
+        [--json-tasks 10000] [--storage local|s3] [--fleet]
 """
 
 from __future__ import annotations
@@ -38,11 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _server import admin_token, cpu_seconds, peak_memory_mb, reset_peak_memory, serve
+from import_fleet import fleet_bench
 
+from tests.datasets import FUNSD_TRAINING
 from tests.imports.servers import ocr_server
+from tests.s3_server import running_s3_server, s3_environment
 from visualner.formats.labelstudio_results import to_labelstudio_result
 
-FUNSD_IMAGES = Path(__file__).resolve().parents[2] / "shared/datasets/funsd/training_data/images"
+FUNSD_IMAGES = FUNSD_TRAINING / "images"
 FUNSD_LABELS = ("question", "answer", "header", "other")
 REGIONS_PER_TASK = 300
 SEED_IMAGES = 4
@@ -379,9 +382,17 @@ def main() -> None:
     )
     parser.add_argument("--scans", type=int, default=20)
     parser.add_argument("--json-tasks", type=int, default=10_000)
+    parser.add_argument("--fleet", action="store_true", help="OCR with 1, 2, 4 OCR servers")
+    parser.add_argument("--storage", choices=("local", "s3"), default="local")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         folder = Path(tmp)
+        if args.storage == "s3":  # every server started below stores in SeaweedFS
+            os.environ.update(s3_environment(stack.enter_context(running_s3_server(folder / "s3"))))
+        print(f"storage: {args.storage}")
+        if args.fleet:
+            fleet_bench(folder, args.scans, run_import)
+            return
         if args.pdf_pages or args.scans:
             document_bench(folder, args.pdf_pages, args.pdf_repeats, args.scans)
         if args.json_tasks:

@@ -166,3 +166,13 @@ def running_s3_server(data_dir: Path) -> Iterator[S3Server]:
         yield server
     finally:
         server.stop()
+
+
+def s3_environment(server: S3Server, prefix: str = "bench") -> dict[str, str]:
+    """``VISUALNER_*`` variables that make a visualner process store in ``server``."""
+    return {
+        "VISUALNER_STORAGE_URL": f"s3://{BUCKET}/{prefix}",
+        "VISUALNER_S3_ENDPOINT_URL": server.endpoint_url,
+        "VISUALNER_S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "VISUALNER_S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+    }

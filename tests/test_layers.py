@@ -24,6 +24,7 @@ EDGE_MODULES = {
     "visualner.deps",
     "visualner.middleware",
     "visualner.responses",
+    "visualner.blob_responses",
     "visualner.system_routes",
     "visualner.runtime",
     "visualner.bootstrap",
