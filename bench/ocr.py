@@ -8,10 +8,17 @@ definitions live in ``visualner.ocr.engines.evaluation``. Example:
 
 Each configuration runs its pages on ``--jobs`` threads sharing one engine (the way the OCR
 server uses it). "median s/page" is the per-page latency under that load, "wall s/page" the
-elapsed time divided by pages (throughput).
+elapsed time divided by pages (throughput). "median CPU s/page" is the process CPU time of
+each page (``time.process_time``), measured with ``--jobs 1`` only; onnxruntime runs one
+intra-op thread and tesseract one OpenMP thread, so it is the one-core cost of a page and
+barely moves with the load other work puts on the machine (printed before and after).
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per page
 
 import argparse
 import json
@@ -26,20 +33,30 @@ from typing import Any
 
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.datasets import FUNSD_TRAINING
 from visualner.ocr.engines.base import available_engines, create_engine
 from visualner.ocr.engines.evaluation import funsd_gold_words, match_words, page_char_errors
 from visualner.words import Word
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / "../shared/datasets/funsd/training_data"
+DEFAULT_DATA = FUNSD_TRAINING
 
 #: Named settings: "default" = the engine's defaults; "start" = where tuning began
-#: (no box fitting); "stock" = tesseract's own defaults; "det1024" = rapidocr's accuracy option.
+#: (no box fitting); "stock" = tesseract's own defaults; "det1024" = rapidocr's accuracy option;
+#: "previous" = an engine's defaults before word splitting (and, for rapidocr, the tiny model).
+START: dict[str, Any] = {"split_words": False, "box_padding": 0.0}
 CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "tesseract:default": ("tesseract", {}),
-    "tesseract:start": ("tesseract", {"psm": 11, "scale": 2.0, "box_padding": 0.0}),
-    "tesseract:stock": ("tesseract", {"psm": 3, "scale": 1.0, "box_padding": 0.0}),
+    "tesseract:previous": ("tesseract", {"split_words": False}),
+    "tesseract:start": ("tesseract", {"psm": 11, "scale": 2.0, **START}),
+    "tesseract:stock": ("tesseract", {"psm": 3, "scale": 1.0, **START}),
     "rapidocr:default": ("rapidocr", {}),
-    "rapidocr:start": ("rapidocr", {"tighten_boxes": False, "box_padding": 0.0}),
+    "rapidocr:tiny": ("rapidocr", {"rescue_below": 0.0}),
+    "rapidocr:small": ("rapidocr", {"model": "small"}),
+    "rapidocr:previous": ("rapidocr", {"model": "small", "split_words": False}),
+    "rapidocr:start": ("rapidocr", {"model": "small", "tighten_boxes": False, **START}),
     "rapidocr:det1024": ("rapidocr", {"det_limit_side_len": 1024}),
 }
 
@@ -47,6 +64,7 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
 @dataclass(frozen=True)
 class PageScore:
     seconds: float
+    cpu_seconds: float
     matched: int
     gold: int
     predicted: int
@@ -65,13 +83,15 @@ def parse_value(raw: str) -> Any:
 def score_page(engine: Any, image_path: Path, gold: list[Word]) -> PageScore:
     with Image.open(image_path) as image:
         image.load()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         page = engine.recognize(image)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
     match = match_words(page.words, gold)
     errors = page_char_errors(page.words, gold)
     return PageScore(
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         matched=match.matched,
         gold=match.gold,
         predicted=match.predicted,
@@ -83,6 +103,8 @@ def score_page(engine: Any, image_path: Path, gold: list[Word]) -> PageScore:
 def run_config(
     label: str, engine_name: str, options: dict[str, Any], pages: Sequence[Path], jobs: int
 ) -> str:
+    if engine_name == "rapidocr" and jobs == 1:
+        options = {"threads": 1, **options}  # one onnxruntime thread: the one-core figure
     engine = create_engine(engine_name, workers=jobs, **options)
     golds = [
         funsd_gold_words(path.parents[1] / "annotations" / f"{path.stem}.json") for path in pages
@@ -99,10 +121,11 @@ def run_config(
     precision = matched / max(sum(s.predicted for s in scores), 1)
     cer = sum(s.char_distance for s in scores) / sum(s.gold_chars for s in scores)
     median = statistics.median(s.seconds for s in scores)
+    cpu = f"{statistics.median(s.cpu_seconds for s in scores):.2f}" if jobs == 1 else "–"
     shown = ", ".join(f"{k}={v}" for k, v in options.items()) or "defaults"
     return (
-        f"| {label} | {shown} | {median:.2f} | {wall:.2f} | {recall:.1%} | {precision:.1%} "
-        f"| {cer:.1%} |"
+        f"| {label} | {shown} | {cpu} | {median:.2f} | {wall:.2f} | {recall:.1%} "
+        f"| {precision:.1%} | {cer:.1%} |"
     )
 
 
@@ -142,15 +165,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = [c for c in args.configs.split(",") if c] or list(CONFIGS)
         runs = [(c, *CONFIGS[c]) for c in chosen if CONFIGS[c][0] in engines]
 
-    sys.stdout.write(f"{len(pages)} FUNSD forms from {args.data.resolve()}, jobs={args.jobs}\n\n")
     sys.stdout.write(
-        "| engine:setting | options | median s/page | wall s/page | word recall "
-        "| word precision | page CER |\n|---|---|---|---|---|---|---|\n"
+        f"{len(pages)} FUNSD forms from {args.data.resolve()}, jobs={args.jobs}, load {load()}\n\n"
+    )
+    sys.stdout.write(
+        "| engine:setting | options | median CPU s/page | median s/page | wall s/page "
+        "| word recall | word precision | page CER |\n|---|---|---|---|---|---|---|---|\n"
     )
     for label, engine_name, options in runs:
         sys.stdout.write(run_config(label, engine_name, options, pages, args.jobs) + "\n")
         sys.stdout.flush()
+    sys.stdout.write(f"\nload {load()}\n")
     return 0
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (2 cores: above 2 means others were busy)."""
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         "loopback/private (comma-separated).",
     )
     ocr_engine: Literal["tesseract", "rapidocr"] = Field(
-        "tesseract", description="Engine of the built-in OCR server."
+        "rapidocr", description="Engine of the built-in OCR server (rapidocr or tesseract)."
     )
     ocr_languages: str = Field("eng", description="OCR languages, e.g. eng or eng+deu.")
     storage_url: str = Field(

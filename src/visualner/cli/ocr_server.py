@@ -15,7 +15,7 @@ from visualner.preannotation.serving import AppArtifactSource
 
 @reports_errors
 def ocr_server(
-    engine: Annotated[str, typer.Option(help="tesseract or rapidocr")] = "tesseract",
+    engine: Annotated[str, typer.Option(help="rapidocr or tesseract")] = "rapidocr",
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Pages recognised at once.")] = 2,

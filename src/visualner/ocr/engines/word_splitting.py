@@ -1,0 +1,57 @@
+"""Split engine words where form annotators split them: ``9/3/92`` -> ``9/`` ``3/`` ``92``.
+
+Engines cut words at spaces, but FUNSD-style annotation (and the tokenisers trained on it)
+also cuts inside a space-free run: after a slash or a hyphen between word characters, between
+initials (``B.A.T.``), after a comma before a letter, and before an opening parenthesis
+(``Supplier(s)``). The rules were chosen on the first 40 FUNSD training forms and checked on
+the rest (docs/ocr.md); each piece's box is the word box cut in proportion to the characters,
+then shrunk to the ink inside it when the page's ink mask is given. Underscores that an engine
+reads from fill-in lines around a word (``Date_``) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+import numpy as np
+
+from visualner.ocr.engines.ink import tighten_to_ink
+from visualner.words import Word
+
+#: Zero-width split points; see the module docstring for where each comes from.
+SPLIT_POINTS = re.compile(
+    r"(?<=/)(?=\w)"  # after a slash: 9/|3/|92, Manager/|Supervisor
+    r"|(?<=\w-)(?=\w)"  # after an inner hyphen: 25-|84, TOP-|LINES
+    r"|(?<=[A-Za-z]\.)(?=[A-Za-z])"  # between initials: B.|A.|T.
+    r"|(?<=,)(?=[A-Za-z])"  # after a comma before a letter: PAGES,|PLEASE
+    r"|(?<=\w)(?=\()"  # before a parenthesis: Supplier|(s)
+)
+
+
+def split_text(text: str) -> list[str]:
+    """The pieces of one engine word's text (no underscores around it); may be empty."""
+    return [piece for piece in SPLIT_POINTS.split(text.strip("_")) if piece]
+
+
+def split_words(words: Iterable[Word], ink: np.ndarray | None = None) -> list[Word]:
+    """Every word cut into its pieces, keeping line/block/confidence; order is kept."""
+    result: list[Word] = []
+    for word in words:
+        pieces = split_text(word.text)
+        if pieces == [word.text]:
+            result.append(word)
+            continue
+        x0, y0, x1, y1 = word.bbox
+        total = sum(len(piece) for piece in pieces)
+        done = 0
+        for piece in pieces:
+            left = x0 + (x1 - x0) * done / total
+            done += len(piece)
+            right = x0 + (x1 - x0) * done / total
+            bbox = (left, y0, right, y1)
+            if ink is not None:
+                bbox = tighten_to_ink(ink, bbox)
+            result.append(replace(word, text=piece, bbox=bbox))
+    return result
