@@ -6,14 +6,22 @@ from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from visualner.db import session_scope
 from visualner.deps import AdminUser, CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
+from visualner.ocr.region import RegionPlan, apply_region_ocr, plan_region_ocr, read_region
 from visualner.ocr.rerun import create_ocr_job
 from visualner.ocr.servers import store
 from visualner.ocr.servers.models import OcrServer
-from visualner.ocr.servers.schemas import OcrRunIn, OcrServerIn, OcrServerOut
+from visualner.ocr.servers.schemas import (
+    OcrRunIn,
+    OcrServerIn,
+    OcrServerOut,
+    RegionOcrIn,
+    RegionOcrOut,
+)
 from visualner.projects.access import Capability, project_access
 from visualner.settings import Settings
 from visualner.tasks.service import get_task
@@ -89,3 +97,43 @@ async def rerun_ocr(
         )
 
     return {"job_id": await run_in_threadpool(start_job, services.queue, create)}
+
+
+@router.post("/tasks/{task_id}/pages/{page_index}/ocr-region", response_model=RegionOcrOut)
+async def ocr_region(
+    task_id: int, page_index: int, body: RegionOcrIn, user: CurrentUser, services: ServicesDep
+) -> RegionOcrOut:
+    """Read a box of a page again at a higher resolution and replace the words inside it
+    (annotators). ``word_map`` tells where each previous word went."""
+
+    def plan() -> RegionPlan:
+        with session_scope(services.database.read) as session:
+            task = get_task(session, task_id)
+            project_access(
+                session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+            )
+            return plan_region_ocr(
+                session,
+                settings=services.settings,
+                task=task,
+                user=user,
+                page_index=page_index,
+                bbox=body.bbox,
+                ocr_server=body.ocr_server,
+                scale=body.scale,
+            )
+
+    def run() -> RegionOcrOut:
+        region_plan = plan()
+        words, engine = read_region(region_plan, services.blobs)
+        with session_scope(services.database.write) as session:
+            result = apply_region_ocr(session, plan=region_plan, new_words=words, engine=engine)
+        return RegionOcrOut(
+            words=[w.to_json() for w in result.words],
+            word_map=result.word_map,
+            replaced=result.replaced,
+            added=result.added,
+            engine=result.engine,
+        )
+
+    return await run_in_threadpool(run)

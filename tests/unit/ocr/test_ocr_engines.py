@@ -10,8 +10,8 @@ from PIL import Image
 from visualner.errors import InvalidInput
 from visualner.ocr.engines.base import OcrEngine, available_engines, create_engine
 from visualner.ocr.engines.evaluation import match_words
-from visualner.words import Word
 from visualner.settings import Settings
+from visualner.words import Word
 
 
 @pytest.fixture(scope="module")

@@ -29,3 +29,30 @@ class OcrServerOut(BaseModel):
 class OcrRunIn(BaseModel):
     page: int | None = Field(None, ge=0, description="Only this page; all pages when absent.")
     ocr_servers: list[str] = Field(default_factory=list)
+
+
+class RegionOcrIn(BaseModel):
+    bbox: list[float] = Field(
+        min_length=4,
+        max_length=4,
+        description="The box to read again: [x0, y0, x1, y1] in page pixels.",
+    )
+    ocr_server: str | None = Field(
+        None, max_length=100, description="OCR server to use; the default server when absent."
+    )
+    scale: float = Field(
+        2.0,
+        ge=1.0,
+        le=4.0,
+        description="Enlargement of the crop before OCR (small print reads better).",
+    )
+
+
+class RegionOcrOut(BaseModel):
+    words: list[dict[str, Any]]
+    word_map: list[int | None] = Field(
+        description="Per previous word of the page: its new index, or null when it was replaced."
+    )
+    replaced: int
+    added: int
+    engine: str
