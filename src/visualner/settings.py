@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         "rapidocr", description="Engine of the built-in OCR server (rapidocr or tesseract)."
     )
     ocr_languages: str = Field("eng", description="OCR languages, e.g. eng or eng+deu.")
+    ocr_low_confidence: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="The labeling page marks OCR words read with a confidence below this "
+        "(0 turns the marks off).",
+    )
     storage_url: str = Field(
         "",
         description="Where page images, uploads, models and exports are stored: empty means "

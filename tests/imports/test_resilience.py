@@ -92,7 +92,7 @@ def test_pages_are_ocrd_by_real_ocr_server_processes(importer: Importer, tmp_pat
             added = admin.post("/api/ocr-servers", json={"name": name, "url": url})
             assert added.status_code == 201, added.text
             assert added.json()["health"] == "ok"
-            assert added.json()["info"]["engine"] == "tesseract"
+            assert added.json()["info"]["engine"] == "rapidocr"
         pages = [(f"p{i}.png", png_bytes(text_image(f"Remote page {i}"))) for i in range(4)]
         job = importer.run(pages, options={"ocr_servers": ["box-a", "box-b"]})
         assert job["errors"] == [], job

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from visualner.deps import SessionDep
+from visualner.deps import ServicesDep, SessionDep
 from visualner.errors import NotFound, PermissionDenied
 from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.projects.config import parse_label_config
@@ -32,7 +32,11 @@ def _page_access(session: SessionDep, login: PageLogin, project_id: int) -> Proj
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def labeling_page(
-    request: Request, task_id: int, login: PageLoginDep, session: SessionDep
+    request: Request,
+    task_id: int,
+    login: PageLoginDep,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> HTMLResponse:
     try:
         task = get_task(session, task_id)
@@ -46,6 +50,7 @@ def labeling_page(
         "username": login.user.username,
         "can_annotate": access.can(Capability.ANNOTATE),
         "config": config.to_json(),
+        "low_confidence": services.settings.ocr_low_confidence,
     }
     return render(
         request,

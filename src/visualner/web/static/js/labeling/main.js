@@ -10,6 +10,7 @@ import { createActions } from "./actions.js";
 import { bindLabelingKeys } from "./key_bindings.js";
 import { emptyDoc, PENDING_ORIGIN } from "./model/regions.js";
 import { attachPointerInput } from "./pointer_input.js";
+import { createRegionOcr } from "./region_ocr.js";
 import { createSaveControls } from "./save_status.js";
 import { createStore } from "./state/store.js";
 import { createPageSource } from "./task_source.js";
@@ -163,6 +164,7 @@ async function start() {
   const pages = createPageSource(taskId, task);
   const viewport = byRole(root, "viewport");
   const view = createPageView(store, pages, colorOf);
+  view.lowConfidence = Number(pageData.low_confidence) || 0;
   const actions = createActions({ store, config, pages, view, modelOf: (id) => models.get(id) || "model" });
   const registry = createToolRegistry();
   for (const tool of [selectWordsTool, drawBoxTool, panTool]) registry.register(tool);
@@ -180,6 +182,7 @@ async function start() {
   });
   bindLabelingKeys(root, { config, actions, saveNow: () => saver.saveNow(), submit });
   followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty() });
+  createRegionOcr({ root, taskId, canAnnotate: Boolean(pageData.can_annotate), store, pages, view, markDirty: () => saver.markDirty() });
   attachPointerInput({ viewport, ctx: { store, view, page: actions.currentPage, actions }, registry, onClickDrawn });
 
   // First paint: page 0 at fit width, then mark the page interactive.

@@ -67,6 +67,17 @@ export function createPageSource(taskId, task) {
     loaded(index) {
       return ready.get(index) || null;
     },
+    /**
+     * New words for a loaded page (a region was read again); the spatial index is rebuilt.
+     * @param {number} index @param {Word[]} words
+     */
+    replaceWords(index, words) {
+      const meta = task.pages[index];
+      if (task.words_inline) meta.words = words;
+      const model = pageModel(meta, words);
+      ready.set(index, model);
+      loading.set(index, Promise.resolve(model));
+    },
     /** @param {number} index @returns {Promise<PageModel>} */
     load(index) {
       let pending = loading.get(index);

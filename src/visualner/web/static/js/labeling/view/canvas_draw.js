@@ -14,6 +14,7 @@ import { isPending } from "../model/regions.js";
 const WORD_STROKE = "rgba(79, 70, 229, 0.38)";
 const SELECTION_FILL = "rgba(79, 70, 229, 0.28)";
 const SELECTION_STROKE = "#4f46e5";
+const LOW_CONFIDENCE_STROKE = "#d97706";
 
 /**
  * Every word box of the page as one path: thousands of rects cost one stroke call.
@@ -27,6 +28,32 @@ export function drawWordBoxes(ctx, boxes, scale) {
   ctx.lineWidth = 1 / scale;
   ctx.strokeStyle = WORD_STROKE;
   ctx.stroke();
+}
+
+/**
+ * Words read with a confidence below `threshold`: a dashed amber box and underline, so
+ * annotators see where to check the text. Returns how many were marked.
+ * @param {CanvasRenderingContext2D} ctx @param {Word[]} words @param {number} threshold
+ * @param {number} scale
+ */
+export function drawLowConfidence(ctx, words, threshold, scale) {
+  let marked = 0;
+  ctx.beginPath();
+  for (const word of words) {
+    if (word.confidence === undefined || word.confidence >= threshold) continue;
+    const [x0, y0, x1, y1] = word.bbox;
+    ctx.rect(x0, y0, x1 - x0, y1 - y0);
+    ctx.moveTo(x0, y1 + 2 / scale);
+    ctx.lineTo(x1, y1 + 2 / scale);
+    marked += 1;
+  }
+  if (!marked) return 0;
+  ctx.strokeStyle = LOW_CONFIDENCE_STROKE;
+  ctx.lineWidth = 1.5 / scale;
+  ctx.setLineDash([3 / scale, 2 / scale]);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  return marked;
 }
 
 /**

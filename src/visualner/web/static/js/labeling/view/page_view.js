@@ -11,6 +11,7 @@ import { clampScale, fitWidthScale, toPage } from "../model/geometry.js";
 import {
   drawActiveRegion,
   drawBoxOutline,
+  drawLowConfidence,
   drawRegion,
   drawRelation,
   drawSelection,
@@ -47,6 +48,8 @@ export class PageView {
     this.page = null;
     this.wordsDirty = false;
     this.overlayDirty = false;
+    /** Words read below this OCR confidence are marked (0: no marks). */
+    this.lowConfidence = 0;
     this.frame = 0;
     this.dpr = window.devicePixelRatio || 1;
     new ResizeObserver(() => this.resize()).observe(elements.wrap);
@@ -202,6 +205,8 @@ export class PageView {
     const page = scene.page;
     if (!page) return;
     drawWordBoxes(ctx, page.spatial.boxes, this.scale);
+    const marked = this.lowConfidence > 0 ? drawLowConfidence(ctx, page.words, this.lowConfidence, this.scale) : 0;
+    this.el.stage.dataset.lowConfidenceWords = String(marked);
     /** @type {Map<string, import("../model/regions.js").Region>} */
     const onPage = new Map();
     for (const region of scene.doc.regions) {
@@ -255,7 +260,9 @@ export class PageView {
     const word = page.words[index];
     const corner = this.pageToClient(word.bbox[0], word.bbox[1]);
     const wrapRect = wrap.getBoundingClientRect();
-    tooltip.textContent = word.text || "(empty)";
+    const unsure = word.confidence !== undefined && word.confidence < this.lowConfidence;
+    tooltip.textContent = (word.text || "(empty)") + (unsure ? ` · OCR ${Math.round((word.confidence || 0) * 100)}% sure` : "");
+    tooltip.dataset.lowConfidence = String(unsure);
     tooltip.hidden = false;
     tooltip.style.transform = `translate(${Math.round(corner.x - wrapRect.left)}px, ${Math.round(corner.y - wrapRect.top - 26)}px)`;
   }
