@@ -59,7 +59,7 @@ def test_images_tiffs_and_pdfs_become_tasks_with_pages_and_words(
     assert set(tasks) == {"form.png", "pages.tiff", "invoice.pdf", "scan.pdf"}
     form_words = tasks["form.png"]["pages"][0]["words"]
     assert len(form_words) > 80
-    assert {"Date:", "FORM"} <= {w["text"] for w in form_words}
+    assert {"Date:", "QUALITY"} <= {w["text"] for w in form_words}
     assert [p["index"] for p in tasks["pages.tiff"]["pages"]] == [0, 1, 2]
     assert "Third" in {w["text"] for w in tasks["pages.tiff"]["pages"][2]["words"]}
     invoice = tasks["invoice.pdf"]["pages"]
