@@ -4,7 +4,7 @@ Starts SeaweedFS on loopback (tests/s3_server.py) and runs each installed client
 process: import time and memory, small-object put/get (page-image sized), a large streamed
 get and a large multipart upload from a stream (time, CPU and peak memory). Clients that are
 not installed are skipped; install them beside the project to compare
-(``.venv/bin/pip install boto3 obstore minio``).
+(``.venv/bin/pip install boto3 minio``). Requests are signed (the test server checks).
 
     .venv/bin/python bench/s3_clients.py [--objects 300] [--size-kb 100] [--large-mb 200]
 """
@@ -26,7 +26,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.s3_server import running_s3_server
+from tests.s3_server import (
+    ACCESS_KEY_ID,
+    BUCKET,
+    SECRET_ACCESS_KEY,
+    running_s3_server,
+)
 
 CLIENTS = {"obstore": "obstore", "boto3": "boto3", "minio": "minio"}
 CHUNK = 1 << 20
@@ -85,7 +90,8 @@ def _client_ops(name: str, endpoint: str, bucket: str) -> dict[str, Callable[...
             bucket,
             endpoint=endpoint,
             region="us-east-1",
-            skip_signature=True,
+            access_key_id=ACCESS_KEY_ID,
+            secret_access_key=SECRET_ACCESS_KEY,
             client_options={"allow_http": True},
         )
         return {
@@ -100,14 +106,15 @@ def _client_ops(name: str, endpoint: str, bucket: str) -> dict[str, Callable[...
         }
     if name == "boto3":
         import boto3
-        from botocore import UNSIGNED
         from botocore.config import Config
 
         s3 = boto3.client(
             "s3",
             endpoint_url=endpoint,
             region_name="us-east-1",
-            config=Config(signature_version=UNSIGNED),
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+            config=Config(signature_version="s3v4"),
         )
         from boto3.s3.transfer import TransferConfig
 
@@ -125,7 +132,13 @@ def _client_ops(name: str, endpoint: str, bucket: str) -> dict[str, Callable[...
     if name == "minio":
         from minio import Minio
 
-        client = Minio(endpoint.removeprefix("http://"), secure=False, region="us-east-1")
+        client = Minio(
+            endpoint.removeprefix("http://"),
+            access_key=ACCESS_KEY_ID,
+            secret_key=SECRET_ACCESS_KEY,
+            secure=False,
+            region="us-east-1",
+        )
 
         def minio_get(key: str) -> bytes:
             response = client.get_object(bucket, key)
@@ -164,6 +177,14 @@ def run_one(
     with _Timer() as imported:
         ops = _client_ops(name, endpoint, bucket)
     import_rss = _rss_mb()
+    before_large = _rss_mb()
+    total = large_mb * CHUNK
+    with _Timer() as multipart:
+        ops["multipart"](f"{name}/large", total)
+    after_multipart = _rss_mb()
+    with _Timer() as stream:
+        received = ops["stream"](f"{name}/large")
+    assert received == total, (received, total)
     payloads = [os.urandom(size_kb * 1024) for _ in range(objects)]
     ops["put"](f"{name}/warm", payloads[0])
     ops["get"](f"{name}/warm")
@@ -174,14 +195,6 @@ def run_one(
         for number in range(objects):
             ops["get"](f"{name}/small/{number}")
     del payloads
-    before_large = _rss_mb()
-    total = large_mb * CHUNK
-    with _Timer() as multipart:
-        ops["multipart"](f"{name}/large", total)
-    after_multipart = _rss_mb()
-    with _Timer() as stream:
-        received = ops["stream"](f"{name}/large")
-    assert received == total, (received, total)
     print(
         json.dumps(
             {
@@ -216,15 +229,12 @@ def main() -> None:
     installed = [n for n, module in CLIENTS.items() if importlib.util.find_spec(module)]
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     with tempfile.TemporaryDirectory() as folder, running_s3_server(Path(folder)) as server:
-        import httpx
-
-        httpx.put(f"{server.endpoint_url}/bench").raise_for_status()
         rows = []
         for name in installed:
             child = subprocess.run(
                 [sys.executable, __file__, "--objects", str(args.objects), "--size-kb",
                  str(args.size_kb), "--large-mb", str(args.large_mb),
-                 "--child", name, server.endpoint_url, "bench"],
+                 "--child", name, server.endpoint_url, BUCKET],
                 check=True, capture_output=True, text=True,
             )  # fmt: skip
             rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
