@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from sqlalchemy import insert, update
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import admin_token, database_for, percentile, serve
+from search_bench import index_size_mb, report_search, seed_search_project
 
 from visualner.db import Database, session_scope
 from visualner.migrate import upgrade_database
@@ -33,6 +35,10 @@ from visualner.word_codec import encode_words
 from visualner.words import Word
 
 REGION_COUNT = 10
+
+
+def load_average() -> str:
+    return "load " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def seed_tasks(database_url: str, project_id: int, count: int) -> list[int]:
@@ -121,7 +127,25 @@ def report(name: str, latencies: list[float], errors: int, seconds: float) -> No
     )
 
 
-async def run_engine(engine: str, task_count: int, workers: int) -> None:
+async def run_search(client: httpx.AsyncClient, database_url: str, task_count: int) -> None:
+    """Search, sort and label queries on a project of FUNSD-size text pages."""
+    project = (
+        await client.post("/api/projects", json={"title": "search", "template": "forms"})
+    ).json()
+    started = time.perf_counter()
+    seed_search_project(database_url, project["id"], task_count)
+    print(
+        f"  seeded {task_count} tasks of ~150 words with the search index on in "
+        f"{time.perf_counter() - started:.0f} s; index: {index_size_mb(database_url)}"
+    )
+    await report_search(
+        lambda requests, n: time_requests(client, requests, n), report, project["id"]
+    )
+
+
+async def run_engine(
+    engine: str, task_count: int, workers: int, *, search: bool = True, only_search: bool = False
+) -> None:
     with tempfile.TemporaryDirectory() as tmp, database_for(engine, Path(tmp)) as database_url:
         upgrade_database(database_url)
         with serve(Path(tmp), database_url, workers=workers) as server:
@@ -133,6 +157,9 @@ async def run_engine(engine: str, task_count: int, workers: int) -> None:
                 timeout=60,
                 limits=httpx.Limits(max_connections=60),
             ) as client:
+                if only_search:
+                    await run_search(client, database_url, task_count)
+                    return
                 project = (
                     await client.post("/api/projects", json={"title": "bench", "template": "forms"})
                 ).json()
@@ -180,6 +207,8 @@ async def run_engine(engine: str, task_count: int, workers: int) -> None:
                     f"POST annotation ({REGION_COUNT} regions), 50 annotators x 1 save/s",
                     *await paced_savers(client, task_ids, region, clients=50, seconds=10),
                 )
+                if search:
+                    await run_search(client, database_url, task_count)
                 big_task = seed_big_task(database_url, project["id"], words=1000)
                 task_requests: list[tuple[str, str, dict | None]] = [
                     ("GET", f"/api/tasks/{big_task}", None) for _ in range(300)
@@ -271,6 +300,8 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--no-search", action="store_true", help="skip the search figures")
+    parser.add_argument("--only-search", action="store_true", help="only the search figures")
     args = parser.parse_args()
     print(
         "targets: list p50 < 20 ms at 100k tasks; 50 concurrent savers p99 < 100 ms; "
@@ -278,7 +309,17 @@ def main() -> None:
     )
     for engine in args.engines.split(","):
         print(f"{engine}, {args.workers} server process(es):")
-        asyncio.run(run_engine(engine, args.tasks, args.workers))
+        print(f"  {load_average()}")
+        asyncio.run(
+            run_engine(
+                engine,
+                args.tasks,
+                args.workers,
+                search=not args.no_search,
+                only_search=args.only_search,
+            )
+        )
+        print(f"  {load_average()}")
 
 
 if __name__ == "__main__":

@@ -39,11 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _server import admin_token, cpu_seconds, peak_memory_mb, reset_peak_memory, serve
 from import_fleet import fleet_bench
+from search_bench import disable_search_index
 
 from tests.datasets import FUNSD_TRAINING
 from tests.imports.servers import ocr_server
 from tests.s3_server import running_s3_server, s3_environment
 from visualner.formats.labelstudio_results import to_labelstudio_result
+from visualner.migrate import upgrade_database
 
 FUNSD_IMAGES = FUNSD_TRAINING / "images"
 FUNSD_LABELS = ("question", "answer", "header", "other")
@@ -258,9 +260,11 @@ def load_average() -> str:
     return "load " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-def json_import_bench(folder: Path, count: int, images: list[Path]) -> None:
+def json_import_bench(
+    folder: Path, count: int, images: list[Path], *, search_index: bool = True
+) -> None:
     served = folder / "served"
-    served.mkdir()
+    served.mkdir(exist_ok=True)
     for image in images:
         (served / image.name).write_bytes(image.read_bytes())
     env = {
@@ -268,7 +272,12 @@ def json_import_bench(folder: Path, count: int, images: list[Path]) -> None:
         "VISUALNER_MAX_REQUEST_MB": "8192",
         "VISUALNER_URL_ALLOWLIST": "127.0.0.1",
     }
-    data = folder / "json-data"
+    data = folder / ("json-data" if search_index else "json-data-unindexed")
+    data.mkdir(parents=True, exist_ok=True)
+    if not search_index:
+        upgrade_database(f"sqlite:///{data / 'visualner.db'}")
+        disable_search_index(f"sqlite:///{data / 'visualner.db'}")
+    print(f"search index {'on' if search_index else 'off'}:")
     with (
         file_server(served) as images_url,
         serve(data, f"sqlite:///{data / 'visualner.db'}", **env) as server,
@@ -384,6 +393,12 @@ def main() -> None:
     parser.add_argument("--json-tasks", type=int, default=10_000)
     parser.add_argument("--fleet", action="store_true", help="OCR with 1, 2, 4 OCR servers")
     parser.add_argument("--storage", choices=("local", "s3"), default="local")
+    parser.add_argument(
+        "--search-index",
+        choices=["on", "off", "both"],
+        default="on",
+        help="import JSON with the full-text index kept in step (on), without it (off), or both",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         folder = Path(tmp)
@@ -400,7 +415,8 @@ def main() -> None:
             if not images:
                 print(f"FUNSD images not found at {FUNSD_IMAGES}; skipping JSON runs")
                 return
-            json_import_bench(folder, args.json_tasks, images)
+            for index in {"on": [True], "off": [False], "both": [True, False]}[args.search_index]:
+                json_import_bench(folder, args.json_tasks, images, search_index=index)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         120_000_000, ge=1, description="Decompression-bomb cap: pixels per decoded page."
     )
     max_pdf_pages: int = Field(2000, ge=1, description="Pages accepted per PDF.")
+    blob_delete_grace_s: float = Field(
+        600.0,
+        ge=0,
+        description="A page image no task uses any more is removed from storage once it was "
+        "last stored this long ago (an import may be about to use it again).",
+    )
     max_archive_members: int = Field(10_000, ge=1, description="Files accepted per ZIP.")
     max_archive_ratio: int = Field(
         200, ge=1, description="Zip-bomb cap: largest accepted uncompressed/compressed ratio."

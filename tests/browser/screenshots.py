@@ -12,7 +12,12 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, log_in_through_api
+from tests.browser.labeling_fixtures import store_task
 from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from visualner.runtime import build_services
+from visualner.settings import Settings
+from visualner.tasks.service import NewPage
+from visualner.words import Word
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SAMPLE_PROJECTS = [
@@ -37,6 +42,47 @@ def add_sample_projects(context: BrowserContext, csrf: str) -> None:
         assert response.ok, response.text()
 
 
+SEARCH_DOCUMENTS = [
+    (
+        "claim-0412.pdf",
+        "Claim form\nPolicy number PN-88213\nTotal due 1,250.00 EUR\nSigned M. Hamann",
+    ),
+    ("claim-0413.pdf", "Claim form\nPolicy number PN-88214\nAmount claimed 310.00 EUR"),
+    ("letter-2024-03.png", "Dear Ms. Jensen,\nthe total due on your policy is now paid."),
+    ("invoice-7781.pdf", "Invoice 7781\nSubtotal 980.00\nTotal due 1,166.20 EUR"),
+    ("receipt-17.jpg", "Receipt 17\nTOTAL 12.50\nThank you"),
+]
+
+
+def search_screenshot(context: BrowserContext, csrf: str, data_dir: Path) -> None:
+    """The task list searching page text: snippets with the hits marked, tags, selection."""
+    project = context.request.post(
+        "/api/projects",
+        data={"title": "Claims 2024", "template": "forms"},
+        headers={"X-CSRF-Token": csrf},
+    ).json()
+    services = build_services(Settings(data_dir=data_dir, environment="test"))
+    ids = []
+    for title, text in SEARCH_DOCUMENTS:
+        words = [
+            Word(piece, (20 + 90 * i, 20 + 30 * n, 100 + 90 * i, 44 + 30 * n), 0.9, n, 0)
+            for n, line in enumerate(text.splitlines())
+            for i, piece in enumerate(line.split())
+        ]
+        ids.append(store_task(services, project["id"], title, [NewPage(1000, 400, words=words)]))
+    context.request.post(
+        f"/api/projects/{project['id']}/tasks/tags",
+        data={"task_ids": ids[:2], "add": ["to check"]},
+        headers={"X-CSRF-Token": csrf},
+    )
+    services.database.dispose()
+    page = context.new_page()
+    page.goto(f"/projects/{project['id']}?q=%22total+due%22")
+    page.get_by_test_id("task-snippet").first.wait_for()
+    page.get_by_test_id("task-select").first.check()
+    page.screenshot(path=SCREENSHOT_DIR / "search.png")
+
+
 def main() -> None:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     with (
@@ -58,6 +104,7 @@ def main() -> None:
         page.locator('[data-testid="template-card"][data-template="forms"]').click()
         page.get_by_test_id("config-status").filter(has_text="Valid").wait_for()
         page.screenshot(path=SCREENSHOT_DIR / "new-project.png", full_page=True)
+        search_screenshot(context, csrf, Path(data_dir))
         browser.close()
     print(f"wrote screenshots to {SCREENSHOT_DIR}")
 

@@ -16,7 +16,7 @@ from visualner.migrate import current_revision, upgrade_database
 from visualner.ocr.servers.models import OcrServer
 from visualner.projects.models import Project, ProjectMember
 from visualner.projects.service import create_project
-from visualner.schema import metadata
+from visualner.schema import include_in_model_comparison, metadata
 from visualner.tasks.models import Page
 from visualner.tasks.service import NewPage, create_task, pages_of_task
 from visualner.word_codec import decode_words
@@ -29,7 +29,10 @@ def test_migrations_create_every_table_and_match_the_models(database_url: str) -
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         assert {t.name for t in metadata.sorted_tables} <= tables
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_name": include_in_model_comparison, "compare_type": True}
+        )
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
 

@@ -7,8 +7,10 @@ import pytest
 from visualner.auth.service import create_user
 from visualner.db import Database, session_scope
 from visualner.errors import InvalidInput
+from visualner.projects.models import Project
 from visualner.projects.service import create_project
-from visualner.tasks.service import TASK_SORTS, NewPage, create_task, list_tasks
+from visualner.search.service import TASK_SORTS, list_tasks
+from visualner.tasks.service import NewPage, create_task
 
 TITLES = ["b.png", "a.png", "c.png", "a.png", "b.png", "a.png", "d.png"]
 
@@ -37,14 +39,15 @@ def test_pages_of_any_sort_cover_every_task_once_in_order(database_url: str, sor
     with session_scope(database.read) as session:
         listed = []
         for page in range(1, 5):
-            tasks, total = list_tasks(
-                session, project_id=project_id, page=page, page_size=2, sort=sort
-            )
-            listed.extend((t.id, t.title, t.page_count) for t in tasks)
+            project = session.get(Project, project_id)
+            assert project is not None
+            found = list_tasks(session, project=project, page=page, page_size=2, sort=sort)
+            total = found.total
+            listed.extend((t.id, t.title, t.page_count) for t in found.tasks)
     database.dispose()
 
     key = {"id": 0, "title": 1, "pages": 2}.get(sort.lstrip("-"))
-    if key is None:  # updated: every task was created in order
+    if key is None:  # updated: created in order; status, annotations, score: all the same
         key = 0
     expected = sorted(
         ((task_id, TITLES[k], 1 + k % 3) for k, task_id in enumerate(ids)),
@@ -59,5 +62,7 @@ def test_an_unknown_sort_is_refused_with_the_choices(database_url: str) -> None:
     database = Database(database_url)
     project_id, _ = _seed(database)
     with session_scope(database.read) as session, pytest.raises(InvalidInput, match="title"):
-        list_tasks(session, project_id=project_id, sort="colour")
+        project = session.get(Project, project_id)
+        assert project is not None
+        list_tasks(session, project=project, sort="colour")
     database.dispose()

@@ -145,9 +145,18 @@ class LocalBlobStore(BlobStore):
     def path_for(self, sha256: str) -> Path:
         return self.root / blob_key(sha256)
 
+    def _touch(self, path: Path) -> bool:
+        """Mark an existing blob as just stored again (blob cleanup spares fresh files:
+        the task that uses it may be about to commit); False when there is none."""
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            return False
+        return True
+
     def _commit(self, temp_path: Path, sha256: str) -> str:
         final = self.path_for(sha256)
-        if final.exists():
+        if self._touch(final):
             temp_path.unlink(missing_ok=True)
             return sha256
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +171,7 @@ class LocalBlobStore(BlobStore):
 
     def put_bytes(self, content: bytes) -> str:
         sha256 = hashlib.sha256(content).hexdigest()
-        if self.path_for(sha256).exists():
+        if self._touch(self.path_for(sha256)):
             return sha256
         fd, temp_path = self._temp_file()
         with os.fdopen(fd, "wb") as handle:

@@ -22,3 +22,9 @@ class ExportOptions(BaseModel):
     )
     predictions: bool = Field(False, description="Also export model predictions.")
     status: TaskStatus | None = Field(None, description="Only tasks with this status.")
+    query: str | None = Field(
+        None, max_length=2000, description="Only tasks matching this search query."
+    )
+    task_ids: list[int] | None = Field(
+        None, max_length=10_000, description="Only these tasks (a selection of the list)."
+    )

@@ -19,6 +19,8 @@ from visualner.annotations.models import Annotation, AnnotationVersion, Predicti
 from visualner.auth.usernames import usernames
 from visualner.exports.options import ExportOptions
 from visualner.formats.records import ExportAnnotation, ExportPage, ExportTask
+from visualner.projects.models import Project
+from visualner.search.service import matching_task_ids
 from visualner.tasks.models import Page, Task
 
 BATCH_SIZE = 200
@@ -38,10 +40,20 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
-def _task_conditions(project_id: int, options: ExportOptions) -> list[ColumnElement[bool]]:
+def _task_conditions(
+    session: Session, project_id: int, options: ExportOptions
+) -> list[ColumnElement[bool]]:
     conditions = [Task.project_id == project_id]
     if options.status is not None:
         conditions.append(Task.status == options.status.value)
+    if options.task_ids is not None:
+        conditions.append(Task.id.in_(options.task_ids))
+    if options.query is not None:
+        project = session.get(Project, project_id)
+        if project is not None:
+            conditions.append(
+                Task.id.in_(matching_task_ids(session, project=project, q=options.query))
+            )
     return conditions
 
 
@@ -56,7 +68,9 @@ def _annotation_conditions(options: ExportOptions) -> list[ColumnElement[bool]]:
 def count_export_tasks(session: Session, *, project_id: int, options: ExportOptions) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(Task).where(*_task_conditions(project_id, options))
+            select(func.count())
+            .select_from(Task)
+            .where(*_task_conditions(session, project_id, options))
         )
         or 0
     )
@@ -89,7 +103,7 @@ def iter_export_tasks(
     """The project's tasks in id order; ``with_history`` adds earlier versions' metadata."""
     usernames = _Usernames(session)
     last_id = 0
-    conditions = _task_conditions(project_id, options)
+    conditions = _task_conditions(session, project_id, options)
     while True:
         task_rows = session.execute(
             select(

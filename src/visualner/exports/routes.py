@@ -14,7 +14,12 @@ from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.exports.job import KIND, create_export_job
 from visualner.exports.options import AnnotationFilter, ExportOptions
-from visualner.exports.service import export_filename, stream_export, url_image_ref
+from visualner.exports.service import (
+    check_selection,
+    export_filename,
+    stream_export,
+    url_image_ref,
+)
 from visualner.formats.registry import EXPORT_FORMATS, export_format
 from visualner.jobs.models import Job, JobStatus
 from visualner.jobs.service import start_job, visible_job
@@ -23,13 +28,22 @@ from visualner.projects.access import Capability, project_access
 router = APIRouter(prefix="/api", tags=["export"])
 
 
-def _options(format: str, only: str, predictions: bool, task_status: str | None) -> ExportOptions:
+def _options(
+    format: str,
+    only: str,
+    predictions: bool,
+    task_status: str | None,
+    query: str | None = None,
+    task_ids: list[int] | None = None,
+) -> ExportOptions:
     try:
         options = ExportOptions(
             format=format,
             only=only,
             predictions=predictions,
             status=task_status or None,
+            query=query,
+            task_ids=task_ids,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -60,13 +74,17 @@ def export_project(
     only: AnnotationFilter = Query("submitted", description="submitted, reviewed or all"),
     predictions: bool = Query(False, description="also export predictions"),
     task_status: str | None = Query(None, alias="status", description="only tasks in it"),
+    q: str | None = Query(None, description="only tasks matching this search query"),
+    task_ids: list[int] | None = Query(None, description="only these tasks"),
 ) -> StreamingResponse:
     """Download a project's export (managers and reviewers), streamed as it is written:
     ``format`` one of ``/api/export-formats``; ``only`` = ``submitted`` (default),
     ``reviewed`` (accepted by a reviewer) or ``all`` (drafts too); ``predictions=true`` adds
-    predictions; ``status`` keeps tasks of that status."""
-    options = _options(format, only, predictions, task_status)
+    predictions; ``status`` keeps tasks of that status, ``q`` those matching a search query,
+    ``task_ids`` the tasks listed."""
+    options = _options(format, only, predictions, task_status, q, task_ids)
     access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
+    check_selection(session, project=access.project, options=options)
     export = export_format(options.format)
     filename = export_filename(access.project, export)
     chunks = stream_export(
@@ -91,7 +109,8 @@ def start_export_job(
     services: ServicesDep,
 ) -> dict[str, Any]:
     """Export in the background (managers and reviewers), for very big projects. The body
-    takes the options of ``GET …/export`` (``format``, ``only``, ``predictions``, ``status``);
+    takes the options of ``GET …/export`` (``format``, ``only``, ``predictions``, ``status``,
+    ``query``, ``task_ids``);
     answers ``{"job_id"}``; when the job has succeeded, ``GET /api/jobs/{id}/download``."""
     export_format(body.format)
     base_url = _base_url(request)
@@ -100,6 +119,7 @@ def start_export_job(
         access = project_access(
             session, user=user, project_id=project_id, capability=Capability.REVIEW
         )
+        check_selection(session, project=access.project, options=body)
         return create_export_job(
             session, project=access.project, user=user, options=body, base_url=base_url
         )

@@ -28,6 +28,7 @@ from visualner.formats.registry import ExportFormat, export_format
 from visualner.formats.sink import ChunkSink
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
+from visualner.tasks.selection import TaskSelection, selected_task_ids
 
 FLUSH_BYTES = 1 << 20
 ProgressCallback = Callable[[int, int], None]
@@ -185,3 +186,14 @@ def export_to_file(
     finally:
         partial.unlink(missing_ok=True)
     return ExportedFile(path=destination, size=size, format=export)
+
+
+def check_selection(session: Session, *, project: Project, options: ExportOptions) -> None:
+    """Refuse (before anything is streamed) a query that does not parse and task ids of
+    other projects; both may be given, and then both apply."""
+    if options.query is not None:
+        selected_task_ids(session, project=project, selection=TaskSelection(query=options.query))
+    if options.task_ids is not None:
+        selected_task_ids(
+            session, project=project, selection=TaskSelection(task_ids=options.task_ids)
+        )

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from visualner.db import make_disposable_engine
-from visualner.schema import metadata
+from visualner.schema import include_in_model_comparison, metadata
 
 config = context.config
 
@@ -24,6 +24,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_in_model_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()

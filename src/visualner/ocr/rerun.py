@@ -28,13 +28,33 @@ def create_ocr_job(
 ) -> Job:
     if page is not None and not 0 <= page < task.page_count:
         raise InvalidInput(f"task {task.id} has no page {page}", field="page")
+    return create_tasks_ocr_job(
+        session,
+        project_id=task.project_id,
+        task_ids=[task.id],
+        user=user,
+        page=page,
+        ocr_servers=ocr_servers,
+    )
+
+
+def create_tasks_ocr_job(
+    session: Session,
+    *,
+    project_id: int,
+    task_ids: list[int],
+    user: User,
+    ocr_servers: list[str],
+    page: int | None = None,
+) -> Job:
+    """OCR again every page (or page ``page``) of these tasks, on the servers named."""
     servers_named(session, ocr_servers)
     return create_job(
         session,
         kind=KIND,
         user=user,
-        project_id=task.project_id,
-        params={"task_id": task.id, "page": page, "ocr_servers": ocr_servers},
+        project_id=project_id,
+        params={"task_ids": task_ids, "page": page, "ocr_servers": ocr_servers},
     )
 
 
@@ -45,14 +65,23 @@ class OcrJob:
         self._dispatchers: dict[int, OcrDispatcher] = {}
 
     def plan(self, ctx: JobContext, job: Job) -> list[PlannedItem]:
+        # Jobs queued before several tasks could be chosen name one ``task_id``.
+        task_ids = job.params.get("task_ids") or [job.params["task_id"]]
         with session_scope(ctx.database.read) as session:
-            query = select(Page.id, Page.page_index).where(Page.task_id == job.params["task_id"])
+            query = select(Page.id, Page.task_id, Page.page_index).where(Page.task_id.in_(task_ids))
             if job.params.get("page") is not None:
                 query = query.where(Page.page_index == job.params["page"])
-            rows = session.execute(query.order_by(Page.page_index)).all()
+            rows = session.execute(query.order_by(Page.task_id, Page.page_index)).all()
         if not rows:
-            raise NotFound(f"task {job.params['task_id']} has no such page")
-        return [PlannedItem(f"page {index}", {"page_id": page_id}) for page_id, index in rows]
+            raise NotFound(f"task(s) {', '.join(map(str, task_ids[:10]))} have no such page")
+        one_task = len(task_ids) == 1
+        return [
+            PlannedItem(
+                f"page {index}" if one_task else f"task {task_id} page {index}",
+                {"page_id": page_id},
+            )
+            for page_id, task_id, index in rows
+        ]
 
     def _dispatcher(self, ctx: JobContext, job: Job) -> OcrDispatcher:
         dispatcher = self._dispatchers.get(job.id)

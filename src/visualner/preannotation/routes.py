@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.errors import InvalidInput
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
 from visualner.preannotation import service
@@ -21,6 +22,7 @@ from visualner.preannotation.schemas import (
 from visualner.preannotation.serving import check_sha256
 from visualner.projects.access import Capability, project_access
 from visualner.projects.config import parse_label_config
+from visualner.tasks.selection import TaskSelection, selected_task_ids
 
 router = APIRouter(prefix="/api", tags=["models"])
 
@@ -95,19 +97,26 @@ def activate_model(
 async def preannotate(
     project_id: int, body: PreannotateIn, user: CurrentUser, services: ServicesDep
 ) -> JobStarted:
-    """Pre-annotate ``task_ids`` (default: every task without annotations) with the active
-    model, on ``ocr_server`` (default: in this app) (managers). A model whose labels the
-    labeling config lacks is refused with 400."""
+    """Pre-annotate ``task_ids`` or the tasks matching ``query`` (default: every task without
+    annotations) with the active model, on ``ocr_server`` (default: in this app) (managers).
+    A model whose labels the labeling config lacks is refused with 400."""
 
     def create(session: Session) -> Job:
         access = project_access(
             session, user=user, project_id=project_id, capability=Capability.MANAGE
         )
+        task_ids = body.task_ids
+        if body.query is not None:
+            selection = TaskSelection(query=body.query)
+            found = selected_task_ids(session, project=access.project, selection=selection)
+            task_ids = list(session.scalars(found))
+            if not task_ids:
+                raise InvalidInput("no task matches the query", field="query")
         return service.create_preannotate_job(
             session,
             project=access.project,
             user=user,
-            task_ids=body.task_ids,
+            task_ids=task_ids,
             ocr_server=body.ocr_server,
             version=body.model_version,
         )

@@ -45,6 +45,9 @@ class PreannotateIn(BaseModel):
     task_ids: list[int] | None = Field(
         None, description="Tasks to pre-annotate; omitted: every task without annotations."
     )
+    query: str | None = Field(
+        None, max_length=2000, description="Or every task matching this search query."
+    )
     ocr_server: str | None = Field(
         None, description="OCR server that runs the model; omitted: this app's workers."
     )

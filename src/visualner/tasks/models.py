@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -49,6 +50,9 @@ class Task(Base):
         Index("ix_tasks_project_id_title_id", "project_id", "title", "id"),
         Index("ix_tasks_project_id_updated_at_id", "project_id", "updated_at", "id"),
         Index("ix_tasks_project_id_page_count_id", "project_id", "page_count", "id"),
+        Index("ix_tasks_project_id_annotation_count_id", "project_id", "annotation_count", "id"),
+        Index("ix_tasks_project_id_prediction_score_id", "project_id", "prediction_score", "id"),
+        Index("ix_tasks_project_id_annotators_id", "project_id", "annotators", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,6 +64,10 @@ class Task(Base):
     page_count: Mapped[int] = mapped_column(Integer, default=0)
     annotation_count: Mapped[int] = mapped_column(Integer, default=0)
     prediction_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: the lowest score of the task's predictions (``None`` without); kept by triggers
+    prediction_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: the authors of its annotations, sorted and joined by ", "; kept by triggers
+    annotators: Mapped[str] = mapped_column(Text, default="", server_default="")
     import_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -74,7 +82,8 @@ class Page(Base):
     page_index: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    image_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # indexed: deleting a task asks whether another page still uses an image
+    image_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     image_mime: Mapped[str] = mapped_column(String(50), default="image/png")
     words_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     word_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,6 +19,8 @@ def task_summary(task: Task) -> dict[str, Any]:
         "page_count": task.page_count,
         "annotation_count": task.annotation_count,
         "prediction_count": task.prediction_count,
+        "prediction_score": task.prediction_score,
+        "annotators": task.annotators,
         "created_at": task.created_at,
         "updated_at": task.updated_at,
     }

@@ -13,9 +13,14 @@ from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import NotFound
 from visualner.projects.access import Capability, project_access
 from visualner.responses import FastJSONResponse
+from visualner.search import service as search
+from visualner.search.highlights import page_word_hits
+from visualner.tags.service import tags_of_tasks
 from visualner.tasks import service
+from visualner.tasks.deletion import delete_tasks
+from visualner.tasks.models import Task
 from visualner.tasks.presenters import page_json, task_json, task_summary
-from visualner.tasks.schemas import TaskDataIn, TaskList, TaskSummary
+from visualner.tasks.schemas import SearchHits, TaskDataIn, TaskList, TaskSummary
 
 router = APIRouter(prefix="/api", tags=["tasks"])
 
@@ -31,23 +36,43 @@ def list_tasks(
     project_id: int,
     user: CurrentUser,
     session: SessionDep,
+    q: str = Query("", description="a search query (docs/search.md), e.g. label:ANSWER -tag:done"),
     page: int = Query(1, ge=1),
-    page_size: int = Query(100, ge=1, le=service.MAX_PAGE_SIZE),
+    page_size: int = Query(100, ge=1, le=search.MAX_PAGE_SIZE),
     status: str | None = Query(None, description="new, in_progress, submitted or reviewed"),
-    sort: str = Query("id", description="id, title, updated, pages; prefix - to reverse"),
+    sort: str | None = Query(
+        None,
+        description="relevance (the default with words to search), id (otherwise), title, "
+        "updated, pages, status, annotator, annotations, score, uncertainty; prefix - to reverse",
+    ),
 ) -> FastJSONResponse:
-    """One page of the project's tasks and their total (built without per-row validation:
-    this is the hot path of the task list)."""
-    project_access(session, user=user, project_id=project_id)
-    tasks, total = service.list_tasks(
-        session, project_id=project_id, page=page, page_size=page_size, status=status, sort=sort
+    """One page of the project's tasks matching the query ``q``, and their total. Rows of a
+    query with words carry a ``snippet`` of their first hit and the hits in their title."""
+    access = project_access(session, user=user, project_id=project_id)
+    found = search.list_tasks(
+        session,
+        project=access.project,
+        q=q,
+        status=status,
+        sort=sort,
+        page=page,
+        page_size=page_size,
     )
+    tags = tags_of_tasks(session, [t.id for t in found.tasks])
+    items = []
+    for task in found.tasks:
+        item = task_summary(task)
+        item["tags"] = tags.get(task.id, [])
+        if task.id in found.highlights:
+            item.update(found.highlights[task.id].to_json())
+        items.append(item)
     return FastJSONResponse(
         {
-            "items": [task_summary(t) for t in tasks],
-            "total": total,
+            "items": items,
+            "total": found.total,
             "page": page,
             "page_size": page_size,
+            "sort": found.sort,
         }
     )
 
@@ -80,16 +105,32 @@ def get_task(task_id: int, user: CurrentUser, session: SessionDep) -> FastJSONRe
             select(Prediction).where(Prediction.task_id == task_id).order_by(Prediction.id)
         )
     )
-    return FastJSONResponse(
-        task_json(
-            task,
-            pages,
-            annotations,
-            predictions,
-            usernames(session, (a.user_id for a in annotations)),
-            words_inline_limit=WORDS_INLINE_MAX_PAGES,
-        )
+    payload = task_json(
+        task,
+        pages,
+        annotations,
+        predictions,
+        usernames(session, (a.user_id for a in annotations)),
+        words_inline_limit=WORDS_INLINE_MAX_PAGES,
     )
+    payload["tags"] = tags_of_tasks(session, [task_id]).get(task_id, [])
+    return FastJSONResponse(payload)
+
+
+@router.get("/tasks/{task_id}/search-hits", response_model=SearchHits)
+def get_search_hits(
+    task_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    q: str = Query(..., description="the search query the task was found with"),
+) -> SearchHits:
+    """The words of each page that the query's words or phrases match (the labeling page
+    marks them); pages without a hit are left out."""
+    task = service.get_task(session, task_id)
+    access = project_access(session, user=user, project_id=task.project_id)
+    patterns = search.compile_task_query(session, project=access.project, q=q).patterns
+    hits = page_word_hits(session, task_id=task_id, patterns=patterns) if patterns else {}
+    return SearchHits(pages={str(index): words for index, words in hits.items()})
 
 
 @router.get("/tasks/{task_id}/pages/{page_index}", response_class=FastJSONResponse)
@@ -132,7 +173,19 @@ def get_page_image(
 
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_task(task_id: int, user: CurrentUser, session: SessionDep) -> None:
+def delete_task(
+    task_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> None:
+    """Delete a task (managers), as the bulk delete does for one task."""
     task = service.get_task(session, task_id)
-    project_access(session, user=user, project_id=task.project_id, capability=Capability.MANAGE)
-    service.delete_task(session, task)
+    access = project_access(
+        session, user=user, project_id=task.project_id, capability=Capability.MANAGE
+    )
+    delete_tasks(
+        session,
+        project=access.project,
+        task_ids=select(Task.id).where(Task.id == task_id),
+        confirm_count=1,
+        blobs=services.blobs,
+        blob_grace_s=services.settings.blob_delete_grace_s,
+    )

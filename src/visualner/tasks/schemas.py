@@ -18,15 +18,33 @@ class TaskSummary(BaseModel):
     page_count: int
     annotation_count: int
     prediction_count: int
+    prediction_score: float | None = None
+    annotators: str = Field("", description="usernames of its annotations' authors, sorted")
     created_at: datetime
     updated_at: datetime
 
 
+class Snippet(BaseModel):
+    """Text around a result's first hit; ``hits`` are ``[start, end)`` offsets to mark."""
+
+    text: str
+    hits: list[list[int]]
+    page: int | None = Field(None, description="the page it comes from")
+    label: str | None = Field(None, description="or the label whose region text it is")
+
+
+class TaskListItem(TaskSummary):
+    tags: list[str] = Field(default_factory=list)
+    snippet: Snippet | None = Field(None, description="with a query that has words")
+    title_hits: list[list[int]] = Field(default_factory=list)
+
+
 class TaskList(BaseModel):
-    items: list[TaskSummary]
+    items: list[TaskListItem]
     total: int
     page: int
     page_size: int
+    sort: str
 
 
 class TaskDataIn(BaseModel):
@@ -34,3 +52,9 @@ class TaskDataIn(BaseModel):
 
     title: str = Field("", max_length=500)
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchHits(BaseModel):
+    pages: dict[str, list[int]] = Field(
+        description="page index → the indices of its words that a query's text matches"
+    )

@@ -5,28 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from visualner.errors import InvalidInput, NotFound
+from visualner.errors import NotFound
 from visualner.projects.models import Project
-from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
+from visualner.tasks.models import OcrStatus, Page, Task
 from visualner.word_codec import encode_words, page_text
 from visualner.words import Word
-
-MAX_PAGE_SIZE = 500
-# Each sort ends on the id, so pages never overlap or skip tasks with equal keys, and each
-# matches an index (project_id, key, id) that PostgreSQL and SQLite walk in either direction.
-TASK_SORTS: dict[str, tuple[Any, ...]] = {
-    "id": (Task.id,),
-    "-id": (Task.id.desc(),),
-    "title": (Task.title, Task.id),
-    "-title": (Task.title.desc(), Task.id.desc()),
-    "updated": (Task.updated_at, Task.id),
-    "-updated": (Task.updated_at.desc(), Task.id.desc()),
-    "pages": (Task.page_count, Task.id),
-    "-pages": (Task.page_count.desc(), Task.id.desc()),
-}
 
 
 @dataclass
@@ -50,49 +36,6 @@ def get_task(session: Session, task_id: int) -> Task:
     return task
 
 
-def list_tasks(
-    session: Session,
-    *,
-    project_id: int,
-    page: int = 1,
-    page_size: int = 100,
-    status: str | None = None,
-    sort: str = "id",
-) -> tuple[list[Task], int]:
-    """One page of a project's tasks and the total; keyed on (project_id, id) for speed."""
-    if page < 1:
-        raise InvalidInput("page starts at 1", field="page")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
-    if sort not in TASK_SORTS:
-        raise InvalidInput(f"sort must be one of {', '.join(TASK_SORTS)}", field="sort")
-    conditions = [Task.project_id == project_id]
-    if status:
-        if status not in {s.value for s in TaskStatus}:
-            raise InvalidInput(
-                f"status must be one of {', '.join(s.value for s in TaskStatus)}", field="status"
-            )
-        conditions.append(Task.status == status)
-    # Deferred join: page through the narrow index first, then read just those rows, so a
-    # deep page skips index entries instead of whole rows with their JSON data.
-    page_ids = list(
-        session.scalars(
-            select(Task.id)
-            .where(*conditions)
-            .order_by(*TASK_SORTS[sort])
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        )
-    )
-    by_id = {task.id: task for task in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
-    rows = [by_id[task_id] for task_id in page_ids if task_id in by_id]
-    if status:
-        total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
-    else:
-        total = session.scalar(select(Project.task_count).where(Project.id == project_id)) or 0
-    return list(rows), total
-
-
 def _count_tasks(session: Session, project_id: int, delta: int) -> None:
     """Keep ``projects.task_count`` exact (an atomic UPDATE), so listing 100k tasks needs no
     COUNT(*) over the project."""
@@ -102,12 +45,6 @@ def _count_tasks(session: Session, project_id: int, delta: int) -> None:
         .values(task_count=Project.task_count + delta)
         .execution_options(synchronize_session=False)
     )
-
-
-def delete_task(session: Session, task: Task) -> None:
-    session.delete(task)
-    session.flush()
-    _count_tasks(session, task.project_id, -1)
 
 
 def pages_of_task(session: Session, *, task_id: int) -> list[Page]:

@@ -15,6 +15,7 @@ from visualner.deps import ServicesDep, SessionDep
 from visualner.errors import NotFound, PermissionDenied
 from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.projects.config import parse_label_config
+from visualner.tags.service import tags_of_tasks
 from visualner.tasks.next_task import next_task_to_label
 from visualner.tasks.service import get_task
 from visualner.web.page_auth import PageError, PageLogin, PageLoginDep
@@ -61,6 +62,8 @@ def labeling_page(
             "task": task,
             "project": access.project,
             "page_data": page_data,
+            "tags": tags_of_tasks(session, [task.id]).get(task.id, []),
+            "can_tag": access.can(Capability.REVIEW),
         },
     )
 

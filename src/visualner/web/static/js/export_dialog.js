@@ -11,21 +11,30 @@ import { followJob } from "./job_progress.js";
 /** @typedef {{name: string, description: string, extension: string}} ExportFormat */
 
 /**
- * @param {HTMLFormElement} form
- * @returns {{format: string, only: string, predictions: boolean}}
+ * @typedef {{format: string, only: string, predictions: boolean,
+ *   query?: string, task_ids?: number[]}} ExportChoice
  */
-function chosenOptions(form) {
+
+/**
+ * The form's options, limited to the task list's selection when the dialog was opened for
+ * one (`data-selection`: `{task_ids}` or `{query}`).
+ * @param {HTMLFormElement} form @param {HTMLDialogElement} dialog
+ * @returns {ExportChoice}
+ */
+function chosenOptions(form, dialog) {
   const data = new FormData(form);
+  const selection = dialog.dataset.selection ? JSON.parse(dialog.dataset.selection) : {};
   return {
     format: String(data.get("format") || "json"),
     only: String(data.get("only") || "submitted"),
     predictions: data.get("predictions") !== null,
+    ...selection,
   };
 }
 
 /**
  * @param {number} projectId
- * @param {{format: string, only: string, predictions: boolean}} options
+ * @param {ExportChoice} options
  */
 export function exportUrl(projectId, options) {
   const query = new URLSearchParams({
@@ -33,6 +42,8 @@ export function exportUrl(projectId, options) {
     only: options.only,
     predictions: String(options.predictions),
   });
+  if (options.query !== undefined) query.set("q", options.query);
+  for (const id of options.task_ids || []) query.append("task_ids", String(id));
   return `/api/projects/${projectId}/export?${query}`;
 }
 
@@ -74,7 +85,7 @@ async function setUp(dialog) {
 
   dialog.querySelector('[data-role="cancel"]')?.addEventListener("click", () => dialog.close());
   dialog.querySelector('[data-role="download"]')?.addEventListener("click", () => {
-    download(exportUrl(projectId, chosenOptions(form)));
+    download(exportUrl(projectId, chosenOptions(form, dialog)));
     status.textContent = "Your download has started.";
   });
   dialog.querySelector('[data-role="background"]')?.addEventListener("click", async () => {
@@ -82,7 +93,7 @@ async function setUp(dialog) {
     try {
       const { job_id: jobId } = await api(`/api/projects/${projectId}/exports`, {
         method: "POST",
-        body: chosenOptions(form),
+        body: chosenOptions(form, dialog),
       });
       status.textContent = "Exporting on the server…";
       const job = await followJob(jobId, (j) => {
@@ -106,6 +117,9 @@ for (const dialog of document.querySelectorAll("dialog[data-export-dialog]")) {
     /* api() already showed the error */
   });
   for (const opener of document.querySelectorAll("[data-export-open]")) {
-    opener.addEventListener("click", () => typed.showModal());
+    opener.addEventListener("click", () => {
+      delete typed.dataset.selection; // the whole project
+      typed.showModal();
+    });
   }
 }

@@ -13,6 +13,7 @@ import { attachPointerInput } from "./pointer_input.js";
 import { createRegionOcr } from "./region_ocr.js";
 import { createSaveControls } from "./save_status.js";
 import { createStore } from "./state/store.js";
+import { loadSearchHits } from "./search_hits.js";
 import { createPageSource } from "./task_source.js";
 import { drawBoxTool } from "./tools/draw_box.js";
 import { panTool } from "./tools/pan.js";
@@ -195,6 +196,16 @@ async function start() {
   viewport.dataset.tool = store.state.ui.tool;
   await showCurrentPage({ store, pages, view });
   root.dataset.ready = "true";
+  loadSearchHits(taskId)
+    .then((hits) => {
+      view.searchHits = hits;
+      const first = Math.min(...hits.keys());
+      if (hits.size && !hits.has(store.state.ui.page)) actions.goToPage(first);
+      view.requestDraw(true, false);
+    })
+    .catch(() => {
+      /* no marks: the page works as usual */
+    });
   if (perf) performance.mark("labeling-ready");
 }
 

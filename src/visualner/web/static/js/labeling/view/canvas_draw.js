@@ -192,3 +192,17 @@ export function drawActiveRegion(ctx, region, words, color, scale) {
   ctx.strokeStyle = color;
   ctx.stroke();
 }
+
+/**
+ * Mark the words a search matched (under the regions, like a highlighter pen).
+ * @param {CanvasRenderingContext2D} ctx @param {{bbox: Box}[]} words @param {number[]} hits
+ */
+export function drawSearchHits(ctx, words, hits) {
+  ctx.fillStyle = "rgba(255, 214, 0, 0.45)";
+  for (const index of hits) {
+    const word = words[index];
+    if (!word) continue;
+    const [x0, y0, x1, y1] = word.bbox;
+    ctx.fillRect(x0 - 1, y0 - 1, x1 - x0 + 2, y1 - y0 + 2);
+  }
+}

@@ -14,6 +14,7 @@ import {
   drawLowConfidence,
   drawRegion,
   drawRelation,
+  drawSearchHits,
   drawSelection,
   drawWordBoxes,
 } from "./canvas_draw.js";
@@ -52,6 +53,8 @@ export class PageView {
     this.lowConfidence = 0;
     this.frame = 0;
     this.dpr = window.devicePixelRatio || 1;
+    /** @type {Map<number, number[]>} page index → word indices a search matched */
+    this.searchHits = new Map();
     new ResizeObserver(() => this.resize()).observe(elements.wrap);
     elements.viewport.addEventListener("scroll", () => this.requestDraw(true, true), { passive: true });
     this.resize();
@@ -204,6 +207,9 @@ export class PageView {
     this.prepare(ctx, origin);
     const page = scene.page;
     if (!page) return;
+    const hits = this.searchHits.get(page.index) || [];
+    if (hits.length) drawSearchHits(ctx, page.words, hits);
+    this.el.stage.dataset.searchHits = String(hits.length);
     drawWordBoxes(ctx, page.spatial.boxes, this.scale);
     const marked = this.lowConfidence > 0 ? drawLowConfidence(ctx, page.words, this.lowConfidence, this.scale) : 0;
     this.el.stage.dataset.lowConfidenceWords = String(marked);

@@ -1,0 +1,208 @@
+"""The ``name:value`` terms of the search language: one ``FieldSpec`` per name.
+
+A field is a conditions builder over ``tasks`` (``Task``): it checks its value against the
+project (labels and choices against its config, statuses against the known ones) and raises
+``QueryError`` naming the term, or answers a boolean SQL expression. Adding a field (the team
+workflow's ``assignee:``, ``reviewer:``, ``has:comments``) is one ``register_field`` call or
+one ``HAS_CONDITIONS`` entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from visualner.annotations.models import Annotation, Prediction
+from visualner.auth.models import User
+from visualner.projects.config import LabelConfig
+from visualner.search.fulltext import FullText
+from visualner.search.models import AnnotationTerm
+from visualner.search.query import FieldTerm, QueryError
+from visualner.search.text import search_tokens
+from visualner.tags.models import Tag, TaskTag, tag_key
+from visualner.tasks.models import Task, TaskStatus
+
+NAME_CHARS = 200
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What a field needs to know about the project it searches."""
+
+    project_id: int
+    config: LabelConfig
+    fulltext: FullText
+
+
+FieldBuilder = Callable[[FieldTerm, QueryContext], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    ops: tuple[str, ...]
+    build: FieldBuilder
+    #: one line for the docs and the error listing the fields
+    usage: str
+
+
+FIELDS: dict[str, FieldSpec] = {}
+
+
+def register_field(
+    name: str, *, ops: tuple[str, ...] = (":",), usage: str
+) -> Callable[[FieldBuilder], FieldBuilder]:
+    def register(build: FieldBuilder) -> FieldBuilder:
+        FIELDS[name] = FieldSpec(name, ops, build, usage)
+        return build
+
+    return register
+
+
+def field_condition(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    spec = FIELDS.get(term.name)
+    if spec is None:
+        raise QueryError(
+            f"{term.raw!r}: unknown field {term.name!r} (fields: {', '.join(sorted(FIELDS))}); "
+            "to search for this text, put it in quotes"
+        )
+    if term.op not in spec.ops:
+        raise QueryError(f"{term.raw!r}: {term.name} is written {spec.usage}")
+    if not term.value_segments:
+        raise QueryError(f"{term.raw!r}: {term.name} needs a value, as in {spec.usage}")
+    return spec.build(term, context)
+
+
+def _one_of(term: FieldTerm, value: str, known: list[str], what: str) -> str:
+    """The known name ``value`` means, compared case-insensitively."""
+    wanted = value.casefold()
+    for name in known:
+        if name.casefold() == wanted:
+            return name
+    listing = ", ".join(known) if known else "none"
+    raise QueryError(f"{term.raw!r}: the project has no {what} {value!r} ({what}s: {listing})")
+
+
+def _terms_of_tasks(kind: str, name: str) -> ColumnElement[bool]:
+    return Task.id.in_(
+        select(AnnotationTerm.task_id).where(
+            AnnotationTerm.kind == kind, AnnotationTerm.name == name[:NAME_CHARS]
+        )
+    )
+
+
+@register_field("label", usage="label:NAME or label:NAME=text")
+def _label(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    label_part, text = term.split_value("=")
+    label = _one_of(term, label_part, context.config.label_values, "label")
+    if text is None:
+        return _terms_of_tasks("label", label)
+    if not search_tokens(text):
+        raise QueryError(f"{term.raw!r}: the text after '=' has no letters or digits")
+    matching_terms = context.fulltext.annotation_term_ids(text, prefix=text.endswith("*"))
+    return Task.id.in_(
+        select(AnnotationTerm.task_id).where(
+            AnnotationTerm.kind == "label",
+            AnnotationTerm.name == label[:NAME_CHARS],
+            AnnotationTerm.id.in_(matching_terms),
+        )
+    )
+
+
+@register_field("choice", usage="choice:VALUE")
+def _choice(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    values = [c.value for group in context.config.choices for c in group.choices]
+    return _terms_of_tasks("choice", _one_of(term, term.value, values, "choice"))
+
+
+STATUS_NAMES = [s.value for s in TaskStatus]
+
+
+@register_field("status", usage="status:" + "|".join(STATUS_NAMES))
+def _status(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    value = term.value.strip().lower().replace(" ", "_").replace("-", "_")
+    if value not in STATUS_NAMES:
+        raise QueryError(
+            f"{term.raw!r}: unknown status {term.value!r} (statuses: {', '.join(STATUS_NAMES)})"
+        )
+    return Task.status == value
+
+
+@register_field("tag", usage='tag:NAME or tag:"two words"')
+def _tag(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    return Task.id.in_(
+        select(TaskTag.task_id)
+        .join(Tag, Tag.id == TaskTag.tag_id)
+        .where(Tag.project_id == context.project_id, Tag.key == tag_key(term.value))
+    )
+
+
+@register_field("model", usage="model:VERSION (name@version, or a name for any of its versions)")
+def _model(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    version = term.value
+    same = Prediction.model_version == version
+    if "@" not in version:
+        escaped = version.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        same = same | Prediction.model_version.like(escaped + "@%", escape="\\")
+    return exists().where(Prediction.task_id == Task.id, same)
+
+
+@register_field("annotator", usage="annotator:USERNAME")
+def _annotator(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    return Task.id.in_(
+        select(Annotation.task_id)
+        .join(User, User.id == Annotation.user_id)
+        .where(User.username == term.value)
+    )
+
+
+#: ``has:WHAT`` → the condition; the team workflow adds ``comments`` here.
+HAS_CONDITIONS: dict[str, Callable[[QueryContext], ColumnElement[bool]]] = {
+    "predictions": lambda context: Task.prediction_count > 0,
+    "annotations": lambda context: Task.annotation_count > 0,
+    "tags": lambda context: exists().where(TaskTag.task_id == Task.id),
+}
+
+
+@register_field("has", usage="has:" + "|".join(HAS_CONDITIONS))
+def _has(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    condition = HAS_CONDITIONS.get(term.value.lower())
+    if condition is None:
+        raise QueryError(
+            f"{term.raw!r}: has: takes one of {', '.join(HAS_CONDITIONS)}, not {term.value!r}"
+        )
+    return condition(context)
+
+
+def _count_field(column: InstrumentedAttribute[int], name: str) -> FieldBuilder:
+    def build(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+        try:
+            number = int(term.value)
+        except ValueError:
+            raise QueryError(f"{term.raw!r}: {name} compares with a whole number") from None
+        if not 0 <= number <= 2**31 - 1:
+            raise QueryError(f"{term.raw!r}: {number} is out of range")
+        op = "=" if term.op == ":" else term.op
+        compare = {
+            "=": column == number,
+            ">": column > number,
+            "<": column < number,
+            ">=": column >= number,
+            "<=": column <= number,
+        }
+        return compare[op]
+
+    return build
+
+
+register_field("pages", ops=(":", "=", ">", "<", ">=", "<="), usage="pages>3, pages<3, pages=3")(
+    _count_field(Task.page_count, "pages")
+)
+register_field(
+    "annotations",
+    ops=(":", "=", ">", "<", ">=", "<="),
+    usage="annotations>1 (annotations per task)",
+)(_count_field(Task.annotation_count, "annotations"))

@@ -1,0 +1,92 @@
+"""Where a result's hits are: a snippet of its first matching page (or label text) and the
+hits in its title, for the rows of one page of results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from visualner.search.fulltext import fulltext_for
+from visualner.search.models import AnnotationTerm
+from visualner.search.text import Pattern, Snippet, find_hits, snippet, word_hits
+from visualner.tasks.models import Page, Task
+from visualner.word_codec import word_columns
+
+
+@dataclass
+class ResultHighlights:
+    snippet: Snippet | None = None
+    #: the page the snippet comes from; ``None`` when it comes from a label's text
+    page_index: int | None = None
+    label: str | None = None
+    title_hits: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        shown = None
+        if self.snippet is not None:
+            shown = {
+                "text": self.snippet.text,
+                "hits": [list(hit) for hit in self.snippet.hits],
+                "page": self.page_index,
+                "label": self.label,
+            }
+        return {"snippet": shown, "title_hits": [list(hit) for hit in self.title_hits]}
+
+
+def result_highlights(
+    session: Session, tasks: list[Task], patterns: list[Pattern]
+) -> dict[int, ResultHighlights]:
+    fulltext = fulltext_for(session.get_bind().dialect.name)
+    found = {
+        task.id: ResultHighlights(title_hits=find_hits(task.title, patterns)) for task in tasks
+    }
+    first_pages: dict[int, int] = {}
+    for task_id, page_id in session.execute(
+        select(Page.task_id, Page.id)
+        .where(Page.task_id.in_(list(found)), Page.id.in_(fulltext.page_ids(patterns)))
+        .order_by(Page.task_id, Page.page_index)
+    ):
+        first_pages.setdefault(task_id, page_id)
+    if first_pages:
+        for task_id, page_index, text in session.execute(
+            select(Page.task_id, Page.page_index, Page.page_text).where(
+                Page.id.in_(list(first_pages.values()))
+            )
+        ):
+            found[task_id].snippet = snippet(text, patterns)
+            found[task_id].page_index = page_index
+    without = [task_id for task_id, shown in found.items() if shown.snippet is None]
+    if without:
+        for task_id, label, text in session.execute(
+            select(AnnotationTerm.task_id, AnnotationTerm.name, AnnotationTerm.text)
+            .where(
+                AnnotationTerm.task_id.in_(without),
+                AnnotationTerm.id.in_(fulltext.term_ids(patterns)),
+            )
+            .order_by(AnnotationTerm.task_id, AnnotationTerm.id)
+        ):
+            if found[task_id].snippet is None:
+                found[task_id].snippet = snippet(text, patterns)
+                found[task_id].label = label
+    return found
+
+
+def page_word_hits(
+    session: Session, *, task_id: int, patterns: list[Pattern]
+) -> dict[int, list[int]]:
+    """``page index → indices of its words that take part in a hit`` for the pages where the
+    index found one (the labeling page marks them)."""
+    fulltext = fulltext_for(session.get_bind().dialect.name)
+    found: dict[int, list[int]] = {}
+    for page_index, blob in session.execute(
+        select(Page.page_index, Page.words_blob)
+        .where(Page.task_id == task_id, Page.id.in_(fulltext.page_ids(patterns)))
+        .order_by(Page.page_index)
+    ):
+        hits = word_hits(word_columns(blob)["text"], patterns)
+        if hits:
+            found[page_index] = hits
+    return found

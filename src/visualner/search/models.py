@@ -1,0 +1,32 @@
+"""What the search index keeps beside the full-text tables: an annotation's labels and choices.
+
+One row per (annotation, label) with the texts of that label's regions, and one per chosen
+value. Database triggers (migration 0005_search_index) write these rows from
+``annotations.result`` in the same transaction as every insert, update or delete of an
+annotation, whoever writes it (API saves, imports, renames), so ``label:``/``choice:`` never
+read annotation JSON at query time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from visualner.db import Base
+
+
+class AnnotationTerm(Base):
+    __tablename__ = "annotation_terms"
+    __table_args__ = (Index("ix_annotation_terms_kind_name_task_id", "kind", "name", "task_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    #: ``label`` or ``choice``
+    kind: Mapped[str] = mapped_column(String(10))
+    #: the label or the chosen value, as stored in the annotation
+    name: Mapped[str] = mapped_column(String(200))
+    #: the texts of the label's regions, one per line ('' for a choice)
+    text: Mapped[str] = mapped_column(Text, default="")

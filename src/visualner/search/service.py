@@ -1,0 +1,129 @@
+"""The task list: a project's tasks filtered by a query, sorted, one page at a time.
+
+Every sort but relevance ends on the id and matches an index ``(project_id, key, id)``, so a
+page of 100k tasks is an index walk in either direction; relevance sorts the tasks that
+match the query's words by their full-text score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from visualner.errors import InvalidInput
+from visualner.projects.config import parse_label_config
+from visualner.projects.models import Project
+from visualner.search.compile import CompiledQuery, compile_query
+from visualner.search.fields import QueryContext
+from visualner.search.fulltext import fulltext_for
+from visualner.search.highlights import ResultHighlights, result_highlights
+from visualner.tasks.models import Task
+
+MAX_PAGE_SIZE = 500
+RELEVANCE = "relevance"
+_SCORE_MISSING_LAST = Task.prediction_score.is_(None)
+# Each sort ends on the id, so pages never overlap or skip tasks with equal keys.
+TASK_SORTS: dict[str, tuple[Any, ...]] = {
+    "id": (Task.id,),
+    "-id": (Task.id.desc(),),
+    "title": (Task.title, Task.id),
+    "-title": (Task.title.desc(), Task.id.desc()),
+    "updated": (Task.updated_at, Task.id),
+    "-updated": (Task.updated_at.desc(), Task.id.desc()),
+    "pages": (Task.page_count, Task.id),
+    "-pages": (Task.page_count.desc(), Task.id.desc()),
+    "status": (Task.status, Task.id),
+    "-status": (Task.status.desc(), Task.id.desc()),
+    "annotator": (Task.annotators, Task.id),
+    "-annotator": (Task.annotators.desc(), Task.id.desc()),
+    "annotations": (Task.annotation_count, Task.id),
+    "-annotations": (Task.annotation_count.desc(), Task.id.desc()),
+    # Tasks without predictions come last both ways (the engines disagree on NULLs).
+    "score": (_SCORE_MISSING_LAST, Task.prediction_score, Task.id),
+    "-score": (_SCORE_MISSING_LAST, Task.prediction_score.desc(), Task.id.desc()),
+    # The model's uncertainty is 1 − its score: -uncertainty (most uncertain first) is the
+    # lowest score first.
+    "uncertainty": (_SCORE_MISSING_LAST, Task.prediction_score.desc(), Task.id),
+    "-uncertainty": (_SCORE_MISSING_LAST, Task.prediction_score, Task.id.desc()),
+}
+SORT_NAMES = (RELEVANCE, *TASK_SORTS)
+
+
+@dataclass
+class TaskPage:
+    tasks: list[Task]
+    total: int
+    sort: str
+    highlights: dict[int, ResultHighlights] = field(default_factory=dict)
+
+
+def query_context(session: Session, project: Project) -> QueryContext:
+    return QueryContext(
+        project_id=project.id,
+        config=parse_label_config(project.label_config),
+        fulltext=fulltext_for(session.get_bind().dialect.name),
+    )
+
+
+def compile_task_query(
+    session: Session, *, project: Project, q: str = "", status: str | None = None
+) -> CompiledQuery:
+    """The query (and the older ``status`` parameter, same as ``status:``) as conditions."""
+    text = q
+    if status:
+        text = f"{q} status:{status}"
+    compiled = compile_query(text, query_context(session, project))
+    compiled.conditions.insert(0, Task.project_id == project.id)
+    return compiled
+
+
+def matching_task_ids(session: Session, *, project: Project, q: str) -> Select[int]:
+    """The ids of every task of the project matching ``q`` (bulk actions on a query)."""
+    return select(Task.id).where(*compile_task_query(session, project=project, q=q).conditions)
+
+
+def _count(session: Session, project: Project, conditions: list[ColumnElement[bool]]) -> int:
+    if len(conditions) == 1:  # the project alone: its kept count, no COUNT(*) of 100k rows
+        return project.task_count
+    return session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
+
+
+def list_tasks(
+    session: Session,
+    *,
+    project: Project,
+    q: str = "",
+    status: str | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    page_size: int = 100,
+) -> TaskPage:
+    """One page of the tasks matching ``q``; ``sort`` defaults to relevance when the query
+    has words to rank by, else to the id."""
+    if page < 1:
+        raise InvalidInput("page starts at 1", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
+    if sort is not None and sort not in SORT_NAMES:
+        raise InvalidInput(f"sort must be one of {', '.join(SORT_NAMES)}", field="sort")
+    compiled = compile_task_query(session, project=project, q=q, status=status)
+    if sort is None or (sort == RELEVANCE and not compiled.patterns):
+        sort = RELEVANCE if compiled.patterns else "id"
+    ids_query = select(Task.id).where(*compiled.conditions)
+    if sort == RELEVANCE:
+        scores = fulltext_for(session.get_bind().dialect.name).scores(compiled.patterns).subquery()
+        ids_query = ids_query.join(scores, scores.c.task_id == Task.id).order_by(
+            scores.c.score, Task.id
+        )
+    else:
+        ids_query = ids_query.order_by(*TASK_SORTS[sort])
+    # Deferred join: page through the narrow index first, then read just those rows.
+    page_ids = list(session.scalars(ids_query.offset((page - 1) * page_size).limit(page_size)))
+    by_id = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
+    tasks = [by_id[task_id] for task_id in page_ids if task_id in by_id]
+    total = _count(session, project, compiled.conditions)
+    highlights = result_highlights(session, tasks, compiled.patterns) if compiled.patterns else {}
+    return TaskPage(tasks=tasks, total=total, sort=sort, highlights=highlights)

@@ -1,0 +1,175 @@
+// @ts-check
+/**
+ * The built-in bulk actions of the task list: tag, untag, OCR again, pre-annotate, export,
+ * delete. Each opens a small dialog where it needs an answer, then calls the bulk endpoint.
+ */
+import { api } from "./api.js";
+import { registerBulkAction } from "./bulk_actions.js";
+import { el } from "./dom.js";
+
+/** @typedef {import("./bulk_actions.js").Selection} Selection */
+
+/**
+ * A modal asking for one answer; resolves with it, or null when cancelled.
+ * @param {{title: string, text: string, confirm: string, danger?: boolean,
+ *   input?: {label: string, testid: string, options?: string[]}}} spec
+ * @returns {Promise<string | null>}
+ */
+function ask(spec) {
+  return new Promise((resolve) => {
+    const dialog = el("dialog", { className: "export-dialog bulk-dialog", testid: "bulk-dialog" });
+    const form = el("form", { attrs: { method: "dialog" } });
+    /** @type {HTMLInputElement | HTMLSelectElement | null} */
+    let field = null;
+    form.append(el("h2", { text: spec.title }), el("p", { text: spec.text }));
+    if (spec.input) {
+      const id = `bulk-${spec.input.testid}`;
+      field = spec.input.options
+        ? el(
+            "select",
+            { testid: spec.input.testid, attrs: { id } },
+            spec.input.options.map((o) => el("option", { text: o, attrs: { value: o } })),
+          )
+        : el("input", { testid: spec.input.testid, attrs: { id, type: "text", required: "" } });
+      form.append(el("label", { className: "label-text", text: spec.input.label, attrs: { for: id } }), field);
+    }
+    const cancel = el("button", { className: "btn", text: "Cancel", testid: "bulk-cancel", attrs: { type: "button" } });
+    const confirm = el("button", {
+      className: spec.danger ? "btn btn-danger" : "btn btn-primary",
+      text: spec.confirm,
+      testid: "bulk-confirm",
+      attrs: { type: "submit" },
+    });
+    form.append(el("div", { className: "dialog-actions" }, [cancel, confirm]));
+    dialog.append(form);
+    document.body.append(dialog);
+    /** @param {string | null} answer */
+    const finish = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    cancel.addEventListener("click", () => finish(null));
+    dialog.addEventListener("cancel", () => finish(null));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const answer = field ? field.value.trim() : "yes";
+      if (answer) finish(answer);
+    });
+    dialog.showModal();
+    (field || confirm).focus();
+  });
+}
+
+/** @param {number} count */
+const tasks = (count) => `${count.toLocaleString()} task${count === 1 ? "" : "s"}`;
+
+registerBulkAction({
+  id: "tag",
+  label: "Tag…",
+  roles: ["manager", "reviewer"],
+  async run(selection, context) {
+    const tag = await ask({
+      title: "Tag tasks",
+      text: `Add a tag to ${tasks(context.count)}.`,
+      confirm: "Add tag",
+      input: { label: "Tag", testid: "bulk-tag-name" },
+    });
+    if (tag === null) return;
+    await api(`/api/projects/${context.projectId}/tasks/tags`, {
+      method: "POST",
+      body: { ...selection, add: [tag] },
+    });
+    context.done(`Tagged ${tasks(context.count)} “${tag}”.`);
+  },
+});
+
+registerBulkAction({
+  id: "untag",
+  label: "Remove tag…",
+  roles: ["manager", "reviewer"],
+  async run(selection, context) {
+    const tag = await ask({
+      title: "Remove a tag",
+      text: `Remove a tag from ${tasks(context.count)}.`,
+      confirm: "Remove tag",
+      input: { label: "Tag", testid: "bulk-untag-name" },
+    });
+    if (tag === null) return;
+    await api(`/api/projects/${context.projectId}/tasks/tags`, {
+      method: "POST",
+      body: { ...selection, remove: [tag] },
+    });
+    context.done(`Removed “${tag}” from the selected tasks.`);
+  },
+});
+
+registerBulkAction({
+  id: "ocr",
+  label: "OCR again…",
+  roles: ["manager"],
+  async run(selection, context) {
+    /** @type {{name: string}[]} */
+    const servers = await api("/api/ocr-servers");
+    const server = await ask({
+      title: "Run OCR again",
+      text: `Read every page of ${tasks(context.count)} again; their words are replaced.`,
+      confirm: "Run OCR",
+      input: { label: "OCR server", testid: "bulk-ocr-server", options: servers.map((s) => s.name) },
+    });
+    if (server === null) return;
+    const job = await api(`/api/projects/${context.projectId}/tasks/ocr`, {
+      method: "POST",
+      body: { ...selection, ocr_servers: [server] },
+    });
+    context.done(`OCR started on ${server} (job ${job.job_id}).`);
+  },
+});
+
+registerBulkAction({
+  id: "preannotate",
+  label: "Pre-annotate",
+  roles: ["manager"],
+  async run(selection, context) {
+    const job = await api(`/api/projects/${context.projectId}/preannotate`, {
+      method: "POST",
+      body: selection,
+    });
+    context.done(`Pre-annotation started (job ${job.job_id}).`);
+  },
+});
+
+registerBulkAction({
+  id: "export",
+  label: "Export…",
+  roles: ["manager", "reviewer"],
+  async run(selection) {
+    const dialog = /** @type {HTMLDialogElement | null} */ (
+      document.querySelector("dialog[data-export-dialog]")
+    );
+    if (!dialog) return;
+    dialog.dataset.selection = JSON.stringify(selection);
+    dialog.showModal();
+  },
+});
+
+registerBulkAction({
+  id: "delete",
+  label: "Delete…",
+  roles: ["manager"],
+  danger: true,
+  async run(selection, context) {
+    const sure = await ask({
+      title: `Delete ${tasks(context.count)}?`,
+      text: "Their pages, words, annotations and predictions are deleted for good; page images no other task uses are removed from storage.",
+      confirm: `Delete ${tasks(context.count)}`,
+      danger: true,
+    });
+    if (sure === null) return;
+    const result = await api(`/api/projects/${context.projectId}/tasks/delete`, {
+      method: "POST",
+      body: { ...selection, confirm_count: context.count },
+    });
+    context.done(`Deleted ${tasks(result.deleted)}.`);
+  },
+});
