@@ -132,3 +132,18 @@ def test_export_and_preannotation_take_the_selection(searcher: Searcher) -> None
     )
     assert preannotate.status_code == 400
     assert "no task matches" in preannotate.json()["detail"]
+
+
+def test_out_of_range_ids_nul_tags_and_odd_statuses_are_400s(searcher: Searcher) -> None:
+    a = searcher.task("a.png", "x")
+    huge = _bulk(searcher, "tags", task_ids=[2**63], add=["x"])
+    assert huge.status_code == 422  # type: ignore[attr-defined]
+    nul = _bulk(searcher, "tags", task_ids=[a], add=["a\x00b"])
+    assert nul.status_code == 400  # type: ignore[attr-defined]
+    assert "NUL" in nul.json()["detail"]  # type: ignore[attr-defined]
+    odd = searcher.search("", status="new tag:x")
+    assert odd.status_code == 400 and odd.json()["field"] == "status"
+    exported = searcher.admin.get(
+        f"/api/projects/{searcher.project_id}/export", params={"task_ids": [2**40]}
+    )
+    assert exported.status_code == 400

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,6 @@ class ExportOptions(BaseModel):
     query: str | None = Field(
         None, max_length=2000, description="Only tasks matching this search query."
     )
-    task_ids: list[int] | None = Field(
+    task_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
         None, max_length=10_000, description="Only these tasks (a selection of the list)."
     )

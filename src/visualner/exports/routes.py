@@ -75,7 +75,7 @@ def export_project(
     predictions: bool = Query(False, description="also export predictions"),
     task_status: str | None = Query(None, alias="status", description="only tasks in it"),
     q: str | None = Query(None, description="only tasks matching this search query"),
-    task_ids: list[int] | None = Query(None, description="only these tasks"),
+    task_ids: list[int] | None = Query(None, description="only these tasks", max_length=10_000),
 ) -> StreamingResponse:
     """Download a project's export (managers and reviewers), streamed as it is written:
     ``format`` one of ``/api/export-formats``; ``only`` = ``submitted`` (default),

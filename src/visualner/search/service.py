@@ -17,7 +17,7 @@ from visualner.errors import InvalidInput
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
 from visualner.search.compile import CompiledQuery, compile_query
-from visualner.search.fields import QueryContext
+from visualner.search.fields import STATUS_NAMES, QueryContext
 from visualner.search.fulltext import fulltext_for
 from visualner.search.highlights import ResultHighlights, result_highlights
 from visualner.tasks.models import Task
@@ -72,11 +72,12 @@ def compile_task_query(
     session: Session, *, project: Project, q: str = "", status: str | None = None
 ) -> CompiledQuery:
     """The query (and the older ``status`` parameter, same as ``status:``) as conditions."""
-    text = q
-    if status:
-        text = f"{q} status:{status}"
-    compiled = compile_query(text, query_context(session, project))
+    compiled = compile_query(q, query_context(session, project))
     compiled.conditions.insert(0, Task.project_id == project.id)
+    if status:
+        if status not in STATUS_NAMES:
+            raise InvalidInput(f"status must be one of {', '.join(STATUS_NAMES)}", field="status")
+        compiled.conditions.append(Task.status == status)
     return compiled
 
 

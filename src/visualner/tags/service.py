@@ -21,6 +21,8 @@ def clean_tag_names(names: Iterable[str]) -> list[str]:
         shown = " ".join(str(name).split())
         if not shown:
             raise InvalidInput("a tag needs at least one visible character", field="tags")
+        if "\x00" in shown:
+            raise InvalidInput("a tag cannot contain a NUL character", field="tags")
         if len(shown) > MAX_TAG_CHARS:
             raise InvalidInput(
                 f"tag {shown[:40]!r}… is longer than {MAX_TAG_CHARS} characters", field="tags"

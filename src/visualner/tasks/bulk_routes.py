@@ -27,7 +27,10 @@ router = APIRouter(prefix="/api", tags=["tasks"])
 
 class DeleteTasksIn(TaskSelection):
     confirm_count: int = Field(
-        ..., ge=1, description="How many tasks the user agreed to delete; must still match."
+        ...,
+        ge=1,
+        le=10**9,
+        description="How many tasks the user agreed to delete; must still match.",
     )
 
 
