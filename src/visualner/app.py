@@ -21,7 +21,6 @@ from visualner.annotations.routes import router as annotations_router
 from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
 from visualner.db import session_scope
-from visualner.documents.blob_cleanup import sweep_blob_deletions
 from visualner.errors import VisualnerError
 from visualner.exports.routes import router as exports_router
 from visualner.imports.routes import router as imports_router
@@ -34,7 +33,7 @@ from visualner.projects.routes import router as projects_router
 from visualner.runtime import Services, build_services
 from visualner.settings import Settings
 from visualner.system_routes import router as system_router
-from visualner.tasks.bulk_routes import router as bulk_router
+from visualner.tasks.blob_cleanup import sweep_blob_deletions
 from visualner.tasks.routes import router as tasks_router
 from visualner.web.routes import mount_web
 
@@ -141,7 +140,6 @@ def create_app(
         auth_router,
         projects_router,
         tasks_router,
-        bulk_router,
         annotations_router,
         imports_router,
         exports_router,

@@ -3,7 +3,6 @@
 from visualner.annotations import models as annotation_models
 from visualner.auth import models as auth_models
 from visualner.db import Base
-from visualner.documents import blob_models
 from visualner.jobs import models as job_models
 from visualner.ocr.servers import models as ocr_models
 from visualner.preannotation import models as preannotation_models
@@ -37,7 +36,6 @@ def include_in_model_comparison(name: str | None, type_: str, parent_names: obje
 __all__ = [
     "annotation_models",
     "auth_models",
-    "blob_models",
     "include_in_model_comparison",
     "job_models",
     "metadata",

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
-from visualner.documents.blob_cleanup import queue_blob_deletions, sweep_blob_deletions
 from visualner.documents.blobstore import BlobStore
 from visualner.errors import Conflict
 from visualner.projects.models import Project
+from visualner.tasks.blob_cleanup import queue_blob_deletions, sweep_blob_deletions
 from visualner.tasks.models import Page, Task
 
 DELETED_AT_ONCE = 500

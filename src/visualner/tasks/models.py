@@ -94,3 +94,12 @@ class Page(Base):
     ocr_error: Mapped[str] = mapped_column(Text, default="")
     ocr_attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BlobDeletion(Base):
+    """A page image a delete left unused, waiting to be removed (see ``blob_cleanup``)."""
+
+    __tablename__ = "blob_deletions"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)

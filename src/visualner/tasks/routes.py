@@ -1,26 +1,46 @@
-"""Task listing, task detail with pages and words, page images."""
+"""Task listing and search, task detail with pages and words, page images, and the bulk
+actions on a selection of tasks (each the existing domain service applied to the selection:
+``tasks.deletion``, ``tags.service``, ``ocr.rerun``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task
 from visualner.auth.usernames import usernames
 from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
-from visualner.errors import NotFound
+from visualner.errors import InvalidInput, NotFound
+from visualner.jobs.models import Job
+from visualner.jobs.service import start_job
+from visualner.ocr.rerun import create_tasks_ocr_job
 from visualner.projects.access import Capability, project_access
 from visualner.responses import FastJSONResponse
 from visualner.search import service as search
 from visualner.search.highlights import page_word_hits
-from visualner.tags.service import tags_of_tasks
+from visualner.tags.service import add_tags, project_tags, remove_tags, tags_of_tasks
 from visualner.tasks import service
 from visualner.tasks.deletion import delete_tasks
 from visualner.tasks.models import Task
 from visualner.tasks.presenters import page_json, task_json, task_summary
-from visualner.tasks.schemas import SearchHits, TaskDataIn, TaskList, TaskSummary
+from visualner.tasks.schemas import (
+    DeletedOut,
+    DeleteTasksIn,
+    JobStartedOut,
+    OcrTasksIn,
+    SearchHits,
+    TagCount,
+    TaggedOut,
+    TagTasksIn,
+    TaskDataIn,
+    TaskList,
+    TaskSummary,
+)
+from visualner.tasks.selection import selected_task_ids
 
 router = APIRouter(prefix="/api", tags=["tasks"])
 
@@ -189,3 +209,76 @@ def delete_task(
         blobs=services.blobs,
         blob_grace_s=services.settings.blob_delete_grace_s,
     )
+
+
+@router.post("/projects/{project_id}/tasks/delete", response_model=DeletedOut)
+def delete_selected_tasks(
+    project_id: int,
+    body: DeleteTasksIn,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> DeletedOut:
+    """Delete the selected tasks (managers) with everything they hold; their page images are
+    removed from storage when no other task uses them. ``confirm_count`` must equal the
+    number selected (409 otherwise)."""
+    access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
+    deleted = delete_tasks(
+        session,
+        project=access.project,
+        task_ids=selected_task_ids(session, project=access.project, selection=body),
+        confirm_count=body.confirm_count,
+        blobs=services.blobs,
+        blob_grace_s=services.settings.blob_delete_grace_s,
+    )
+    return DeletedOut(deleted=deleted.tasks, blobs_removed=deleted.blobs_removed)
+
+
+@router.post("/projects/{project_id}/tasks/tags", response_model=TaggedOut)
+def tag_selected_tasks(
+    project_id: int, body: TagTasksIn, user: CurrentUser, session: SessionDep
+) -> TaggedOut:
+    """Add and remove tags on the selected tasks (managers and reviewers)."""
+    access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
+    selected = selected_task_ids(session, project=access.project, selection=body)
+    added = removed = 0
+    if body.add:
+        added = add_tags(session, project_id=project_id, task_ids=selected, names=body.add)
+    if body.remove:
+        removed = remove_tags(session, project_id=project_id, task_ids=selected, names=body.remove)
+    return TaggedOut(added=added, removed=removed)
+
+
+@router.get("/projects/{project_id}/tags", response_model=list[TagCount])
+def list_project_tags(project_id: int, user: CurrentUser, session: SessionDep) -> list[TagCount]:
+    """The project's tags and how many tasks carry each."""
+    project_access(session, user=user, project_id=project_id)
+    return [TagCount(name=n, tasks=c) for n, c in project_tags(session, project_id=project_id)]
+
+
+@router.post(
+    "/projects/{project_id}/tasks/ocr",
+    response_model=JobStartedOut,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def ocr_selected_tasks(
+    project_id: int, body: OcrTasksIn, user: CurrentUser, services: ServicesDep
+) -> JobStartedOut:
+    """Run OCR again on every page of the selected tasks, on the chosen server (managers);
+    follow the job at ``/api/jobs/{id}``."""
+
+    def create(session: Session) -> Job:
+        access = project_access(
+            session, user=user, project_id=project_id, capability=Capability.MANAGE
+        )
+        ids = list(
+            session.scalars(selected_task_ids(session, project=access.project, selection=body))
+        )
+        if not ids:
+            raise InvalidInput("no task matches the query", field="query")
+        return create_tasks_ocr_job(
+            session, project_id=project_id, task_ids=ids, user=user, ocr_servers=body.ocr_servers
+        )
+
+    job_id = await run_in_threadpool(start_job, services.queue, create)
+    return JobStartedOut(job_id=job_id)

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visualner.tasks.selection import TaskSelection
+
 
 class TaskSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -58,3 +60,42 @@ class SearchHits(BaseModel):
     pages: dict[str, list[int]] = Field(
         description="page index → the indices of its words that a query's text matches"
     )
+
+
+class DeleteTasksIn(TaskSelection):
+    confirm_count: int = Field(
+        ...,
+        ge=1,
+        le=10**9,
+        description="How many tasks the user agreed to delete; must still match.",
+    )
+
+
+class DeletedOut(BaseModel):
+    deleted: int
+    blobs_removed: int
+
+
+class TagTasksIn(TaskSelection):
+    add: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(default_factory=list, max_length=50)
+
+
+class TaggedOut(BaseModel):
+    added: int
+    removed: int
+
+
+class OcrTasksIn(TaskSelection):
+    ocr_servers: list[str] = Field(
+        default_factory=list, description="Servers to run on; empty: the default."
+    )
+
+
+class TagCount(BaseModel):
+    name: str
+    tasks: int
+
+
+class JobStartedOut(BaseModel):
+    job_id: int

@@ -21,10 +21,9 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from visualner.db import utcnow
-from visualner.documents.blob_models import BlobDeletion
 from visualner.documents.blobstore import BlobStore
 from visualner.preannotation.models import ModelVersion
-from visualner.tasks.models import Page
+from visualner.tasks.models import BlobDeletion, Page
 
 logger = logging.getLogger(__name__)
 
