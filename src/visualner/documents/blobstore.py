@@ -90,6 +90,15 @@ class BlobStore(ABC):
         """The blob's file when the store is a local directory, else ``None``."""
 
     @abstractmethod
+    def stored_at(self, sha256: str) -> float | None:
+        """When the blob was last stored (UNIX time), None when there is none: blob
+        cleanup spares fresh blobs, which an import may be about to use."""
+
+    @abstractmethod
+    def delete(self, sha256: str) -> None:
+        """Remove the blob (no error when it is gone); only blob cleanup calls this."""
+
+    @abstractmethod
     def presigned_url(self, sha256: str, *, expires_s: int) -> str | None:
         """A short-lived URL that reads the blob without credentials; ``None`` when the
         backend cannot hand one out (the app streams the blob itself then)."""
@@ -221,6 +230,15 @@ class LocalBlobStore(BlobStore):
 
     def local_path(self, sha256: str) -> Path | None:
         return self.path_for(sha256)
+
+    def stored_at(self, sha256: str) -> float | None:
+        try:
+            return self.path_for(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def delete(self, sha256: str) -> None:
+        self.path_for(sha256).unlink(missing_ok=True)
 
     def presigned_url(self, sha256: str, *, expires_s: int) -> str | None:
         return None

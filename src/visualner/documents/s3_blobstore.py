@@ -200,6 +200,19 @@ class S3BlobStore(BlobStore):
     def local_path(self, sha256: str) -> Path | None:
         return None
 
+    def stored_at(self, sha256: str) -> float | None:
+        """The object's first store: S3 keeps no later touch, so on S3 the cleanup's grace
+        counts from the first upload of an image."""
+        try:
+            return float(
+                obstore.head(self.store, self._blob_path(sha256))["last_modified"].timestamp()
+            )
+        except (FileNotFoundError, NotFoundError):
+            return None
+
+    def delete(self, sha256: str) -> None:
+        obstore.delete(self.store, self._blob_path(sha256))
+
     def presigned_url(self, sha256: str, *, expires_s: int) -> str | None:
         return obstore.sign(
             self.store, "GET", self._blob_path(sha256), timedelta(seconds=expires_s)

@@ -66,10 +66,8 @@ def sweep_blob_deletions(
     for sha in queued:
         if sha in still_used:
             continue
-        path = blobs.path_for(sha)
-        try:
-            touched = path.stat().st_mtime
-        except FileNotFoundError:
+        touched = blobs.stored_at(sha)
+        if touched is None:
             settled.append(sha)
             continue
         if now - touched >= grace_s:
@@ -84,7 +82,7 @@ def sweep_blob_deletions(
         if rolled_back:
             return
         for sha in removable:
-            blobs.path_for(sha).unlink(missing_ok=True)
+            blobs.delete(sha)
         if removable:
             logger.info("removed %d blobs no task uses any more", len(removable))
 
