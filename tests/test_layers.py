@@ -15,7 +15,13 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "src" / "visualner"
 
 #: The shapes every word source produces, errors and settings: they import no other
 #: visualner module but each other.
-LEAF = {"visualner.words", "visualner.word_codec", "visualner.errors", "visualner.settings"}
+LEAF = {
+    "visualner.words",
+    "visualner.word_codec",
+    "visualner.errors",
+    "visualner.settings",
+    "visualner.gc_pause",
+}
 #: Pure computation on pages and words (no database, no HTTP): leaves and their own package.
 ENGINE_PACKAGES = ("visualner.model", "visualner.ocr.engines", "visualner.documents")
 #: The edge: HTTP routes and pages, the two apps, the CLI and the wiring that builds them.

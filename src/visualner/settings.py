@@ -18,7 +18,8 @@ PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
 
 
 class Settings(BaseSettings):
-    """Settings of a visualner installation (documented in docs/settings.md)."""
+    """Settings of a visualner installation (every field is listed in the README's Settings
+    table; ``tests/test_docs.py`` fails when one is missing)."""
 
     model_config = SettingsConfigDict(
         env_prefix="VISUALNER_", env_file=".env", extra="ignore", validate_default=True

@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 import pytest
 
-from visualner.exports.service import gc_paused
 from visualner.formats.conll import conll_word
 from visualner.formats.csv_table import one_decimal
 from visualner.formats.labelstudio_results import to_labelstudio_result
@@ -27,6 +26,7 @@ from visualner.formats.records import (
     region_box,
     rounded_boxes,
 )
+from visualner.gc_pause import cyclic_gc_paused
 from visualner.word_codec import decode_words, encode_words, word_columns
 from visualner.words import Word
 
@@ -181,12 +181,14 @@ def test_an_annotation_result_is_parsed_on_first_use_only() -> None:
 
 def test_pausing_collection_for_a_task_restores_it_as_it_was() -> None:
     assert gc.isenabled()
-    with gc_paused():
+    with cyclic_gc_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+    with cyclic_gc_paused(False):  # a job whose policy does not pause leaves it alone
+        assert gc.isenabled()
     gc.disable()
     try:
-        with gc_paused():
+        with cyclic_gc_paused():
             pass
         assert not gc.isenabled()
     finally:

@@ -7,10 +7,8 @@ gathered; zip formats write a streamable archive (no seeking), so nothing waits 
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from visualner.exports.reader import count_export_tasks, iter_export_tasks
 from visualner.formats.records import ExportContext, ImageRef
 from visualner.formats.registry import ExportFormat, export_format
 from visualner.formats.sink import ChunkSink
+from visualner.gc_pause import cyclic_gc_paused
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
 from visualner.tasks.selection import TaskSelection, selected_task_ids
@@ -33,25 +32,6 @@ from visualner.tasks.selection import TaskSelection, selected_task_ids
 FLUSH_BYTES = 1 << 20
 ProgressCallback = Callable[[int, int], None]
 """``(tasks written, tasks in the export)``"""
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Cyclic garbage collection held off while one task is encoded.
-
-    A 300-region task builds thousands of short-lived dicts and lists; each allocation burst
-    set off collections that rescanned them all (a third of the labelstudio export's time).
-    They form no cycles, so reference counting frees them anyway. Only one task's work runs
-    inside, and collection resumes between tasks. When collection was already off (another
-    thread's pause, or the application's choice) it is left off: that pause's owner resumes
-    it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def url_image_ref(base_url: str = "") -> ImageRef:
@@ -134,7 +114,7 @@ def stream_export(
             options=options,
             with_history=export.name == "json",
         ):
-            with gc_paused():
+            with cyclic_gc_paused():
                 writer.write_task(task)
                 del task  # freed now, by reference counting, while collection is off
             done += 1

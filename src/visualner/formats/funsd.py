@@ -10,7 +10,7 @@ as in FUNSD. Boxes are integer pixels.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,10 +31,6 @@ from visualner.model.reading_order import layout_words
 from visualner.words import Word
 
 OTHER_LABEL = "other"
-
-
-def _int_box(box: Sequence[float]) -> list[int]:
-    return list(map(round, box))
 
 
 def _entity_ids(ids: list[str]) -> dict[str, int]:

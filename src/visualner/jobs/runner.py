@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-import os
-import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, cast
 
@@ -19,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from visualner.db import session_scope, utcnow
 from visualner.errors import VisualnerError
+from visualner.gc_pause import cyclic_gc_paused
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import (
     BatchPolicy,
@@ -47,10 +43,6 @@ RECORD_ITEM = (
         updated_at=bindparam("item_updated_at", type_=_ITEMS.c.updated_at.type),
     )
 )
-
-
-def worker_identity() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def claim_job(ctx: JobContext, job_id: int, *, stale_after: timedelta) -> bool:
@@ -252,24 +244,10 @@ def _pending_items(ctx: JobContext, job_id: int, limit: int, after: int) -> list
     return items
 
 
-@contextmanager
-def _cyclic_gc_paused(paused: bool) -> Iterator[None]:
-    """Pause the cycle collector (see ``BatchPolicy.pause_cyclic_gc``). Whoever found it on
-    switches it back on, so threads doing this at once never leave it off."""
-    was_enabled = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused and was_enabled:
-            gc.enable()
-
-
 def _run_items(
     ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
 ) -> None:
-    with _cyclic_gc_paused(policy.pause_cyclic_gc):
+    with cyclic_gc_paused(policy.pause_cyclic_gc):
         _run_batch(ctx, handler, job, items, policy)
 
 
@@ -360,17 +338,3 @@ def jobs_to_resume(
         condition = or_(condition, Job.status == JobStatus.QUEUED.value)
     with session_scope(ctx.database.read) as session:
         return list(session.scalars(select(Job.id).where(condition).order_by(Job.id)))
-
-
-def wait_for_job(ctx: JobContext, job_id: int, *, timeout_s: float = 60) -> Job:
-    """Poll until the job ends (used by the CLI and tests)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        with session_scope(ctx.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None
-            if job.status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}:
-                return job
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s:.0f}s")
-        time.sleep(0.1)

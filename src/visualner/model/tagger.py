@@ -42,7 +42,6 @@ from visualner.model.pipeline import Predictor, Vocabulary, page_geometry
 from visualner.model.training import fit_weights
 from visualner.model.types import (
     OTHER,
-    CrfSettings,
     Entity,
     LabeledPage,
     PagePrediction,
@@ -57,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OTHER",
-    "CrfSettings",
     "Entity",
     "EvaluationReport",
     "LabeledPage",

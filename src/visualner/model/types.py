@@ -83,7 +83,3 @@ class TrainSettings:
     link_threshold: float = 0.5
     cross_fit_folds: int = 4
     image_dropout: int = 5  # every n-th training page is used without its image (0: never)
-
-
-# The model used to be a CRF; callers that import the old settings name keep working.
-CrfSettings = TrainSettings
