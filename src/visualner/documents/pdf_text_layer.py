@@ -120,6 +120,35 @@ class _CharBoxes:
             return None
         return (left, bottom, right, top)
 
+    def word_boxes(self, text: str, start: int, end: int) -> list[tuple[str, Box]]:
+        """The run ``text[start:end]`` (no whitespace) as words with boxes in PDF points.
+
+        Boxed from its first and last character; when that span is longer than its letters
+        could fill (letters advance at most about an em, and the loose box is taller than an
+        em), a gap is hiding inside and ``_split_at_gaps`` measures every character instead.
+        Runs once per word: the two char boxes are read without helper calls."""
+        get_box, handle, rect = self._get, self._handle, self._rect
+        if not get_box(handle, start, rect):
+            return _split_at_gaps(self, text, start, end)
+        left, top, right, bottom = _READ_RECT(rect)
+        if right <= left and top <= bottom:  # a box-less char: measure them all
+            return _split_at_gaps(self, text, start, end)
+        em = 0.0
+        if end - start > 1:
+            if not get_box(handle, end - 1, rect):
+                return _split_at_gaps(self, text, start, end)
+            left1, top1, right1, bottom1 = _READ_RECT(rect)
+            left = left if left < left1 else left1
+            right = right if right > right1 else right1
+            bottom = bottom if bottom < bottom1 else bottom1
+            top = top if top > top1 else top1
+            em = top1 - bottom1
+        em = em if em > top - bottom else top - bottom
+        span = right - left if right - left > top - bottom else top - bottom
+        if span > (end - start + 1) * em:
+            return _split_at_gaps(self, text, start, end)
+        return [(text[start:end], (left, bottom, right, top))]
+
 
 def _union(a: Box, b: Box) -> Box:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
@@ -151,93 +180,80 @@ def _split_at_gaps(chars: _CharBoxes, text: str, start: int, end: int) -> list[t
     return runs
 
 
+class _PlacedWords:
+    """Words placed on the rendered page in reading order, with their line ids and the box of
+    each line (for ``_assign_blocks``)."""
+
+    def __init__(self, transform: PageTransform, has_surrogates: bool) -> None:
+        tr = transform
+        self._place = (tr.a, tr.b, tr.c, tr.d, tr.e, tr.f, tr.width, tr.height)
+        self._has_surrogates = has_surrogates
+        self.words: list[Word] = []
+        self.line_boxes: list[Box] = []
+        self.line_starts: list[int] = []  # index in ``words`` of each line's first word
+        self._line_box: Box | None = None
+
+    def end_line(self) -> None:
+        if self._line_box is not None:
+            self.line_boxes.append(self._line_box)
+            self._line_box = None
+
+    def add(self, word_text: str, pdf_box: Box) -> None:
+        """Place one word given in PDF points (min/max written out: once per word)."""
+        a, b, c, d, e, f, width, height = self._place
+        left, bottom, right, top = pdf_box
+        xa, ya = a * left + b * bottom + c, d * left + e * bottom + f
+        xb, yb = a * right + b * top + c, d * right + e * top + f
+        x0, y0 = (xa if xa < xb else xb), (ya if ya < yb else yb)
+        x1, y1 = (xb if xb > xa else xa), (yb if yb > ya else ya)
+        if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
+            return  # outside the crop box: not on the rendered page
+        box = (
+            x0 if x0 > 0 else 0.0,
+            y0 if y0 > 0 else 0.0,
+            x1 if x1 < width else float(width),
+            y1 if y1 < height else float(height),
+        )
+        line_box = self._line_box
+        if line_box is None:
+            self.line_starts.append(len(self.words))
+            self._line_box = box
+        else:
+            lx0, ly0, lx1, ly1 = line_box
+            self._line_box = (
+                lx0 if lx0 < box[0] else box[0],
+                ly0 if ly0 < box[1] else box[1],
+                lx1 if lx1 > box[2] else box[2],
+                ly1 if ly1 > box[3] else box[3],
+            )
+        clean_text = _clean_word(word_text) if self._has_surrogates else word_text
+        self.words.append(Word(clean_text, box, 1.0, len(self.line_starts) - 1, 0))
+
+
 def words_from_textpage(
     textpage: pdfium_c.FPDF_TEXTPAGE, transform: PageTransform, text: str | None = None
 ) -> list[Word]:
     """Words in content order, line ids from PDFium's line breaks, blocks by layout.
 
-    The loop body runs once per word and is the hot path of text-layer import, so it is
-    written flat (no helper calls, no ``min``/``max``). A run of non-space characters is
-    boxed from its first and last character; when that span is longer than its letters
-    could fill (letters advance at most about an em, and the loose box is taller than an
-    em), a gap is hiding inside and ``_split_at_gaps`` measures every character instead.
-    ``text`` is ``page_text(textpage)`` when the caller already has it.
+    Each run of non-space characters is boxed (``_CharBoxes.word_boxes``), placed on the
+    rendered page (``_PlacedWords``), then lines are grouped into blocks. ``text`` is
+    ``page_text(textpage)`` when the caller already has it.
     """
     text = page_text(textpage) if text is None else text
     if not text:
         return []
-    has_surrogates = _SURROGATE.search(text) is not None
     chars = _CharBoxes(textpage)
-    get_box, handle, rect, read_rect = chars._get, chars._handle, chars._rect, _READ_RECT
-    a, b, c, d, e, f = transform.a, transform.b, transform.c, transform.d, transform.e, transform.f
-    width, height = transform.width, transform.height
-    words: list[Word] = []
-    line_boxes: list[Box] = []
-    line_starts: list[int] = []  # index in ``words`` of each line's first word
-    line_box: Box | None = None
+    placed = _PlacedWords(transform, _SURROGATE.search(text) is not None)
     for match in _WORD_OR_BREAK.finditer(text):
         start, end = match.span()
         if text[start] == "\n":
-            if line_box is not None:
-                line_boxes.append(line_box)
-                line_box = None
+            placed.end_line()
             continue
-        runs: list[tuple[str, Box]] | None = None
-        if get_box(handle, start, rect):
-            left, top, right, bottom = read_rect(rect)
-            if right <= left and top <= bottom:  # a box-less char: measure them all
-                runs = _split_at_gaps(chars, text, start, end)
-            elif end - start > 1:
-                if get_box(handle, end - 1, rect):
-                    left1, top1, right1, bottom1 = read_rect(rect)
-                    left = left if left < left1 else left1
-                    right = right if right > right1 else right1
-                    bottom = bottom if bottom < bottom1 else bottom1
-                    top = top if top > top1 else top1
-                    em = top1 - bottom1
-                else:
-                    runs = _split_at_gaps(chars, text, start, end)
-            else:
-                em = 0.0
-            if runs is None:
-                em = em if em > top - bottom else top - bottom
-                span = right - left if right - left > top - bottom else top - bottom
-                if span > (end - start + 1) * em:
-                    runs = _split_at_gaps(chars, text, start, end)
-                else:
-                    runs = [(match.group(), (left, bottom, right, top))]
-        else:
-            runs = _split_at_gaps(chars, text, start, end)
-        for word_text, (left, bottom, right, top) in runs:
-            xa, ya = a * left + b * bottom + c, d * left + e * bottom + f
-            xb, yb = a * right + b * top + c, d * right + e * top + f
-            x0, y0 = (xa if xa < xb else xb), (ya if ya < yb else yb)
-            x1, y1 = (xb if xb > xa else xa), (yb if yb > ya else ya)
-            if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
-                continue  # outside the crop box: not on the rendered page
-            box = (
-                x0 if x0 > 0 else 0.0,
-                y0 if y0 > 0 else 0.0,
-                x1 if x1 < width else float(width),
-                y1 if y1 < height else float(height),
-            )
-            if line_box is None:
-                line_starts.append(len(words))
-                line_box = box
-            else:
-                lx0, ly0, lx1, ly1 = line_box
-                line_box = (
-                    lx0 if lx0 < box[0] else box[0],
-                    ly0 if ly0 < box[1] else box[1],
-                    lx1 if lx1 > box[2] else box[2],
-                    ly1 if ly1 > box[3] else box[3],
-                )
-            clean_text = _clean_word(word_text) if has_surrogates else word_text
-            words.append(Word(clean_text, box, 1.0, len(line_starts) - 1, 0))
-    if line_box is not None:
-        line_boxes.append(line_box)
-    _assign_blocks(words, line_boxes, line_starts)
-    return words
+        for word_text, box in chars.word_boxes(text, start, end):
+            placed.add(word_text, box)
+    placed.end_line()
+    _assign_blocks(placed.words, placed.line_boxes, placed.line_starts)
+    return placed.words
 
 
 def _assign_blocks(words: list[Word], line_boxes: list[Box], line_starts: list[int]) -> None:
