@@ -1,5 +1,6 @@
-"""Plain ASGI middleware (Starlette's BaseHTTPMiddleware costs ~1 ms a request): security
-headers on every answer, and refusing bodies that declare more than the request cap."""
+"""Plain ASGI middleware (Starlette's BaseHTTPMiddleware adds a task and a queue to every
+request; docs/bench.md): security headers on every answer, and refusing bodies that declare
+more than the request cap."""
 
 from __future__ import annotations
 

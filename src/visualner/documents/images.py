@@ -32,10 +32,9 @@ logger = logging.getLogger(__name__)
 ALLOWED_FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "WEBP")
 #: JPEG quality for photographs and scans: visually lossless for OCR and annotation.
 JPEG_QUALITY = 85
-#: Level 1, the fast end: with Pillow's zlib it was about 4× faster than the default 6 on page
-#: renders, for files within ~10% of its size (A4 text pages at 150 dpi: 23 ms / 223 KiB vs
-#: 46 ms / 201 KiB). Greyscale and RGB pages now go through ``png_writer``, where it is ISA-L's
-#: level 1 (~4 ms, a little smaller than Pillow's level 1); 1-bit pages through Pillow's zlib.
+#: Level 1, the fast end: much faster than the default 6 for files barely larger (docs/bench.md).
+#: Greyscale and RGB pages go through ``png_writer`` (ISA-L's level 1), 1-bit pages through
+#: Pillow's zlib.
 PNG_COMPRESS_LEVEL = 1
 #: A page whose most common colour covers at least this share of its pixels is "flat"
 #: (rendered or clean digital content) and is stored as lossless PNG.
@@ -187,16 +186,14 @@ def encode_page_image(image: Image.Image, *, rendered: bool = False) -> EncodedI
     """Encode a page for storage, keeping its width and height.
 
     The format follows the content, because no single one is good for both kinds of page
-    (measured on an A4 page at 200 dpi):
+    (sizes and times measured on an A4 page: docs/bench.md):
 
     * flat content, where one colour (the paper) covers at least half the pixels — PDF
       renders, clean digital images: lossless PNG. Antialiased text on white compresses
-      well (~230 KiB) and stays sharp; JPEG would be larger (~490 KiB) and ring around
-      glyphs.
-    * photographs and scans, whose sensor noise defeats PNG (2–4 MiB a page): JPEG at
-      quality 85, ~0.7 MiB, visually lossless for reading and OCR. WebP would be ~35%
-      smaller but encodes 10–40× slower (90–400 ms vs ~10 ms a page), caps each side at
-      16,383 px, and every browser and OCR engine reads JPEG.
+      well and stays sharp; JPEG would be larger and ring around glyphs.
+    * photographs and scans, whose sensor noise defeats PNG: JPEG at quality 85, visually
+      lossless for reading and OCR. WebP would be smaller but encodes an order of magnitude
+      slower, caps each side at 16,383 px, and every browser and OCR engine reads JPEG.
     * black-and-white (mode ``1``) sources such as fax TIFFs: 1-bit PNG, lossless and tiny.
 
     Greyscale pages stay single-channel (a third of the RGB size); so do RGB pages whose
@@ -229,7 +226,7 @@ def _is_grey(image: Image.Image) -> bool:
 def _is_bilevel(image: Image.Image) -> bool:
     """Whether an ``L`` page holds only black (0) and white (255) pixels. Read a strip of
     rows at a time, so the first grey pixel ends the scan: a rendered page's antialiasing
-    shows in its first line of text (a page's histogram costs ~0.7 ms; this ~0.1)."""
+    shows in its first line of text, long before a whole-page histogram would be done."""
     pixels = np.asarray(image)
     rows_per_strip = max(1, _BILEVEL_STRIP_BYTES // max(1, image.width))
     for start in range(0, image.height, rows_per_strip):

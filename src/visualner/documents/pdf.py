@@ -198,8 +198,8 @@ def _is_colourless(page: pdfium.PdfPage, dpi: float) -> bool:
 
 def max_channel_spread(pixels: np.ndarray) -> int:
     """The largest difference between the channels of one pixel of an RGB ``pixels`` array
-    (0 for a grey image): max − min over the three channel planes, which is ~10× faster
-    than ``max``/``min`` reduced over the size-3 last axis."""
+    (0 for a grey image): max − min over the three channel planes, much faster than
+    ``max``/``min`` reduced over the size-3 last axis."""
     red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
     spread = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
     return int(spread.max(initial=0))

@@ -34,7 +34,7 @@ WORD_GAP_FACTOR = 1.0
 
 _WORD_OR_BREAK = re.compile(r"\n|[^\s\x00-\x1f]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: Reads the four floats of an ``FS_RECTF`` in one call (iterating a ctypes array is ~7× slower).
+#: Reads the four floats of an ``FS_RECTF`` in one call (iterating a ctypes array is slower).
 _READ_RECT = struct.Struct("4f").unpack_from
 
 Box = tuple[float, float, float, float]
@@ -69,7 +69,7 @@ class PageTransform:
 def page_text(textpage: pdfium_c.FPDF_TEXTPAGE) -> str:
     """The text page's characters as one string, index-aligned with PDFium's char list.
 
-    One ``FPDFText_GetText`` call is ~10× faster than asking per character; when PDFium's
+    One ``FPDFText_GetText`` call costs far less than asking per character; when PDFium's
     text view and char list disagree in length (excluded characters, rare), fall back to
     ``FPDFText_GetUnicode`` per character so indexes stay exact.
     """

@@ -1,17 +1,14 @@
 """A fast PNG writer for 8-bit greyscale and RGB pages.
 
 Pillow's PNG encoder tries all five PNG filters on every row and spends most of its time
-there: at zlib level 1 a 150 dpi A4 render takes ~15 ms, of which ~10 ms is filtering and
-packing (level 0, no compression at all, still takes ~10 ms). Here each row picks the best of
+there, not in compression (docs/bench.md has the figures). Here each row picks the best of
 the three cheap filters (None, Sub, Up) by libpng's heuristic — the smallest sum of the
 filtered bytes read as signed — computed with numpy over a strip of rows at a time
 (Average and Paeth rarely win on rendered text; they are not worth their cost).
 
-The strips are deflated by ISA-L (``isal``), a zlib-compatible deflate: at its level 1 a
-page's 2 MB of filtered rows take ~0.9 ms and 150 KiB, where the standard library's zlib
-takes ~5.9 ms for 159 KiB at its fastest level (zlib-ng: 1.7 ms for 182 KiB at level 1).
-Both release the GIL, so pages encode in parallel on threads. A 150 dpi A4 render takes
-~4 ms in all, a quarter of Pillow's time, for a slightly smaller file.
+The strips are deflated by ISA-L (``isal``), a zlib-compatible deflate several times faster
+than the standard library's zlib at its fastest level, for a file no larger. Both release the
+GIL, so pages encode in parallel on threads.
 
 Decoded, the file has exactly the pixels of the image; only the compressed bytes differ from
 Pillow's. Strips bound the extra memory to a few megabytes for any page size.
@@ -28,7 +25,7 @@ from PIL import Image
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: raw bytes filtered and deflated at a time (rows of the page, at least one): small enough to
-#: stay in cache (a whole 2 MB page filters 4× slower than in 256 KiB strips)
+#: stay in cache, where a whole page at once does not
 STRIP_BYTES = 1 << 18
 #: PNG colour type of each Pillow mode this writer takes
 _COLOUR_TYPES = {"L": 0, "RGB": 2}

@@ -42,9 +42,8 @@ class ChunkSink(io.RawIOBase):
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 ZIP_LEVEL = 1
-"""Deflate level of zip exports. Level 1 deflates a 38 KB FUNSD page in 0.11 ms to 16 % of
-its size; the default level 6 takes 0.60 ms (most of the export's time) for 13.7 %; storing
-uncompressed would send 6× the bytes. JSON and XML compress well even at level 1."""
+"""Deflate level of zip exports: the fast end, since JSON and XML compress well even at level
+1 and the default level took most of an export's time (figures in docs/bench.md)."""
 
 
 def write_zip_member(archive: zipfile.ZipFile, name: str, data: bytes | str) -> None:

@@ -2,7 +2,8 @@
 
 Every region is an ``object`` with its label as ``name`` and an integer ``bndbox``; the page
 image's URL or blob-store path is in ``path``. ``labels.txt`` lists the labels. The XML is
-written from a template with escaped values (ElementTree's serializer was 20× slower).
+written from a template with escaped values (ElementTree's serializer was far slower;
+docs/bench.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """LightGBM, imported when a model is first trained or loaded.
 
 Importing ``lightgbm`` also imports pandas, scikit-learn and pyarrow whenever they are
-installed (about 120 MB resident), and every app and worker process imports the model
+installed (docs/bench.md has the memory figures), and every app and worker process imports the model
 package through its job registry. Deferring the import keeps a server that imports, labels
 and exports, but never trains or predicts, that much smaller.
 """

@@ -15,8 +15,8 @@ given, cues from the page image), each trained on what the previous ones predict
 3. *Links* (``relations.py``): entity pairs (question -> answer) from their geometry.
 
 Training (``training.py``) cross-fits every step by page fold, so later steps learn from the
-mistakes earlier steps make on pages they did not see. It trains in well under a minute on one
-core and predicts a page in tens of milliseconds.
+mistakes earlier steps make on pages they did not see. Its training and prediction times are
+in docs/model.md (``bench/model.py`` measures them).
 
 Public API: ``train`` -> ``TrainedModel``; ``TrainedModel.predict`` -> ``PredictedEntity`` list;
 ``TrainedModel.predict_document`` -> entities and links; ``word_marginals`` / ``uncertainty``;

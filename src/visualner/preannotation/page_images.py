@@ -1,8 +1,8 @@
 """Page images for the model, read from the blob store only when the model looks at them.
 
-The model's image cues (ink in word boxes, ruling lines between words) add about 0.03 entity
-F1 on forms, so training, evaluation and prediction all pass the page image when the page has
-one. A project may have thousands of pages, so an example never holds its decoded image: it
+The model's image cues (ink in word boxes, ruling lines between words) raise entity F1 on
+forms (docs/model.md), so training, evaluation and prediction all pass the page image when the
+page has one. A project may have thousands of pages, so an example never holds its decoded image: it
 holds a ``StoredPageImage`` that decodes the blob when the model calls ``convert`` (the one
 PIL method the model's ``to_gray`` uses) and lets it go afterwards. Resolution is left to the
 model, which measures everything relative to word sizes and halves large images itself.

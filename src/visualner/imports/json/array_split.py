@@ -5,7 +5,7 @@ need tens of GB. Planning only needs each task's byte range (the job item keeps 
 length, and the worker parses one task at a time), so the file is scanned in fixed-size chunks
 with numpy: quotes that are not escaped toggle "inside a string", brackets outside strings move
 the nesting depth, and commas at depth 1 separate the elements. Memory stays at a few chunks
-whatever the file size, and the scan runs at hundreds of MB/s.
+whatever the file size, and numpy does the per-byte work (its speed is in docs/importing-json.md).
 
 Only the array's structure is checked here; an element that is not valid JSON is found when
 its item is parsed, and becomes that item's error while the others import.

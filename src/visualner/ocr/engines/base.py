@@ -31,8 +31,8 @@ class OcrEngine(Protocol):
 
 
 # Engine classes by name, as "module:class". An engine's module is imported when the engine
-# is first built: rapidocr (the default) brings onnxruntime (~40 MB resident), which an app
-# running only tesseract never needs to hold.
+# is first built: rapidocr (the default) brings onnxruntime (tens of MB resident), which an
+# app running only tesseract never needs to hold.
 _ENGINES: dict[str, str] = {
     "tesseract": "visualner.ocr.engines.tesseract:TesseractEngine",
     "rapidocr": "visualner.ocr.engines.rapidocr:RapidOcrEngine",

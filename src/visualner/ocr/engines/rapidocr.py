@@ -92,7 +92,7 @@ DEFAULT_DET_BOX_THRESH = 0.5
 DEFAULT_DET_UNCLIP_RATIO = 1.6
 DEFAULT_TEXT_SCORE = 0.5
 #: Text lines recognised per onnxruntime call. rapidocr pads a batch to its widest line, so on
-#: forms (short labels next to long sentences) one line per call was ~20% faster than 6.
+#: forms (short labels next to long sentences) one line per call is faster (docs/bench.md).
 DEFAULT_REC_BATCH_SIZE = 1
 DEFAULT_WORKERS = 1
 #: Margin around each word box, as a fraction of the page's median word height.

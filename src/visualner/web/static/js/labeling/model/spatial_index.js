@@ -2,7 +2,7 @@
 /**
  * A uniform grid over a page's word boxes: hit tests and rubber-band queries look at a few
  * cells instead of every word. Built once per page in O(n) (two passes, compressed rows),
- * immutable afterwards. 5,000 words build in about a millisecond.
+ * immutable afterwards, so it is cheap to rebuild for every page shown.
  */
 
 /**
