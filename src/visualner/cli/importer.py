@@ -6,8 +6,6 @@ a running server shows its progress live, and takes it over if this command is k
 
 from __future__ import annotations
 
-import threading
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -17,15 +15,14 @@ from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
 from visualner.cli.common import fail, load_settings, reports_errors
+from visualner.cli.job_progress import run_with_progress
 from visualner.db import session_scope
 from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job, stage_local_files
 from visualner.imports.uploads import new_staging
-from visualner.jobs.models import Job, JobItem
-from visualner.jobs.runner import run_job
 from visualner.migrate import upgrade_database
 from visualner.projects.models import Project
-from visualner.runtime import Services, build_services
+from visualner.runtime import build_services
 
 
 def find_project(session: Session, ref: str) -> Project:
@@ -39,30 +36,6 @@ def find_project(session: Session, ref: str) -> Project:
     if len(projects) > 1:
         fail(f"several projects are titled {ref!r}; give the id")
     return projects[0]
-
-
-def _job_counts(services: Services, job_id: int) -> tuple[int, int, int, str]:
-    with session_scope(services.database.read) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        return job.total, job.done, job.failed, job.status
-
-
-def _watch(services: Services, job_id: int, finished: threading.Event) -> None:
-    """Draw a progress bar from the job's persisted counters until it ends."""
-    shown = 0
-    total = 0
-    while not total and not finished.wait(0.2):
-        total = _job_counts(services, job_id)[0]
-    total = total or _job_counts(services, job_id)[0]
-    with typer.progressbar(length=max(total, 1), label="importing", file=None) as bar:
-        while True:
-            ended = finished.wait(0.3)
-            _, done, failed, _ = _job_counts(services, job_id)
-            bar.update(done + failed - shown)
-            shown = done + failed
-            if ended:
-                return
 
 
 @reports_errors
@@ -110,32 +83,8 @@ def import_files(
                 files=files,
                 options=options,
             ).id
-    finished = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(services, job_id, finished), daemon=True)
-    watcher.start()
-    run_job(
-        services.job_context,
-        services.registry,
-        job_id,
-        stale_after=timedelta(seconds=settings.job_stale_after_s),
-    )
-    finished.set()
-    watcher.join()
-    total, done, failed, status = _job_counts(services, job_id)
-    with session_scope(services.database.read) as session:
-        problems = list(
-            session.scalars(
-                select(JobItem).where(
-                    JobItem.job_id == job_id, JobItem.status.in_(["failed", "skipped"])
-                )
-            )
-        )
-    for item in problems:
-        typer.secho(
-            f"{item.status}: {item.name}: {item.error}",
-            err=True,
-            fg=typer.colors.RED if item.status == "failed" else typer.colors.YELLOW,
-        )
+    job = run_with_progress(services, job_id, "importing")
+    total, done, failed, status = job.total, job.done, job.failed, job.status
     typer.echo(f"job {job_id} {status}: {done} imported or skipped, {failed} failed, of {total}")
     services.database.dispose()
     if status != "succeeded" or (failed and not done):

@@ -30,7 +30,7 @@ KIND = "export"
 def create_export_job(
     session: Session, *, project: Project, user: User | None, options: ExportOptions, base_url: str
 ) -> Job:
-    """A queued export (the caller enqueues it after the transaction commits)."""
+    """A queued export, for ``jobs.service.start_job`` to commit and enqueue."""
     export = export_format(options.format)
     return create_job(
         session,

@@ -21,9 +21,9 @@ from visualner.formats.records import (
     ExportContext,
     ExportPage,
     ExportTask,
+    annotated_pages,
     page_stem,
     region_box,
-    regions_by_page,
     union_box,
 )
 from visualner.formats.sink import write_zip_member
@@ -135,12 +135,7 @@ class FunsdWriter:
         self.ctx = ctx
 
     def write_task(self, task: ExportTask) -> None:
-        annotation = task.chosen_result()
-        if annotation is None:
-            return
-        grouped = regions_by_page(annotation)
-        for page in task.pages:
-            regions = grouped.get(page.index, [])
+        for page, regions, annotation in annotated_pages(task):
             document = funsd_page(regions, annotation.relations, page)
             write_zip_member(self.archive, f"{page_stem(task, page)}.json", orjson.dumps(document))
 

@@ -235,6 +235,19 @@ def rounded_region_box(region: dict[str, Any], rounded: list[list[int]]) -> list
     return union_box(rounded, valid) if valid else [0, 0, 0, 0]
 
 
+def annotated_pages(
+    task: ExportTask,
+) -> Iterator[tuple[ExportPage, list[dict[str, Any]], ExportAnnotation]]:
+    """Each page of the task with the chosen annotation's regions on it (and the annotation);
+    nothing when the task has no annotation to export."""
+    annotation = task.chosen_result()
+    if annotation is None:
+        return
+    grouped = regions_by_page(annotation)
+    for page in task.pages:
+        yield page, grouped.get(page.index, []), annotation
+
+
 def regions_by_page(annotation: ExportAnnotation | None) -> dict[int, list[dict[str, Any]]]:
     """The annotation's regions grouped by page, in their order. The lists are the
     annotation's own when every region is on one page (the common case): read, don't edit."""

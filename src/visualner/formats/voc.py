@@ -17,8 +17,8 @@ from visualner.formats.records import (
     ExportContext,
     ExportPage,
     ExportTask,
+    annotated_pages,
     page_stem,
-    regions_by_page,
     rounded_region_box,
 )
 from visualner.formats.sink import write_zip_member
@@ -99,12 +99,7 @@ class VocWriter:
         self.labels: dict[str, None] = dict.fromkeys(ctx.label_values)
 
     def write_task(self, task: ExportTask) -> None:
-        annotation = task.chosen_result()
-        if annotation is None:
-            return
-        grouped = regions_by_page(annotation)
-        for page in task.pages:
-            regions = grouped.get(page.index, [])
+        for page, regions, _annotation in annotated_pages(task):
             write_zip_member(
                 self.archive,
                 f"Annotations/{page_stem(task, page)}.xml",

@@ -1,4 +1,4 @@
-"""Starting imports: stage what was sent, then create and enqueue the import job."""
+"""Starting imports: stage what was sent, then create the import job (``start_job`` enqueues it)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def create_import_job(
     files: list[StagedFile],
     options: ImportOptions,
 ) -> Job:
-    """A queued import of files already in ``staging`` (the caller enqueues after commit)."""
+    """A queued import of files already in ``staging``, for ``start_job`` to commit and enqueue."""
     if not files:
         raise InvalidInput(
             "nothing to import: send files in the 'files' field or a JSON task list", field="files"

@@ -148,7 +148,7 @@ def pending_job(session: Session, *, project_id: int, kind: str) -> Job | None:
 def create_train_job(
     session: Session, *, project: Project, user: User | None, reason: str = "manual"
 ) -> Job:
-    """A queued training job (the caller enqueues it after the commit)."""
+    """A queued training job, for ``jobs.service.start_job`` to commit and enqueue."""
     running = pending_job(session, project_id=project.id, kind=TRAIN_KIND)
     if running is not None:
         raise Conflict(f"model training is already under way in job {running.id}")
