@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import admin_user, new_project, new_task
+from tests.factories import add_member, admin_user, new_project, new_task, new_user
 from visualner.annotations.models import Annotation, AnnotationVersion
 from visualner.annotations.schemas import AnnotationBody
 from visualner.annotations.service import save_annotation
@@ -159,3 +159,21 @@ def test_usernames_are_looked_up_once_and_skip_unknown_ids(client: TestClient) -
     with services.database.read() as session:
         assert usernames(session, [admin.id, None, admin.id, 10_000]) == {admin.id: "admin"}
         assert usernames(session, [None]) == {}
+
+
+def test_a_manager_cancels_a_queued_job_and_an_annotator_may_not(client: TestClient) -> None:
+    admin = admin_user(client, ADMIN_PASSWORD)
+    project = new_project(admin)
+    annotator = new_user(admin)
+    add_member(admin, project["id"], annotator, "annotator")
+    started = admin.post(f"/api/projects/{project['id']}/exports", json={"format": "json"})
+    assert started.status_code == 202, started.text
+    cancel_url = f"/api/jobs/{started.json()['job_id']}/cancel"
+
+    refused = annotator.post(cancel_url)
+    cancelled = admin.post(cancel_url)
+    again = admin.post(cancel_url)
+
+    assert refused.status_code == 403
+    assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
+    assert again.json()["status"] == "cancelled"

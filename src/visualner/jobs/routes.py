@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Query, status
 
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
-from visualner.errors import PermissionDenied
+from visualner.jobs import service
 from visualner.jobs.models import Job
 from visualner.jobs.service import job_items, visible_job
-from visualner.projects.access import Capability, project_access
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -65,15 +64,7 @@ def get_job(
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-def cancel_job(
-    job_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
-) -> dict[str, Any]:
-    job = visible_job(session, user=user, job_id=job_id)
-    if job.project_id is not None:
-        project_access(session, user=user, project_id=job.project_id, capability=Capability.MANAGE)
-    elif not user.is_admin and job.created_by_id != user.id:
-        raise PermissionDenied("only its creator or an admin may cancel this job")
-    session.commit()
-    services.queue.cancel(job_id)
-    session.refresh(job)
-    return job_json(job)
+def cancel_job(job_id: int, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """Cancel a queued or running job (project managers; the creator or an admin for a job
+    without a project)."""
+    return job_json(service.cancel_job(services.queue, user=user, job_id=job_id))

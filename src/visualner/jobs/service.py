@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
 from visualner.db import session_scope
-from visualner.errors import NotFound
+from visualner.errors import NotFound, PermissionDenied
 from visualner.jobs.models import Job, JobItem
 from visualner.jobs.queue import JobQueue
 from visualner.projects.access import Capability, project_access
@@ -79,3 +79,20 @@ def job_items(
     if only_problems:
         query = query.where(JobItem.status.in_(["failed", "skipped"]))
     return list(session.scalars(query.order_by(JobItem.position).limit(limit)))
+
+
+def cancel_job(queue: JobQueue, *, user: User, job_id: int) -> Job:
+    """Cancel a queued or running job (its project's managers, or for a job without a project
+    its creator or an admin); returns the job as it is afterwards. A running job stops at its
+    next item; a finished one is left as it ended."""
+    with queue.ctx.database.read() as session:
+        job = visible_job(session, user=user, job_id=job_id)
+        if job.project_id is not None:
+            project_access(
+                session, user=user, project_id=job.project_id, capability=Capability.MANAGE
+            )
+        elif not user.is_admin and job.created_by_id != user.id:
+            raise PermissionDenied("only its creator or an admin may cancel this job")
+    queue.cancel(job_id)
+    with queue.ctx.database.read() as session:
+        return visible_job(session, user=user, job_id=job_id)
