@@ -8,6 +8,7 @@ never above (and a few packages have a rule of their own). The check reads the s
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,3 +198,60 @@ def test_the_cycle_check_finds_an_indirect_loop(tmp_path: Path) -> None:
         },
     )
     assert cycles(imports_of(package)) == [["visualner.a", "visualner.b", "visualner.c"]]
+
+
+JS_ROOT = PACKAGE_ROOT / "web" / "static" / "js" / "labeling"
+#: The labeling page's pure layers and what each may import (relative to ``labeling/``):
+#: geometry, regions and the spatial index import only each other; the store only those.
+JS_PURE_LAYERS = {"model": ("model",), "state": ("model", "state")}
+_JS_IMPORT = re.compile(
+    r"""(?:^|\s)(?:import|export)\s[^"']*?from\s+["']([^"']+)["']|import\(["']([^"']+)["']\)"""
+)
+_DOM_GLOBALS = re.compile(r"\b(document|window|localStorage|fetch)\b")
+
+
+def js_violations(root: Path) -> list[str]:
+    """Imports (type imports included) and DOM globals that break the pure layers' rules."""
+    problems: list[str] = []
+    for layer, allowed in JS_PURE_LAYERS.items():
+        for path in sorted((root / layer).glob("*.js")):
+            text = path.read_text()
+            name = f"{layer}/{path.name}"
+            for match in _JS_IMPORT.finditer(text):
+                target = (path.parent / (match.group(1) or match.group(2))).resolve()
+                folder = target.parent.relative_to(root.resolve()).as_posix()
+                if folder not in allowed:
+                    only = ", ".join(f"{a}/" for a in allowed)
+                    problems.append(
+                        f"{name} imports {folder}/{target.name}: {layer}/ imports only {only}"
+                    )
+            code = "\n".join(
+                line
+                for line in text.splitlines()
+                if not line.lstrip().startswith(("*", "/*", "//"))
+            )
+            if _DOM_GLOBALS.search(code):
+                problems.append(
+                    f"{name} uses the DOM: {layer}/ is pure (it runs under node --test)"
+                )
+    return problems
+
+
+def test_the_labeling_page_pure_modules_import_only_their_layers() -> None:
+    assert js_violations(JS_ROOT) == []
+
+
+def test_the_js_check_names_an_upward_import_and_a_dom_use(tmp_path: Path) -> None:
+    for folder in ("model", "state", "view"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "view" / "page_view.js").write_text("export const x = 1;\n")
+    (tmp_path / "model" / "geometry.js").write_text(
+        'import { x } from "../view/page_view.js";\nexport const y = document.title;\n'
+    )
+    (tmp_path / "state" / "store.js").write_text(
+        '/** @typedef {import("../model/geometry.js").Y} Y */\n'
+    )
+    assert js_violations(tmp_path) == [
+        "model/geometry.js imports view/page_view.js: model/ imports only model/",
+        "model/geometry.js uses the DOM: model/ is pure (it runs under node --test)",
+    ]
