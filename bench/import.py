@@ -10,46 +10,54 @@ self-contained: pages, words, annotations, predictions) and Label Studio's (an i
 here by a loopback HTTP server, with percent boxes and per-region transcriptions). Target:
 ≥ 150 tasks/s under 300 MB; Label Studio 1.23.2 on this machine: 31 tasks/s at 2.4 GB.
 
+By default the Label Studio tasks share 4 FUNSD images (a list of many tasks on few images).
+``--distinct-images`` gives every task its own 2480×3508 scanned page, as real lists do: a
+1-bit PNG of ~11 KB, or with ``--jpeg`` an 8-bit greyscale JPEG of ~300 KB, served over
+HTTP/1.1 keep-alive by a loopback server in this process (only Label Studio's shape then).
+``--engines sqlite,postgresql`` runs the JSON imports on each database; ``--first-view`` sets
+the projects to fetch images on first view (the import downloads nothing).
+
     .venv/bin/python bench/import.py [--pdf-pages 50] [--pdf-repeats 1] [--scans 20]
         [--json-tasks 10000] [--storage local|s3] [--fleet]
+        [--distinct-images [--jpeg]] [--engines sqlite] [--first-view]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import json
 import os
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 from fpdf import FPDF
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _server import admin_token, cpu_seconds, peak_memory_mb, reset_peak_memory, serve
+from _scans import PAGE_SIZE, image_server, page_name, scanned_pages
+from _seeds import labelstudio_task, pre_annotated_seeds, run_import, write_task_file
+from _server import (
+    admin_token,
+    cpu_seconds,
+    database_for,
+    peak_memory_mb,
+    reset_peak_memory,
+    serve,
+)
 from import_fleet import fleet_bench
 from search_bench import disable_search_index
 
 from tests.datasets import FUNSD_TRAINING
 from tests.imports.servers import ocr_server
 from tests.s3_server import running_s3_server, s3_environment
-from visualner.formats.labelstudio_results import to_labelstudio_result
 from visualner.migrate import upgrade_database
 
 FUNSD_IMAGES = FUNSD_TRAINING / "images"
-FUNSD_LABELS = ("question", "answer", "header", "other")
-REGIONS_PER_TASK = 300
 SEED_IMAGES = 4
 LABEL_STUDIO_PEER = "Label Studio 1.23.2, 1,000 such tasks: 32.5 s = 31 tasks/s at 2.4 GB peak"
 WORDS = [
@@ -78,182 +86,9 @@ def write_pdf(path: Path, pages: int) -> None:
     document.output(str(path))
 
 
-def run_import(
-    client: httpx.Client, project_id: int, files: list[Path], options: dict[str, Any]
-) -> tuple[float, dict[str, Any]]:
-    """Upload and wait for the job; the job dict gains ``phases``: seconds to upload, to
-    plan (items listed) and to run the items."""
-    started = time.perf_counter()
-    with ExitStack() as stack:  # file handles: httpx streams them, a 2 GB list included
-        response = client.post(
-            f"/api/projects/{project_id}/import",
-            files=[("files", (f.name, stack.enter_context(f.open("rb")))) for f in files],
-            data={"options": json.dumps(options)},
-        )
-    response.raise_for_status()
-    uploaded = time.perf_counter()
-    planned = None
-    job_id = response.json()["job_id"]
-    while (job := client.get(f"/api/jobs/{job_id}").json())["status"] in {"queued", "running"}:
-        if planned is None and job["total"]:
-            planned = time.perf_counter()
-        time.sleep(0.05)
-    ended = time.perf_counter()
-    planned = planned or ended
-    job["phases"] = {
-        "upload": uploaded - started,
-        "plan": planned - uploaded,
-        "items": ended - planned,
-    }
-    return ended - started, job
-
-
 def page_count(client: httpx.Client, project_id: int) -> int:
     tasks = client.get(f"/api/projects/{project_id}/tasks?page_size=500").json()["items"]
     return sum(t["page_count"] for t in tasks)
-
-
-def synthetic_words(width: int, height: int, count: int) -> list[dict[str, Any]]:
-    """``count`` words on a grid, as an OCR engine would give them (our word JSON)."""
-    columns = 15
-    rows = -(-count // columns)
-    cell_w, cell_h = width / columns, height / rows
-    words = []
-    for index in range(count):
-        row, column = divmod(index, columns)
-        x0, y0 = column * cell_w + 2, row * cell_h + 2
-        words.append(
-            {
-                "text": f"word{index}",
-                "bbox": [
-                    round(x0, 1),
-                    round(y0, 1),
-                    round(x0 + cell_w - 4, 1),
-                    round(y0 + cell_h - 4, 1),
-                ],
-                "confidence": 0.95,
-                "line": row,
-                "block": 0,
-            }
-        )
-    return words
-
-
-def synthetic_regions(words: list[dict[str, Any]], origin: str) -> list[dict[str, Any]]:
-    """One labelled region per word (what a pre-annotated form looks like)."""
-    return [
-        {
-            "id": f"r{index}",
-            "page": 0,
-            "label": FUNSD_LABELS[index % len(FUNSD_LABELS)],
-            "tokens": [index],
-            "bbox": word["bbox"],
-            "text": word["text"],
-            "origin": origin,
-            "score": 0.9 if origin != "manual" else None,
-        }
-        for index, word in enumerate(words)
-    ]
-
-
-def pre_annotated_seeds(
-    client: httpx.Client, project: Any, images: list[Path]
-) -> list[dict[str, Any]]:
-    """Tasks in our export shape: import ``images`` (no OCR), give their pages words and a
-    300-region annotation and prediction, store those as tasks and export them again."""
-    bare = project("seed images")
-    run_import(client, bare, images, {"ocr": False})
-    exported = client.get(f"/api/projects/{bare}/export", params={"format": "json"}).json()
-    for task in exported:
-        page = task["pages"][0]
-        page["words"] = synthetic_words(page["width"], page["height"], REGIONS_PER_TASK)
-        page.update(words_source="ocr", ocr_engine="bench", ocr_status="done")
-        result = {"relations": [], "choices": {}}
-        task["annotations"] = [
-            {
-                "user": "admin",
-                "status": "submitted",
-                "regions": synthetic_regions(page["words"], "manual"),
-                **result,
-            }
-        ]
-        task["predictions"] = [
-            {
-                "model_version": "bench-model",
-                "score": 0.9,
-                "regions": synthetic_regions(page["words"], "bench-model"),
-                **result,
-            }
-        ]
-    seeded = project("seed tasks")
-    seed_file = Path(tempfile.mkdtemp()) / "seed.json"
-    seed_file.write_bytes(orjson.dumps(exported))
-    _, job = run_import(client, seeded, [seed_file], {})
-    assert job["failed"] == 0, job
-    return list(
-        client.get(
-            f"/api/projects/{seeded}/export",
-            params={"format": "json", "only": "all", "predictions": "true"},
-        ).json()
-    )
-
-
-def labelstudio_task(seed: dict[str, Any], image_url: str, number: int) -> dict[str, Any]:
-    """A seed task as Label Studio exports it: percent boxes plus per-region transcriptions."""
-    page = seed["pages"][0]
-    sizes = [(page["width"], page["height"])]
-    names = {"from_name": "label", "to_name": "image"}
-    annotation = to_labelstudio_result(
-        seed["annotations"][0], page_sizes=sizes, text_name="transcription", **names
-    )
-    prediction = to_labelstudio_result(
-        seed["predictions"][0], page_sizes=sizes, text_name=None, **names
-    )
-    return {
-        "id": number,
-        "data": {"image": image_url},
-        "annotations": [
-            {
-                "id": number,
-                "completed_by": 1,
-                "result": annotation,
-                "was_cancelled": False,
-                "ground_truth": False,
-                "lead_time": 42.0,
-            }
-        ],
-        "predictions": [{"model_version": "bench-model", "score": 0.9, "result": prediction}],
-    }
-
-
-def write_task_file(path: Path, tasks: Iterator[dict[str, Any]]) -> int:
-    """Stream tasks into one JSON array (never all in memory); returns the file's size."""
-    with path.open("wb") as out:
-        out.write(b"[")
-        for number, task in enumerate(tasks):
-            out.write(b"," if number else b"")
-            out.write(orjson.dumps(task))
-        out.write(b"]")
-    return path.stat().st_size
-
-
-class _QuietFiles(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
-@contextmanager
-def file_server(folder: Path) -> Iterator[str]:
-    """Page images at loopback URLs, as a Label Studio export points at its storage."""
-    handler = functools.partial(_QuietFiles, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def load_average() -> str:
@@ -261,26 +96,39 @@ def load_average() -> str:
 
 
 def json_import_bench(
-    folder: Path, count: int, images: list[Path], *, search_index: bool = True
+    folder: Path,
+    count: int,
+    images: list[Path],
+    *,
+    engine: str,
+    distinct: str | None,
+    first_view: bool = False,
+    search_index: bool = True,
 ) -> None:
-    served = folder / "served"
-    served.mkdir(exist_ok=True)
-    for image in images:
-        (served / image.name).write_bytes(image.read_bytes())
+    """Import ``count`` tasks in each shape; with ``distinct`` (``png``/``jpeg``) only Label
+    Studio's shape, every task pointing at its own scanned page. Without ``search_index``
+    (SQLite) the full-text index is not kept in step."""
+    served = scanned_pages(count, distinct) if distinct else folder / "served"
+    if not distinct:
+        served.mkdir(exist_ok=True)
+        for image in images:
+            (served / image.name).write_bytes(image.read_bytes())
     env = {
         "VISUALNER_MAX_UPLOAD_MB": "8192",
         "VISUALNER_MAX_REQUEST_MB": "8192",
         "VISUALNER_URL_ALLOWLIST": "127.0.0.1",
     }
-    data = folder / ("json-data" if search_index else "json-data-unindexed")
+    unindexed = "" if search_index else "-unindexed"
+    data = folder / f"json-data-{engine}-{distinct}{unindexed}"
     data.mkdir(parents=True, exist_ok=True)
     if not search_index:
         upgrade_database(f"sqlite:///{data / 'visualner.db'}")
         disable_search_index(f"sqlite:///{data / 'visualner.db'}")
     print(f"search index {'on' if search_index else 'off'}:")
     with (
-        file_server(served) as images_url,
-        serve(data, f"sqlite:///{data / 'visualner.db'}", **env) as server,
+        image_server(served) as (images_url, served_counts),
+        database_for(engine, data) as database_url,
+        serve(data, database_url, **env) as server,
     ):
         client = httpx.Client(
             base_url=server.url,
@@ -308,25 +156,43 @@ def json_import_bench(
                 task["id"] = number + 1
                 yield task
 
-        for shape, tasks in (("ours", ours()), ("Label Studio's", label_studio())):
+        def label_studio_distinct() -> Iterator[dict[str, Any]]:
+            for number in range(count):
+                url = f"{images_url}/{page_name(number, distinct or 'png')}"
+                yield labelstudio_task(seeds[number % len(seeds)], url, number + 1, PAGE_SIZE)
+
+        runs: list[tuple[str, Iterator[dict[str, Any]]]] = (
+            [(f"Label Studio's, distinct {distinct} pages", label_studio_distinct())]
+            if distinct
+            else [("ours", ours()), ("Label Studio's", label_studio())]
+        )
+        for shape, tasks in runs:
             path = folder / "tasks.json"
             size = write_task_file(path, tasks)
             pid = project(f"{shape} JSON")
+            if first_view:
+                settings = {"fetch_images_on_first_view": True}
+                client.patch(f"/api/projects/{pid}", json={"settings": settings})
+                shape += ", images fetched on first view"
             reset_peak_memory(server.pid)
             idle = peak_memory_mb(server.pid)
+            served_before = dict(served_counts)
             before, cpu_before = load_average(), cpu_seconds(server.pid)
             seconds, job = run_import(client, pid, [path], {"ocr": False})
             peak = peak_memory_mb(server.pid)
             cpu = cpu_seconds(server.pid) - cpu_before
             path.unlink()
             phases = ", ".join(f"{k} {v:.1f} s" for k, v in job["phases"].items())
+            fetched = {k: v - served_before[k] for k, v in served_counts.items()}
             print(
-                f"JSON tasks, {shape} shape: {job['done']} tasks ({size / 2**20:,.0f} MB) in "
-                f"{seconds:.1f} s = {job['done'] / seconds:.0f} tasks/s ({phases}; server CPU "
-                f"{cpu:.0f} s = {job['done'] / cpu:.0f} tasks per CPU-second); server "
+                f"[{engine}] JSON tasks, {shape} shape: {job['done']} tasks ({size / 2**20:,.0f} "
+                f"MB) in {seconds:.1f} s = {job['done'] / seconds:.0f} tasks/s ({phases}; server "
+                f"CPU {cpu:.0f} s = {job['done'] / cpu:.0f} tasks per CPU-second); server "
                 f"peak {peak:.0f} MB, {peak - idle:+.0f} MB over its {idle:.0f} MB before the "
-                f"import (target ≥ 150 tasks/s, < 300 MB) · errors {job['failed']} · "
-                f"{before} → {load_average()}"
+                f"import (target ≥ 150 tasks/s, < 300 MB) · image server: {fetched['requests']} "
+                f"requests on {fetched['connections']} connections · errors {job['failed']} · "
+                f"{before} → {load_average()}",
+                flush=True,
             )
         print(f"  peer: {LABEL_STUDIO_PEER}")
 
@@ -399,6 +265,16 @@ def main() -> None:
         default="on",
         help="import JSON with the full-text index kept in step (on), without it (off), or both",
     )
+    parser.add_argument(
+        "--distinct-images", action="store_true", help="every JSON task has its own scanned page"
+    )
+    parser.add_argument("--jpeg", action="store_true", help="those pages as greyscale JPEG")
+    parser.add_argument("--engines", default="sqlite", help="sqlite,postgresql for JSON imports")
+    parser.add_argument(
+        "--first-view",
+        action="store_true",
+        help="the JSON imports' projects fetch images on first view (nothing downloaded)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         folder = Path(tmp)
@@ -415,8 +291,19 @@ def main() -> None:
             if not images:
                 print(f"FUNSD images not found at {FUNSD_IMAGES}; skipping JSON runs")
                 return
-            for index in {"on": [True], "off": [False], "both": [True, False]}[args.search_index]:
-                json_import_bench(folder, args.json_tasks, images, search_index=index)
+            distinct = ("jpeg" if args.jpeg else "png") if args.distinct_images else None
+            indexes = {"on": [True], "off": [False], "both": [True, False]}[args.search_index]
+            for engine in args.engines.split(","):
+                for index in indexes if engine == "sqlite" else [True]:
+                    json_import_bench(
+                        folder,
+                        args.json_tasks,
+                        images,
+                        engine=engine,
+                        distinct=distinct,
+                        first_view=args.first_view,
+                        search_index=index,
+                    )
 
 
 if __name__ == "__main__":

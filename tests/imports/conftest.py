@@ -84,11 +84,18 @@ def importer(app_client: TestClient) -> Importer:
     return Importer(admin=admin, project_id=new_project(admin)["id"])
 
 
+#: paths each ``file_server`` was asked for, by its base URL
+REQUESTED: dict[str, list[str]] = {}
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return None
 
     def do_GET(self) -> None:
+        REQUESTED.setdefault(f"http://127.0.0.1:{self.server.server_address[1]}", []).append(
+            self.path
+        )
         if self.path.startswith("/redirect-to/"):
             self.send_response(302)
             self.send_header("Location", self.path.removeprefix("/redirect-to/"))

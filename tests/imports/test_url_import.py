@@ -109,3 +109,23 @@ def test_tasks_without_a_document_url_are_reported(importer: Importer) -> None:
     errors = list(importer.errors(job).values())
     assert "no document URL; put it in data.image" in errors[0]
     assert "a task must be an object" in errors[1]
+
+
+@pytest.mark.parametrize("app_client", [ALLOW_LOOPBACK], indirect=True)
+def test_fifty_tasks_with_their_own_images_store_fifty_pages_as_served(
+    importer: Importer, file_server: tuple[str, Path]
+) -> None:
+    base, folder = file_server
+    for number in range(50):
+        page = text_image(f"Claim form {number}", size=(400, 120)).convert("1")
+        (folder / f"scan-{number}.png").write_bytes(png_bytes(page))
+    tasks = [{"data": {"image": f"{base}/scan-{number}.png"}} for number in range(50)]
+    job = importer.run(json_body=tasks, options={"ocr": False})
+    assert job["errors"] == [] and job["done"] == 50, job
+    stored = importer.tasks()
+    pages = {task["title"]: task["pages"][0] for task in stored}
+    assert len({page["image_url"] for page in pages.values()}) == 50
+    for title, page in pages.items():
+        served = importer.admin.get(page["image_url"])
+        assert served.content == (folder / title).read_bytes(), title
+        assert (page["width"], page["height"]) == (400, 120)

@@ -103,7 +103,11 @@ class BlobStore(ABC):
         """A short-lived URL that reads the blob without credentials; ``None`` when the
         backend cannot hand one out (the app streams the blob itself then)."""
 
-    def put_file(self, path: Path) -> str:
+    def put_file(self, path: Path, *, sha256: str | None = None) -> str:
+        """Store a file's bytes; ``sha256`` (when the caller just hashed the file) spares
+        reading and writing it again when the blob is already there."""
+        if sha256 is not None and self.exists(sha256):
+            return sha256
         with path.open("rb") as handle:
             return self.put_stream(handle)
 

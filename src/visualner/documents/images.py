@@ -66,7 +66,7 @@ class EncodedImage:
     height: int
 
 
-def _pixel_cap_error(where: str, width: int, height: int, max_pixels: int) -> TooLarge:
+def pixel_cap_error(where: str, width: int, height: int, max_pixels: int) -> TooLarge:
     return TooLarge(
         f"{where}: image is {width}×{height} = {width * height / 1e6:,.0f} MP, above the "
         f"{max_pixels / 1e6:,.0f} MP cap"
@@ -74,17 +74,23 @@ def _pixel_cap_error(where: str, width: int, height: int, max_pixels: int) -> To
 
 
 def iter_image_pages(
-    path: Path, *, max_pixels: int, max_pages: int, display_name: str | None = None
+    path: Path,
+    *,
+    max_pixels: int,
+    max_pages: int,
+    display_name: str | None = None,
+    keep_bilevel: bool = False,
 ) -> Iterator[ImagePage]:
     """Decode an image file page by page (a multi-page TIFF gives several pages).
 
     Only one decoded page is alive at a time if the caller drops each before asking for
     the next. Raises ``TooLarge`` for a page above ``max_pixels`` or a file with more than
     ``max_pages`` pages, and ``InvalidInput`` naming the decoder's reason for a corrupt or
-    truncated file. Pages come out in RGB, or L for greyscale and black-and-white sources.
+    truncated file. Pages come out in RGB, or L for greyscale and black-and-white sources
+    (black-and-white ones stay 1-bit with ``keep_bilevel``: storing them converts once).
     """
     name = display_name or path.name
-    with _open_image(path, name) as image:
+    with open_image(path, name) as image:
         page_count = getattr(image, "n_frames", 1)
         if page_count > max_pages:
             raise TooLarge(f"{name} has {page_count:,} pages, above the {max_pages:,}-page cap")
@@ -98,8 +104,8 @@ def iter_image_pages(
                 raise InvalidInput(f"{where} could not be read: {_reason(exc)}") from exc
             width, height = image.size
             if width * height > max_pixels:
-                raise _pixel_cap_error(where, width, height, max_pixels)
-            yield ImagePage(index=index, image=_decode_upright(image, where))
+                raise pixel_cap_error(where, width, height, max_pixels)
+            yield ImagePage(index=index, image=_decode_upright(image, where, keep_bilevel))
 
 
 def _bomb_error(where: str, exc: Image.DecompressionBombError) -> TooLarge:
@@ -112,7 +118,7 @@ def _bomb_error(where: str, exc: Image.DecompressionBombError) -> TooLarge:
     )
 
 
-def _open_image(path: Path, name: str) -> Image.Image:
+def open_image(path: Path, name: str) -> Image.Image:
     """Open (header only) with our allow-list of decoders and our own bomb policy.
 
     Pillow warns above ``Image.MAX_IMAGE_PIXELS`` and raises above twice that; we enforce
@@ -136,7 +142,7 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _decode_upright(image: Image.Image, where: str) -> Image.Image:
+def _decode_upright(image: Image.Image, where: str, keep_bilevel: bool) -> Image.Image:
     """Decode the current frame, apply EXIF orientation and normalise the mode.
 
     ``exif_transpose`` always returns a new image, so the page stays valid after the file
@@ -147,7 +153,7 @@ def _decode_upright(image: Image.Image, where: str) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
             upright = ImageOps.exif_transpose(image) or image
-            return _normalise_mode(upright)
+            return upright if keep_bilevel and upright.mode == "1" else _normalise_mode(upright)
     except Image.DecompressionBombError as exc:
         raise _bomb_error(where, exc) from exc
     except _DECODE_ERRORS as exc:
@@ -201,7 +207,9 @@ def encode_page_image(image: Image.Image, *, rendered: bool = False) -> EncodedI
     back to PNG. ``rendered`` pages (PDF renders) are flat by nature and skip the check.
     """
     width, height = image.size
-    if image.mode == "1" or (image.mode == "L" and _is_bilevel(image)):
+    if image.mode == "1":
+        return _encode(image, "PNG", width, height)
+    if image.mode == "L" and _is_bilevel(image):
         return _encode(image.convert("1"), "PNG", width, height)
     if image.mode not in ("RGB", "L"):
         image = _normalise_mode(image)

@@ -111,19 +111,24 @@ def read_document(
     dpi: int,
     use_text_layer: bool,
     dispatcher: OcrDispatcher | None,
+    stored: StoredPage | None = None,
 ) -> DocumentResult:
-    """Store the document's pages, then OCR those without words (when OCR is on)."""
-    pages = list(
-        iter_stored_pages(
-            path,
-            kind,
-            name=name,
-            settings=settings,
-            blobs=blobs,
-            dpi=dpi,
-            use_text_layer=use_text_layer,
+    """Store the document's pages, then OCR those without words (when OCR is on).
+    ``stored``: the document's one page when it is already stored (a kept original)."""
+    if stored is not None:
+        pages = [stored]
+    else:
+        pages = list(
+            iter_stored_pages(
+                path,
+                kind,
+                name=name,
+                settings=settings,
+                blobs=blobs,
+                dpi=dpi,
+                use_text_layer=use_text_layer,
+            )
         )
-    )
     document = DocumentResult(pages=pages)
     need_ocr = [i for i, page in enumerate(pages) if page.words is None]
     if need_ocr and dispatcher is not None:
@@ -165,15 +170,16 @@ def _scaled(words: list[Word], width: int, height: int, page: StoredPage) -> lis
 def document_task(
     *,
     name: str,
-    sha256: str,
-    kind: FileKind,
+    sha256: str | None,
+    kind: FileKind | None,
     document: DocumentResult,
     spec: TaskSpec,
     config: LabelConfig,
     user_id: int | None,
 ) -> PreparedTask:
     """The task a document becomes, with the spec's predictions and annotations (ours or
-    Label Studio's) mapped onto its pages; annotations are checked as a save would be."""
+    Label Studio's) mapped onto its pages; annotations are checked as a save would be.
+    ``sha256`` and ``kind`` are ``None`` for a document not fetched yet (its URL is kept)."""
     pages = document.page_rows()
     sizes = [(p.width, p.height) for p in document.pages]
     words = [p.words or [] for p in document.pages]
@@ -193,12 +199,25 @@ def document_task(
         )
     return PreparedTask(
         title=name,
-        data={**spec.data, "source": {"name": name, "sha256": sha256, "type": kind.value}},
+        data={**spec.data, "source": document_source(name, sha256, kind, spec.document_ref)},
         source_sha256=sha256,
         pages=pages,
         annotations=annotations,
         predictions=predictions,
     )
+
+
+def document_source(
+    name: str, sha256: str | None, kind: FileKind | None, url: str
+) -> dict[str, Any]:
+    """What a task's ``data.source`` says of its document: name, content hash and kind once
+    stored, and the URL it came from (where the first view fetches it, when lazy)."""
+    source: dict[str, Any] = {"name": name}
+    if sha256 is not None and kind is not None:
+        source.update(sha256=sha256, type=kind.value)
+    if url:
+        source["url"] = url
+    return source
 
 
 def _checked_annotation(

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
 from visualner.db import session_scope
-from visualner.documents.sniff import FileKind, sniff_file_type
-from visualner.documents.url_fetch import fetch_url
+from visualner.documents.sniff import FileKind
 from visualner.errors import InvalidInput, UnsupportedFile
 from visualner.formats.funsd import funsd_to_task, read_funsd_form
 from visualner.formats.native import is_self_contained
@@ -31,16 +30,17 @@ from visualner.imports.documents import (
     DocumentCache,
     DocumentResult,
     document_task,
-    file_sha256,
     read_document,
 )
+from visualner.imports.first_view import SETTING as FIRST_VIEW_SETTING
+from visualner.imports.first_view import placeholder_task
 from visualner.imports.json.array_split import read_span
-from visualner.imports.json.prefetch import HINT_BYTES, Prefetcher, url_hint_pattern
+from visualner.imports.json.prefetch import HINT_BYTES, JobDownloads, SourceFile, url_hint_pattern
 from visualner.imports.json.task_spec import DOCUMENT_KEYS, TaskSpec, task_spec
 from visualner.imports.native_rows import prepare_native_task
 from visualner.imports.options import ImportOptions
 from visualner.imports.planning import plan_import
-from visualner.imports.task_rows import insert_task
+from visualner.imports.task_rows import PreparedTask, insert_task
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import BatchPolicy, ItemOutcome, PlannedItem, SkipItem
 from visualner.jobs.models import Job, JobItem
@@ -81,13 +81,12 @@ class _JobState:
     staging: Path
     user_id: int | None
     preannotator: ImportPreannotator | None = None
-    downloads: dict[str, tuple[Path, str]] = field(default_factory=dict)
-    file_facts: dict[Path, tuple[FileKind, str]] = field(default_factory=dict)
     documents: DocumentCache = field(default_factory=DocumentCache)
     known_blobs: set[str] = field(default_factory=set)
     user_ids: dict[str, int | None] = field(default_factory=dict)
-    prefetcher: Prefetcher | None = None
+    downloads: JobDownloads | None = None
     url_hint: re.Pattern[bytes] | None = None
+    fetch_on_first_view: bool = False
 
 
 class ImportJob:
@@ -141,13 +140,16 @@ class ImportJob:
                 staging=self.staging_dir(ctx, job),
                 user_id=job.created_by_id,
                 preannotator=preannotator,
+                fetch_on_first_view=bool((project.settings or {}).get(FIRST_VIEW_SETTING)),
             )
             self._states[job.id] = state
         return state
 
     def prepare(self, ctx: JobContext, job: Job, items: list[JobItem]) -> None:
-        """Start downloading the documents the next tasks name (see ``imports.prefetch``)."""
+        """Start downloading the documents the next tasks name (see ``imports.json.prefetch``)."""
         state = self._state(ctx, job)
+        if state.fetch_on_first_view:  # URL tasks are stored without their documents
+            return
         if state.url_hint is None:
             keys = (state.config.image_data_key, *DOCUMENT_KEYS)
             state.url_hint = url_hint_pattern(dict.fromkeys(keys))
@@ -164,10 +166,7 @@ class ImportJob:
             if found is None:
                 continue
             url = found.group(1).decode("utf-8", "replace")
-            if url not in state.downloads:
-                if state.prefetcher is None:
-                    state.prefetcher = Prefetcher(lambda u: self._fetch(ctx, state, u))
-                state.prefetcher.hint(url)
+            self._downloads(ctx, state).hint(url)
 
     def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome:
         state = self._state(ctx, job)
@@ -179,11 +178,15 @@ class ImportJob:
             if self._self_contained(ctx, state, raw_task):
                 return self._import_native(ctx, state, job, item, raw_task)
             spec = task_spec(raw_task, image_key=state.config.image_data_key, where=item.name)
-            path, filename = self._download(ctx, state, spec.document_ref)
-            return self._import_document(ctx, state, job, path, filename, spec)
+            if state.fetch_on_first_view:
+                placeholder = placeholder_task(spec, config=state.config, user_id=state.user_id)
+                if placeholder is not None:
+                    return _stored(placeholder, state.project_id, job.id)
+            source = self._downloads(ctx, state).get(spec.document_ref)
+            return self._import_document(ctx, state, job, source, spec)
         path = state.staging / payload["path"]
         spec = TaskSpec(data={state.config.image_data_key: payload["name"]}, document_ref="")
-        return self._import_document(ctx, state, job, path, payload["name"], spec)
+        return self._import_document(ctx, state, job, SourceFile.of(path, payload["name"]), spec)
 
     def _self_contained(self, ctx: JobContext, state: _JobState, raw_task: Any) -> bool:
         """``is_self_contained``, remembering the page images already found in the store."""
@@ -201,29 +204,13 @@ class ImportJob:
             state.known_blobs.update(s for s in shas if isinstance(s, str))
         return contained
 
-    def _download(self, ctx: JobContext, state: _JobState, url: str) -> tuple[Path, str]:
-        """Fetch a task's document once per job (many tasks may share one URL), or take the
-        download ``prepare`` started for it."""
-        cached = state.downloads.get(url)
-        if cached is not None and cached[0].exists():
-            return cached
-        started = state.prefetcher.take(url) if state.prefetcher is not None else None
-        fetched = started.result() if started is not None else self._fetch(ctx, state, url)
-        state.downloads[url] = fetched
-        return fetched
-
-    def _fetch(self, ctx: JobContext, state: _JobState, url: str) -> tuple[Path, str]:
-        """One download, with the SSRF checks of ``fetch_url`` (also from prefetch threads)."""
-        downloads = state.staging / "downloads"
-        downloads.mkdir(exist_ok=True)
-        fetched = fetch_url(
-            url,
-            dest_dir=downloads,
-            max_bytes=ctx.settings.url_fetch_max_mb * 2**20,
-            timeout_s=ctx.settings.url_fetch_timeout_s,
-            allowlist=ctx.settings.url_allowlist,
-        )
-        return fetched.path, fetched.filename
+    def _downloads(self, ctx: JobContext, state: _JobState) -> JobDownloads:
+        """The job's downloads (one pooled client, a few threads), started on first use."""
+        if state.downloads is None:
+            state.downloads = JobDownloads(
+                folder=state.staging / "downloads", settings=ctx.settings, blobs=ctx.blobs
+            )
+        return state.downloads
 
     def _user_id(self, ctx: JobContext, state: _JobState, username: str) -> int | None:
         if username not in state.user_ids:
@@ -274,16 +261,10 @@ class ImportJob:
         ctx: JobContext,
         state: _JobState,
         job: Job,
-        path: Path,
-        name: str,
+        source: SourceFile,
         spec: TaskSpec,
     ) -> ItemOutcome:
-        facts = state.file_facts.get(path)  # a download many tasks share is sniffed once
-        if facts is None:
-            facts = (sniff_file_type(path, display_name=name), file_sha256(path))
-            if path.parent == state.staging / "downloads":
-                state.file_facts[path] = facts
-        kind, sha256 = facts
+        name, kind, sha256 = source.name, source.kind, source.sha256
         if not (kind.is_image or kind == FileKind.PDF):
             raise UnsupportedFile(f"{name}: a {kind.value} file is not a document to label")
         if state.options.skip_duplicates:  # spare the slow work; checked again when stored
@@ -293,7 +274,7 @@ class ImportJob:
                 return ItemOutcome(skipped_reason=_duplicate_reason(duplicate, sha256))
         document = state.documents.get(sha256)
         if document is None:
-            document = self._read(ctx, state, path, kind, name)
+            document = self._read(ctx, state, source)
             state.documents.put(sha256, document)
         prepared = document_task(
             name=name,
@@ -333,18 +314,17 @@ class ImportJob:
 
         return ItemOutcome(apply=apply)
 
-    def _read(
-        self, ctx: JobContext, state: _JobState, path: Path, kind: FileKind, name: str
-    ) -> DocumentResult:
+    def _read(self, ctx: JobContext, state: _JobState, source: SourceFile) -> DocumentResult:
         return read_document(
-            path,
-            kind,
-            name=name,
+            source.path,
+            source.kind,
+            name=source.name,
             settings=ctx.settings,
             blobs=ctx.blobs,
             dpi=state.options.pdf_dpi or ctx.settings.pdf_dpi,
             use_text_layer=state.options.text_layer == "auto",
             dispatcher=state.dispatcher,
+            stored=source.page,
         )
 
     def release(self, job_id: int) -> None:
@@ -353,8 +333,8 @@ class ImportJob:
         state = self._states.pop(job_id, None)
         if state is None:
             return
-        if state.prefetcher is not None:
-            state.prefetcher.close()
+        if state.downloads is not None:
+            state.downloads.close()
         if state.dispatcher is not None:
             state.dispatcher.close()
         if state.preannotator is not None:
@@ -380,6 +360,16 @@ def _raw_task(state: _JobState, payload: dict[str, Any], where: str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON ({exc})") from exc
+
+
+def _stored(prepared: PreparedTask, project_id: int, job_id: int) -> ItemOutcome:
+    """A task stored as prepared (its document is fetched at its first view)."""
+
+    def apply(session: Session) -> dict[str, Any]:
+        task_id = insert_task(session, project_id=project_id, import_job_id=job_id, task=prepared)
+        return {"task_id": task_id, "pages": len(prepared.pages), "fetch": "on first view"}
+
+    return ItemOutcome(apply=apply)
 
 
 def _duplicate_of(session: Session, project_id: int, sha256: str) -> int | None:

@@ -2,6 +2,7 @@
 
 Pages are handled one at a time (a 2,000-page PDF never sits in memory): each is rendered or
 decoded, encoded and put in the blob store; a PDF page's text layer gives its words exactly.
+A browser-ready PNG or JPEG is stored as it is (``documents/originals.py``).
 Pages left without words are OCR'd afterwards from their stored images.
 """
 
@@ -17,6 +18,7 @@ from PIL import Image
 
 from visualner.documents.blobstore import BlobStore
 from visualner.documents.images import encode_page_image, iter_image_pages
+from visualner.documents.originals import browser_ready
 from visualner.documents.pdf import open_pdf, read_pdf_page
 from visualner.documents.sniff import FileKind
 from visualner.settings import Settings
@@ -29,9 +31,12 @@ ENCODE_AHEAD = 3
 
 @dataclass
 class StoredPage:
+    """A page as stored; ``image_sha256`` is ``None`` until a lazily imported page's image
+    is fetched (its first view)."""
+
     width: int
     height: int
-    image_sha256: str
+    image_sha256: str | None
     image_mime: str
     words: list[Word] | None = None
     words_source: str = ""
@@ -88,11 +93,35 @@ def iter_stored_pages(
             while pending:
                 yield _stored(*pending.popleft())
         return
+    original = store_original(path, kind, name=name, settings=settings, blobs=blobs)
+    if original is not None:
+        yield original
+        return
     for image_page in iter_image_pages(
         path,
         max_pixels=settings.max_image_pixels,
         max_pages=settings.max_pdf_pages,
         display_name=name,
+        keep_bilevel=True,
     ):
         sha, mime, width, height = _store(image_page.image, blobs)
         yield StoredPage(width, height, sha, mime)
+
+
+def store_original(
+    path: Path,
+    kind: FileKind,
+    *,
+    name: str,
+    settings: Settings,
+    blobs: BlobStore,
+    sha256: str | None = None,
+) -> StoredPage | None:
+    """A browser-ready PNG/JPEG stored as it came (its header read only), or ``None`` when
+    the file must be decoded and encoded (``documents.originals``). ``sha256``: the file's,
+    when known."""
+    original = browser_ready(path, kind, max_pixels=settings.max_image_pixels, display_name=name)
+    if original is None:
+        return None
+    sha = blobs.put_file(path, sha256=sha256)
+    return StoredPage(original.width, original.height, sha, original.media_type)

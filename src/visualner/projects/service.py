@@ -24,6 +24,7 @@ PROJECT_SETTING_DEFAULTS: dict[str, Any] = {
     "model_retrain_every": 0,
     "label_next_order": "id",
     "preannotate_on_import": False,
+    "fetch_images_on_first_view": False,
 }
 
 
@@ -115,6 +116,8 @@ def update_project(
             )
         merged = {**PROJECT_SETTING_DEFAULTS, **project.settings, **settings}
         validate_model_settings(merged)
+        if not isinstance(merged["fetch_images_on_first_view"], bool):
+            raise InvalidInput("fetch_images_on_first_view must be true or false", field="settings")
         project.settings = merged
     session.flush()
     return project

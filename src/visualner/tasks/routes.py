@@ -4,6 +4,8 @@ actions on a selection of tasks (each the existing domain service applied to the
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,11 +17,14 @@ from visualner.auth.usernames import usernames
 from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import InvalidInput, NotFound
+from visualner.imports.first_view import SETTING as FIRST_VIEW_SETTING
+from visualner.imports.first_view import fetch_on_first_view
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
 from visualner.ocr.rerun import create_tasks_ocr_job
 from visualner.projects.access import Capability, project_access
 from visualner.responses import FastJSONResponse
+from visualner.runtime import Services
 from visualner.search import service as search
 from visualner.search.highlights import page_word_hits
 from visualner.tags.service import add_tags, project_tags, remove_tags, tags_of_tasks
@@ -112,12 +117,17 @@ def create_task(
 
 
 @router.get("/tasks/{task_id}", response_class=FastJSONResponse)
-def get_task(task_id: int, user: CurrentUser, session: SessionDep) -> FastJSONResponse:
+def get_task(
+    task_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> FastJSONResponse:
     """A task with its pages (size, image URL, words in reading order), annotations and
     predictions. Documents with more than 20 pages list pages without words: fetch them
-    one at a time from ``/api/tasks/{id}/pages/{n}``."""
+    one at a time from ``/api/tasks/{id}/pages/{n}``. In a project that fetches images on
+    first view, the first request stores the task's document (a page whose fetch failed has
+    no ``image_url`` and says why in ``image_error``)."""
     task = service.get_task(session, task_id)
-    project_access(session, user=user, project_id=task.project_id)
+    access = project_access(session, user=user, project_id=task.project_id)
+    fetch_error = _first_view(session, services, access.project.settings, task_id)
     pages = service.pages_of_task(session, task_id=task_id)
     annotations = annotations_of_task(session, task_id=task_id)
     predictions = list(
@@ -134,7 +144,26 @@ def get_task(task_id: int, user: CurrentUser, session: SessionDep) -> FastJSONRe
         words_inline_limit=WORDS_INLINE_MAX_PAGES,
     )
     payload["tags"] = tags_of_tasks(session, [task_id]).get(task_id, [])
+    if fetch_error is not None:
+        for page in payload["pages"]:
+            if page["image_url"] is None:
+                page["image_error"] = fetch_error
     return FastJSONResponse(payload)
+
+
+def _first_view(
+    session: SessionDep, services: Services, project_settings: dict[str, Any], task_id: int
+) -> str | None:
+    """Fetch a lazily imported task's document (see ``imports.first_view``); why not, or None."""
+    if not (project_settings or {}).get(FIRST_VIEW_SETTING):
+        return None
+    session.rollback()  # no snapshot held across the download; what follows reads afresh
+    return fetch_on_first_view(
+        database=services.database,
+        settings=services.settings,
+        blobs=services.blobs,
+        task_id=task_id,
+    )
 
 
 @router.get("/tasks/{task_id}/search-hits", response_model=SearchHits)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from visualner.documents.ssrf import blocked_reason
 from visualner.documents.url_fetch import (
     FetchedFile,
-    blocked_reason,
     fetch_url,
     sanitise_filename,
 )
