@@ -134,3 +134,37 @@ def test_manager_adds_an_annotator_on_the_members_page(
     expect(added.get_by_test_id("member-role-select")).to_have_value("annotator")
     expect(page.get_by_test_id("toast-success")).to_contain_text(f"{annotator} was added")
     expect(page.get_by_test_id("member-username")).to_have_value("")
+
+
+def test_manager_removes_a_member_only_after_confirming(
+    page: Page, context: BrowserContext, admin_csrf: str
+) -> None:
+    annotator = unique("leaver")
+    api_post(context, admin_csrf, "/api/users", {"username": annotator, "password": "pass-word-1"})
+    project = api_post(
+        context, admin_csrf, "/api/projects", {"title": unique("Claims"), "template": "receipts"}
+    )
+    api_post(
+        context,
+        admin_csrf,
+        f"/api/projects/{project['id']}/members",
+        {"username": annotator, "role": "annotator"},
+    )
+    page.goto(f"/projects/{project['id']}/members")
+    member_row = page.locator(f'[data-testid="member-row"][data-username="{annotator}"]')
+
+    questions: list[str] = []
+
+    def answer(dialog: Dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    member_row.get_by_test_id("member-remove").click()
+    expect(member_row).to_have_count(1)
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    member_row.get_by_test_id("member-remove").click()
+    expect(member_row).to_have_count(0)
+    expect(page.get_by_test_id("toast-success")).to_contain_text(f"{annotator} was removed")
+    assert questions == [f"Remove {annotator} from this project?"] * 2

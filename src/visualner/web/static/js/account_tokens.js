@@ -3,7 +3,7 @@
  * Personal API tokens: create one (its key is shown once, with a copy button) and revoke.
  */
 import { api } from "./api.js";
-import { byRole, el, formatDate, row } from "./dom.js";
+import { byRole, confirmedActionButton, el, formatDate, row } from "./dom.js";
 import { showToast } from "./toast.js";
 
 /**
@@ -22,20 +22,16 @@ const copyButton = byRole(reveal, "copy");
 
 /** @param {Token} token */
 function revokeButton(token) {
-  const button = el("button", {
-    className: "btn btn-sm btn-ghost btn-danger-text",
-    testid: "token-revoke",
+  return confirmedActionButton({
     text: "Revoke",
-    attrs: { type: "button" },
+    testid: "token-revoke",
+    question: `Revoke the token "${token.name || token.key_prefix}"? Scripts using it stop working at once.`,
+    async action() {
+      await api(`/api/tokens/${token.id}`, { method: "DELETE" });
+      showToast("Token revoked.", "success");
+      await refresh();
+    },
   });
-  button.addEventListener("click", async () => {
-    const label = token.name || token.key_prefix;
-    if (!window.confirm(`Revoke the token "${label}"? Scripts using it stop working at once.`)) return;
-    await api(`/api/tokens/${token.id}`, { method: "DELETE" });
-    showToast("Token revoked.", "success");
-    await refresh();
-  });
-  return button;
 }
 
 /** @param {Token} token */

@@ -63,3 +63,21 @@ export function formatDate(iso) {
   if (Number.isNaN(date.getTime())) return "—";
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
+
+/**
+ * A small red text button that asks `question` and runs `action` only when the user confirms:
+ * the one shape of every "Revoke" / "Remove" control in a list row.
+ * @param {{text: string, testid: string, question: string, action: () => Promise<void>}} spec
+ */
+export function confirmedActionButton({ text, testid, question, action }) {
+  const button = el("button", {
+    className: "btn btn-sm btn-ghost btn-danger-text",
+    testid,
+    text,
+    attrs: { type: "button" },
+  });
+  button.addEventListener("click", async () => {
+    if (window.confirm(question)) await action();
+  });
+  return button;
+}

@@ -4,7 +4,7 @@
  * Everyone else sees the same list read-only (the API enforces it either way).
  */
 import { api } from "./api.js";
-import { byRole, el, row } from "./dom.js";
+import { byRole, confirmedActionButton, el, row } from "./dom.js";
 import { showToast } from "./toast.js";
 
 /** @typedef {{username: string, user_id: number, role: string}} Member */
@@ -39,19 +39,16 @@ function roleSelect(member) {
 
 /** @param {Member} member */
 function removeButton(member) {
-  const button = el("button", {
-    className: "btn btn-sm btn-ghost btn-danger-text",
-    testid: "member-remove",
+  return confirmedActionButton({
     text: "Remove",
-    attrs: { type: "button" },
+    testid: "member-remove",
+    question: `Remove ${member.username} from this project?`,
+    async action() {
+      await api(`${base}/${encodeURIComponent(member.username)}`, { method: "DELETE" });
+      showToast(`${member.username} was removed.`, "success");
+      await refresh();
+    },
   });
-  button.addEventListener("click", async () => {
-    if (!window.confirm(`Remove ${member.username} from this project?`)) return;
-    await api(`${base}/${encodeURIComponent(member.username)}`, { method: "DELETE" });
-    showToast(`${member.username} was removed.`, "success");
-    await refresh();
-  });
-  return button;
 }
 
 /** @param {Member} member */

@@ -64,44 +64,51 @@ function ask(spec) {
 /** @param {number} count */
 const tasks = (count) => `${count.toLocaleString()} task${count === 1 ? "" : "s"}`;
 
-registerBulkAction({
+/**
+ * Tagging and untagging: one dialog asking for the tag, one call to the tags endpoint.
+ * @param {{id: string, label: string, title: string, text: (count: number) => string,
+ *   confirm: string, change: "add" | "remove", done: (tag: string, count: number) => string}} spec
+ */
+function registerTagAction(spec) {
+  registerBulkAction({
+    id: spec.id,
+    label: spec.label,
+    roles: ["manager", "reviewer"],
+    async run(selection, context) {
+      const tag = await ask({
+        title: spec.title,
+        text: spec.text(context.count),
+        confirm: spec.confirm,
+        input: { label: "Tag", testid: `bulk-${spec.id}-name` },
+      });
+      if (tag === null) return;
+      await api(`/api/projects/${context.projectId}/tasks/tags`, {
+        method: "POST",
+        body: { ...selection, [spec.change]: [tag] },
+      });
+      context.done(spec.done(tag, context.count));
+    },
+  });
+}
+
+registerTagAction({
   id: "tag",
   label: "Tag…",
-  roles: ["manager", "reviewer"],
-  async run(selection, context) {
-    const tag = await ask({
-      title: "Tag tasks",
-      text: `Add a tag to ${tasks(context.count)}.`,
-      confirm: "Add tag",
-      input: { label: "Tag", testid: "bulk-tag-name" },
-    });
-    if (tag === null) return;
-    await api(`/api/projects/${context.projectId}/tasks/tags`, {
-      method: "POST",
-      body: { ...selection, add: [tag] },
-    });
-    context.done(`Tagged ${tasks(context.count)} “${tag}”.`);
-  },
+  title: "Tag tasks",
+  text: (count) => `Add a tag to ${tasks(count)}.`,
+  confirm: "Add tag",
+  change: "add",
+  done: (tag, count) => `Tagged ${tasks(count)} “${tag}”.`,
 });
 
-registerBulkAction({
+registerTagAction({
   id: "untag",
   label: "Remove tag…",
-  roles: ["manager", "reviewer"],
-  async run(selection, context) {
-    const tag = await ask({
-      title: "Remove a tag",
-      text: `Remove a tag from ${tasks(context.count)}.`,
-      confirm: "Remove tag",
-      input: { label: "Tag", testid: "bulk-untag-name" },
-    });
-    if (tag === null) return;
-    await api(`/api/projects/${context.projectId}/tasks/tags`, {
-      method: "POST",
-      body: { ...selection, remove: [tag] },
-    });
-    context.done(`Removed “${tag}” from the selected tasks.`);
-  },
+  title: "Remove a tag",
+  text: (count) => `Remove a tag from ${tasks(count)}.`,
+  confirm: "Remove tag",
+  change: "remove",
+  done: (tag) => `Removed “${tag}” from the selected tasks.`,
 });
 
 registerBulkAction({
