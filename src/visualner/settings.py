@@ -62,7 +62,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `visualner serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `visualner serve` listens on.")
     session_max_age_days: int = Field(14, ge=1, description="Lifetime of a login session.")
-    secure_cookies: bool = Field(False, description="Mark cookies Secure (set true behind HTTPS).")
+    secure_cookies: bool = Field(
+        False,
+        description="Mark cookies Secure (sent over HTTPS only). Unset: on when "
+        "VISUALNER_ENVIRONMENT=production, off otherwise (set false for plain HTTP).",
+    )
     max_upload_mb: int = Field(200, ge=1, description="Largest accepted upload, per file.")
     max_request_mb: int = Field(1024, ge=1, description="Largest accepted request body.")
     max_image_pixels: int = Field(
@@ -148,6 +152,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "VISUALNER_SECRET_KEY must be set to a long random value in production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _secure_cookies_by_default_in_production(self) -> Settings:
+        # Production is served over HTTPS; a session cookie that also travels over plain
+        # HTTP would leak to anyone on the path. An explicit setting still wins.
+        if "secure_cookies" not in self.model_fields_set:
+            self.secure_cookies = self.environment == "production"
         return self
 
     @property

@@ -365,10 +365,13 @@ def parse_label_config(xml: str) -> LabelConfig:
             field="label_config",
         )
     try:
-        root = SafeElementTree.fromstring(xml)
+        # Any DOCTYPE is refused, not only entities: nothing is fetched, but a config that
+        # names an external DTD is a probe, and no labeling config needs one.
+        root = SafeElementTree.fromstring(xml, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise InvalidInput(
-            "the labeling config may not use DTDs or entities", field="label_config"
+            "the labeling config may not contain a DOCTYPE (no DTDs or entities); remove it",
+            field="label_config",
         ) from exc
     except SafeElementTree.ParseError as exc:
         raise InvalidInput(

@@ -82,8 +82,25 @@ def test_entity_expansion_is_refused() -> None:
         '<?xml version="1.0"?><!DOCTYPE v [<!ENTITY a "aaaaaaaaaa">'
         '<!ENTITY b "&a;&a;&a;&a;&a;">]><View>&b;</View>'
     )
-    with pytest.raises(InvalidInput, match="DTDs or entities"):
+    with pytest.raises(InvalidInput, match="no DTDs or entities"):
         parse_label_config(bomb)
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE v SYSTEM "http://127.0.0.1:9/x.dtd">',
+        '<!DOCTYPE View PUBLIC "-//x//y" "http://example.com/v.dtd">',
+        "<!DOCTYPE View>",
+        "<!DOCTYPE View []>",
+    ],
+)
+def test_any_doctype_is_refused_naming_it(doctype: str) -> None:
+    """An external DTD is never fetched, but a config that names one is refused outright
+    (nothing a labeling config needs lives in a DTD)."""
+    with pytest.raises(InvalidInput, match="DOCTYPE") as caught:
+        parse_label_config(f'<?xml version="1.0"?>{doctype}{MINIMAL}')
+    assert caught.value.field == "label_config"
 
 
 def test_hotkeys_must_not_clash_across_label_groups() -> None:
