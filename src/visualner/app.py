@@ -21,7 +21,7 @@ from visualner.annotations.routes import router as annotations_router
 from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
 from visualner.db import session_scope
-from visualner.errors import VisualnerError
+from visualner.errors import RateLimited, VisualnerError
 from visualner.exports.routes import router as exports_router
 from visualner.imports.routes import router as imports_router
 from visualner.jobs.routes import router as jobs_router
@@ -55,7 +55,8 @@ def _error_response(exc: VisualnerError) -> JSONResponse:
     body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
     if exc.field:
         body["field"] = exc.field
-    return JSONResponse(body, status_code=exc.status_code)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> str:

@@ -74,3 +74,14 @@ class Unavailable(VisualnerError):
 
     status_code = 503
     code = "unavailable"
+
+
+class RateLimited(VisualnerError):
+    """Too many attempts (failed logins); answered with ``Retry-After``."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -67,6 +67,25 @@ class Settings(BaseSettings):
         description="Mark cookies Secure (sent over HTTPS only). Unset: on when "
         "VISUALNER_ENVIRONMENT=production, off otherwise (set false for plain HTTP).",
     )
+    login_max_failures_per_account: int = Field(
+        10,
+        ge=1,
+        description="Failed logins one account may have within the login failure window; "
+        "more are answered 429 with Retry-After (counted in the database, shared by every "
+        "process).",
+    )
+    login_max_failures_per_address: int = Field(
+        100,
+        ge=1,
+        description="Failed logins one client address may have within the login failure "
+        "window (an office behind one address shares it).",
+    )
+    login_failure_window_s: int = Field(
+        900,
+        ge=1,
+        description="The sliding window failed logins are counted in; a throttled account or "
+        "address may try again once its oldest counted failure is this old.",
+    )
     max_upload_mb: int = Field(200, ge=1, description="Largest accepted upload, per file.")
     max_request_mb: int = Field(1024, ge=1, description="Largest accepted request body.")
     max_image_pixels: int = Field(

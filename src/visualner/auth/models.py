@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from visualner.db import Base, UTCDateTime, utcnow
@@ -52,3 +52,24 @@ class LoginSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """One failed password check, counted against its account and its address.
+
+    Kept in the database (not in a process's memory) so every app process and every machine
+    of a fleet counts the same failures; both keys are sha256 hashes, so a password typed
+    into the username field is not stored. Rows older than the window are deleted as new
+    failures arrive.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_account_hash_failed_at", "account_hash", "failed_at"),
+        Index("ix_login_failures_address_hash_failed_at", "address_hash", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(64))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

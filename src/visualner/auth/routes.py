@@ -18,6 +18,7 @@ from visualner.auth.schemas import (
     UserOut,
     UserUpdate,
 )
+from visualner.auth.throttle import LoginLimits
 from visualner.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -46,23 +47,39 @@ def set_session_cookie(response: Response, services: Services, key: str) -> None
     )
 
 
+def client_address(request: Request) -> str:
+    """The address failed logins are counted under (behind a proxy, uvicorn's
+    ``--forwarded-allow-ips`` decides whether X-Forwarded-For is believed)."""
+    return request.client.host if request.client else "unknown"
+
+
 def log_in(
-    session: SessionDep, services: Services, username: str, password: str, response: Response
+    request: Request, services: Services, username: str, password: str, response: Response
 ) -> LoginOut:
-    user = service.authenticate(session, username=username, password=password)
-    issued = service.start_login_session(
-        session, user=user, max_age=timedelta(days=services.settings.session_max_age_days)
+    logged_in = service.log_in_with_password(
+        services.database,
+        username=username,
+        password=password,
+        address=client_address(request),
+        limits=LoginLimits.from_settings(services.settings),
+        max_age=timedelta(days=services.settings.session_max_age_days),
     )
-    set_session_cookie(response, services, issued.key)
-    return LoginOut(user=UserOut.model_validate(user), csrf_token=issued.login_session.csrf_token)
+    set_session_cookie(response, services, logged_in.issued.key)
+    return LoginOut(
+        user=UserOut.model_validate(logged_in.user),
+        csrf_token=logged_in.issued.login_session.csrf_token,
+    )
 
 
-@router.post("/auth/login", response_model=LoginOut)
-def login(
-    body: LoginIn, session: SessionDep, services: ServicesDep, response: Response
-) -> LoginOut:
-    """Start a browser session (sets an HttpOnly, SameSite=Lax cookie)."""
-    return log_in(session, services, body.username, body.password, response)
+@router.post(
+    "/auth/login",
+    response_model=LoginOut,
+    responses={429: {"description": "Too many failed logins; see the Retry-After header."}},
+)
+def login(body: LoginIn, request: Request, services: ServicesDep, response: Response) -> LoginOut:
+    """Start a browser session (sets an HttpOnly, SameSite=Lax cookie). Failed logins are
+    throttled per account and per address (429 with Retry-After)."""
+    return log_in(request, services, body.username, body.password, response)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

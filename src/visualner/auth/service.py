@@ -19,7 +19,14 @@ from visualner.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from visualner.db import utcnow
+from visualner.auth.throttle import (
+    LoginAttempt,
+    LoginLimits,
+    forget_account_failures,
+    record_login_failure,
+    refuse_if_throttled,
+)
+from visualner.db import Database, session_scope, utcnow
 from visualner.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}$")
@@ -74,18 +81,57 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     )
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User:
-    """The active user with these credentials, or ``NotAuthenticated`` (same message either way)."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
+@dataclass(frozen=True)
+class LoggedIn:
+    user: User
+    issued: IssuedSession
+
+
+def log_in_with_password(
+    database: Database,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    limits: LoginLimits,
+    max_age: timedelta,
+) -> LoggedIn:
+    """A new login session for these credentials; ``NotAuthenticated`` (the same message
+    whether or not the account exists) or ``RateLimited`` otherwise.
+
+    Throttling is checked before the password, and the password is checked outside any write
+    transaction: argon2 takes tens of milliseconds, and a stream of guesses must not hold
+    SQLite's write lock meanwhile. The failure is then counted in its own short transaction,
+    committed although the login fails.
+    """
+    attempt = LoginAttempt.of(username=username, address=address)
+    now = utcnow()
+    with database.read() as session:
+        refuse_if_throttled(session, attempt=attempt, limits=limits, now=now)
+        user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active:
         verify_password(DUMMY_HASH, password)
+        matches = False
+    else:
+        matches = verify_password(user.password_hash, password)
+    with session_scope(database.write) as session:
+        if user is None or not matches:
+            record_login_failure(session, attempt=attempt, limits=limits, now=now)
+            logged_in = None
+        else:
+            logged_in = _record_login(session, user_id=user.id, password=password, max_age=max_age)
+            forget_account_failures(session, attempt=attempt)
+    if logged_in is None:
         raise NotAuthenticated("wrong username or password")
-    if not verify_password(user.password_hash, password):
-        raise NotAuthenticated("wrong username or password")
+    return logged_in
+
+
+def _record_login(session: Session, *, user_id: int, password: str, max_age: timedelta) -> LoggedIn:
+    user = session.get_one(User, user_id)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    return user
+    return LoggedIn(user=user, issued=start_login_session(session, user=user, max_age=max_age))
 
 
 @dataclass(frozen=True)

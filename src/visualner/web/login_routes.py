@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from visualner.auth.routes import end_session_of, log_in
 from visualner.deps import SESSION_COOKIE, ServicesDep, SessionDep
-from visualner.errors import NotAuthenticated
+from visualner.errors import NotAuthenticated, RateLimited
 from visualner.web.origin import is_same_origin, safe_next_path
 from visualner.web.page_auth import PageError, PageLoginDep, find_page_login
 from visualner.web.templating import render
@@ -46,7 +46,6 @@ def login_form(request: Request, services: ServicesDep, next: str | None = None)
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
     request: Request,
-    session: SessionDep,
     services: ServicesDep,
     username: Annotated[str, Form(max_length=150)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
@@ -67,11 +66,17 @@ def login_submit(
         )
     redirect = RedirectResponse(next_path, status_code=303)
     try:
-        log_in(session, services, username, password, redirect)
+        log_in(request, services, username, password, redirect)
     except NotAuthenticated as exc:
         return _login_page(
             request, next_path=next_path, username=username, error=exc.message, status=401
         )
+    except RateLimited as exc:
+        refused = _login_page(
+            request, next_path=next_path, username=username, error=exc.message, status=429
+        )
+        refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     return redirect
 
 
