@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement
 from visualner.search.fields import QueryContext, field_condition
 from visualner.search.query import QueryError, TextTerm, parse_query
 from visualner.search.text import Pattern, search_tokens
-from visualner.tasks.models import Task
 
 
 @dataclass
@@ -36,7 +35,8 @@ def compile_query(q: str, context: QueryContext) -> CompiledQuery:
         if isinstance(term, TextTerm):
             pattern = text_pattern(term)
             matches = context.fulltext.task_ids(pattern)
-            condition = Task.id.not_in(matches) if term.negated else Task.id.in_(matches)
+            key = context.task_key
+            condition = key.not_in(matches) if term.negated else key.in_(matches)
             if not term.negated:
                 compiled.patterns.append(pattern)
         else:

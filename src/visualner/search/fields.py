@@ -10,7 +10,7 @@ one ``HAS_CONDITIONS`` entry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -35,6 +35,10 @@ class QueryContext:
     project_id: int
     config: LabelConfig
     fulltext: FullText
+    #: what "the task is in this set" terms compare: ``Task.id``, or ``Task.id + 0`` for a
+    #: page of results in index order on SQLite, so its planner walks the sort index and
+    #: probes the set instead of reading and sorting every match
+    task_key: ColumnElement[int] = field(default_factory=lambda: Task.id.expression)
 
 
 FieldBuilder = Callable[[FieldTerm, QueryContext], ColumnElement[bool]]
@@ -86,8 +90,8 @@ def _one_of(term: FieldTerm, value: str, known: list[str], what: str) -> str:
     raise QueryError(f"{term.raw!r}: the project has no {what} {value!r} ({what}s: {listing})")
 
 
-def _terms_of_tasks(kind: str, name: str) -> ColumnElement[bool]:
-    return Task.id.in_(
+def _terms_of_tasks(context: QueryContext, kind: str, name: str) -> ColumnElement[bool]:
+    return context.task_key.in_(
         select(AnnotationTerm.task_id).where(
             AnnotationTerm.kind == kind, AnnotationTerm.name == name[:NAME_CHARS]
         )
@@ -99,11 +103,11 @@ def _label(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
     label_part, text = term.split_value("=")
     label = _one_of(term, label_part, context.config.label_values, "label")
     if text is None:
-        return _terms_of_tasks("label", label)
+        return _terms_of_tasks(context, "label", label)
     if not search_tokens(text):
         raise QueryError(f"{term.raw!r}: the text after '=' has no letters or digits")
     matching_terms = context.fulltext.annotation_term_ids(text, prefix=text.endswith("*"))
-    return Task.id.in_(
+    return context.task_key.in_(
         select(AnnotationTerm.task_id).where(
             AnnotationTerm.kind == "label",
             AnnotationTerm.name == label[:NAME_CHARS],
@@ -115,7 +119,7 @@ def _label(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
 @register_field("choice", usage="choice:VALUE")
 def _choice(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
     values = [c.value for group in context.config.choices for c in group.choices]
-    return _terms_of_tasks("choice", _one_of(term, term.value, values, "choice"))
+    return _terms_of_tasks(context, "choice", _one_of(term, term.value, values, "choice"))
 
 
 STATUS_NAMES = [s.value for s in TaskStatus]
@@ -133,7 +137,7 @@ def _status(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
 
 @register_field("tag", usage='tag:NAME or tag:"two words"')
 def _tag(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
-    return Task.id.in_(
+    return context.task_key.in_(
         select(TaskTag.task_id)
         .join(Tag, Tag.id == TaskTag.tag_id)
         .where(Tag.project_id == context.project_id, Tag.key == tag_key(term.value))
@@ -152,7 +156,7 @@ def _model(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
 
 @register_field("annotator", usage="annotator:USERNAME")
 def _annotator(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
-    return Task.id.in_(
+    return context.task_key.in_(
         select(Annotation.task_id)
         .join(User, User.id == Annotation.user_id)
         .where(User.username == term.value)

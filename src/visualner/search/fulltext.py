@@ -48,15 +48,21 @@ class FullText(ABC):
     """Builds the statements of one engine. Scores: lower is better (engines differ)."""
 
     @abstractmethod
-    def page_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
-        """Pages matching any of ``patterns``."""
+    def page_ids(
+        self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
+    ) -> Select[int]:
+        """Pages matching any of ``patterns``; with ``among``, only those of these page ids
+        (the index is then probed per id: a common word's full hit list is never read)."""
 
     @abstractmethod
     def title_task_ids(self, patterns: Sequence[Pattern]) -> Select[int]: ...
 
     @abstractmethod
-    def term_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
-        """``annotation_terms`` rows whose text matches any of ``patterns``."""
+    def term_ids(
+        self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
+    ) -> Select[int]:
+        """``annotation_terms`` rows whose text matches any of ``patterns`` (``among``: only
+        these row ids)."""
 
     @abstractmethod
     def scores(self, patterns: Sequence[Pattern]) -> Select[int, float]:
@@ -83,6 +89,12 @@ class FullText(ABC):
         return self.term_ids([Pattern(tuple(search_tokens(text)), prefix)])
 
 
+def _among(
+    query: Select[int], row_id: ColumnElement[int], among: Sequence[int] | None
+) -> Select[int]:
+    return query if among is None else query.where(row_id.in_(list(among)))
+
+
 def fts5_expression(patterns: Sequence[Pattern]) -> str:
     """``"a b" OR "c" *``: tokens are letters and digits only, so quoting is safe."""
     return " OR ".join(
@@ -107,8 +119,14 @@ class SqliteFullText(FullText):
             bindparam(None, fts5_expression(patterns), unique=True)
         )
 
-    def page_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
-        return select(PAGES_FTS.c.rowid).where(self._match("pages_fts", patterns))
+    def page_ids(
+        self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
+    ) -> Select[int]:
+        return _among(
+            select(PAGES_FTS.c.rowid).where(self._match("pages_fts", patterns)),
+            PAGES_FTS.c.rowid,
+            among,
+        )
 
     def title_task_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
         return select(TASKS_FTS.c.rowid).where(self._match("tasks_fts", patterns))
@@ -127,8 +145,14 @@ class SqliteFullText(FullText):
             .where(self._match("annotation_terms_fts", patterns))
         )
 
-    def term_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
-        return select(TERMS_FTS.c.rowid).where(self._match("annotation_terms_fts", patterns))
+    def term_ids(
+        self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
+    ) -> Select[int]:
+        return _among(
+            select(TERMS_FTS.c.rowid).where(self._match("annotation_terms_fts", patterns)),
+            TERMS_FTS.c.rowid,
+            among,
+        )
 
     def scores(self, patterns: Sequence[Pattern]) -> Select[int, float]:
         bm25 = func.bm25
@@ -162,8 +186,14 @@ class PostgresFullText(FullText):
     ) -> ColumnElement[bool]:
         return vector.bool_op("@@")(self._query(patterns))
 
-    def page_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
-        return select(PAGES.c.id).where(self._match(PAGES.c.search_vector, patterns))
+    def page_ids(
+        self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
+    ) -> Select[int]:
+        return _among(
+            select(PAGES.c.id).where(self._match(PAGES.c.search_vector, patterns)),
+            PAGES.c.id,
+            among,
+        )
 
     def title_task_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
         return select(TASKS.c.id).where(self._match(TASKS.c.title_vector, patterns))
@@ -174,8 +204,14 @@ class PostgresFullText(FullText):
     def term_task_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
         return select(TERMS.c.task_id).where(self._match(TERMS.c.search_vector, patterns))
 
-    def term_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
-        return select(TERMS.c.id).where(self._match(TERMS.c.search_vector, patterns))
+    def term_ids(
+        self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
+    ) -> Select[int]:
+        return _among(
+            select(TERMS.c.id).where(self._match(TERMS.c.search_vector, patterns)),
+            TERMS.c.id,
+            among,
+        )
 
     def scores(self, patterns: Sequence[Pattern]) -> Select[int, float]:
         query = self._query(patterns)

@@ -43,13 +43,20 @@ def result_highlights(
     found = {
         task.id: ResultHighlights(title_hits=find_hits(task.title, patterns)) for task in tasks
     }
+    pages_of_results = list(
+        session.execute(
+            select(Page.id, Page.task_id)
+            .where(Page.task_id.in_(list(found)))
+            .order_by(Page.task_id, Page.page_index)
+        )
+    )
+    hit_pages = set(
+        session.scalars(fulltext.page_ids(patterns, among=[page for page, _ in pages_of_results]))
+    )
     first_pages: dict[int, int] = {}
-    for task_id, page_id in session.execute(
-        select(Page.task_id, Page.id)
-        .where(Page.task_id.in_(list(found)), Page.id.in_(fulltext.page_ids(patterns)))
-        .order_by(Page.task_id, Page.page_index)
-    ):
-        first_pages.setdefault(task_id, page_id)
+    for page_id, task_id in pages_of_results:
+        if page_id in hit_pages:
+            first_pages.setdefault(task_id, page_id)
     if first_pages:
         for task_id, page_index, text in session.execute(
             select(Page.task_id, Page.page_index, Page.page_text).where(
@@ -60,16 +67,29 @@ def result_highlights(
             found[task_id].page_index = page_index
     without = [task_id for task_id, shown in found.items() if shown.snippet is None]
     if without:
-        for task_id, label, text in session.execute(
-            select(AnnotationTerm.task_id, AnnotationTerm.name, AnnotationTerm.text)
-            .where(
-                AnnotationTerm.task_id.in_(without),
-                AnnotationTerm.id.in_(fulltext.term_ids(patterns)),
+        terms_of_results = list(
+            session.execute(
+                select(AnnotationTerm.id, AnnotationTerm.task_id, AnnotationTerm.name)
+                .where(AnnotationTerm.task_id.in_(without))
+                .order_by(AnnotationTerm.task_id, AnnotationTerm.id)
             )
-            .order_by(AnnotationTerm.task_id, AnnotationTerm.id)
-        ):
-            if found[task_id].snippet is None:
-                found[task_id].snippet = snippet(text, patterns)
+        )
+        hit_terms = set(
+            session.scalars(
+                fulltext.term_ids(patterns, among=[term_id for term_id, _, _ in terms_of_results])
+            )
+        )
+        texts: dict[int, str] = {
+            term_id: text
+            for term_id, text in session.execute(
+                select(AnnotationTerm.id, AnnotationTerm.text).where(
+                    AnnotationTerm.id.in_(list(hit_terms))
+                )
+            )
+        }
+        for term_id, task_id, label in terms_of_results:
+            if term_id in texts and found[task_id].snippet is None:
+                found[task_id].snippet = snippet(texts[term_id], patterns)
                 found[task_id].label = label
     return found
 
@@ -81,9 +101,10 @@ def page_word_hits(
     index found one (the labeling page marks them)."""
     fulltext = fulltext_for(session.get_bind().dialect.name)
     found: dict[int, list[int]] = {}
+    task_pages = list(session.scalars(select(Page.id).where(Page.task_id == task_id)))
     for page_index, blob in session.execute(
         select(Page.page_index, Page.words_blob)
-        .where(Page.task_id == task_id, Page.id.in_(fulltext.page_ids(patterns)))
+        .where(Page.id.in_(fulltext.page_ids(patterns, among=task_pages)))
         .order_by(Page.page_index)
     ):
         hits = word_hits(word_columns(blob)["text"], patterns)

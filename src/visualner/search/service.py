@@ -60,19 +60,28 @@ class TaskPage:
     highlights: dict[int, ResultHighlights] = field(default_factory=dict)
 
 
-def query_context(session: Session, project: Project) -> QueryContext:
+def query_context(session: Session, project: Project, *, in_sort_order: bool) -> QueryContext:
+    """``in_sort_order``: the conditions select a page of results walked in an index's order
+    (see ``QueryContext.task_key``)."""
+    dialect = session.get_bind().dialect.name
     return QueryContext(
         project_id=project.id,
         config=parse_label_config(project.label_config),
-        fulltext=fulltext_for(session.get_bind().dialect.name),
+        fulltext=fulltext_for(dialect),
+        task_key=Task.id + 0 if in_sort_order and dialect == "sqlite" else Task.id.expression,
     )
 
 
 def compile_task_query(
-    session: Session, *, project: Project, q: str = "", status: str | None = None
+    session: Session,
+    *,
+    project: Project,
+    q: str = "",
+    status: str | None = None,
+    in_sort_order: bool = False,
 ) -> CompiledQuery:
     """The query (and the older ``status`` parameter, same as ``status:``) as conditions."""
-    compiled = compile_query(q, query_context(session, project))
+    compiled = compile_query(q, query_context(session, project, in_sort_order=in_sort_order))
     compiled.conditions.insert(0, Task.project_id == project.id)
     if status:
         if status not in STATUS_NAMES:
@@ -113,14 +122,19 @@ def list_tasks(
     compiled = compile_task_query(session, project=project, q=q, status=status)
     if sort is None or (sort == RELEVANCE and not compiled.patterns):
         sort = RELEVANCE if compiled.patterns else "id"
-    ids_query = select(Task.id).where(*compiled.conditions)
     if sort == RELEVANCE:
         scores = fulltext_for(session.get_bind().dialect.name).scores(compiled.patterns).subquery()
-        ids_query = ids_query.join(scores, scores.c.task_id == Task.id).order_by(
-            scores.c.score, Task.id
+        ids_query = (
+            select(Task.id)
+            .where(*compiled.conditions)
+            .join(scores, scores.c.task_id == Task.id)
+            .order_by(scores.c.score, Task.id)
         )
     else:
-        ids_query = ids_query.order_by(*TASK_SORTS[sort])
+        in_order = compile_task_query(
+            session, project=project, q=q, status=status, in_sort_order=True
+        )
+        ids_query = select(Task.id).where(*in_order.conditions).order_by(*TASK_SORTS[sort])
     # Deferred join: page through the narrow index first, then read just those rows.
     page_ids = list(session.scalars(ids_query.offset((page - 1) * page_size).limit(page_size)))
     by_id = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
