@@ -127,6 +127,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def worker_client(tmp_path: Path, database_url: str) -> Iterator[TestClient]:
+    """The app with its in-process worker (jobs run), on both engines."""
+    settings = make_settings(
+        tmp_path / "data", database_url, run_worker_in_process=True, worker_threads=1
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def sqlite_client(tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(make_settings(tmp_path / "data", sqlite_url))) as test_client:
         yield test_client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -140,13 +141,53 @@ def store_native_task(
     config: LabelConfig,
     where: str = "task",
 ) -> int:
-    """Store a task of our JSON export as the import job does (checked, then bulk-inserted);
-    authors are matched by username. Returns the task's id."""
+    """Store a task of our JSON export as it was exported, to rebuild a project's state:
+    checked and bulk-inserted as the import job does, but authors matched by username and
+    review statuses kept (an import makes them the importer's and drops reviews), and page
+    types taken from the JSON. Returns the task's id."""
+    media_types = {
+        page["image"]["sha256"]: page["image"].get("mime") or "image/png"
+        for page in raw_task.get("pages") or []
+        if page.get("image")
+    }
     prepared = prepare_native_task(
         raw_task,
         config=config,
         importing_user_id=None,
-        user_id_of=lambda name: session.scalar(select(User.id).where(User.username == name)),
+        image_media_types=media_types,
         where=where,
     )
+    for row, raw in zip(prepared.annotations, raw_task.get("annotations") or [], strict=True):
+        author = raw.get("user")
+        row["user_id"] = (
+            session.scalar(select(User.id).where(User.username == author)) if author else None
+        )
+        row["imported_from"] = ""
+        row["review_status"] = str(raw.get("review_status") or "")
     return insert_task(session, project_id=project_id, import_job_id=None, task=prepared)
+
+
+def project_page_image(services: Services, project_id: int, content: bytes) -> str:
+    """Store ``content`` as the page image of a new task of the project, so that JSON
+    imports into the project may name it; returns its sha256."""
+    sha = services.blobs.put_bytes(content)
+    with session_scope(services.database.write) as session:
+        create_task(
+            session,
+            project_id=project_id,
+            title="page image",
+            data={"image": "page.png"},
+            pages=[NewPage(width=600, height=200, image_sha256=sha)],
+        )
+    return sha
+
+
+def wait_for_job(user: ApiUser, job_id: int, timeout_s: float = 60) -> dict[str, Any]:
+    """The job once it has finished (succeeded, failed or cancelled)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = user.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in {"succeeded", "failed", "cancelled"}:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish in {timeout_s}s")

@@ -5,6 +5,11 @@ app in chunks (bounded memory, ETag = its sha256, so a browser's revalidation co
 read), or, for page images when ``serve_blobs=presigned``, the browser is redirected to a
 short-lived presigned URL of the bucket (never a public bucket). The ETag is the sha256
 everywhere, so a revalidation answers 304 without reading the blob.
+
+Stored bytes came from users, so every answer here is inert whatever they hold: the caller's
+media type is one the server determined itself (``PAGE_MEDIA_TYPES`` for page images),
+``nosniff`` stops a browser from guessing another, ``Content-Disposition`` is always sent,
+and a ``sandbox`` CSP keeps the bytes from running script even when opened as a document.
 """
 
 from __future__ import annotations
@@ -15,10 +20,19 @@ from fastapi import Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from visualner.documents.blobstore import BlobStore
+from visualner.documents.image_validation import PAGE_MEDIA_TYPES
 from visualner.errors import NotFound
 from visualner.settings import Settings
 
 IMMUTABLE = "private, max-age=31536000, immutable"
+#: the CSP of every blob answer: nothing loads, and an opened blob runs in a sandbox
+BLOB_CSP = "default-src 'none'; sandbox"
+
+
+def page_media_type(stored: str) -> str:
+    """A page's stored media type if it is one the server writes, else bytes to download
+    (a row written before page types were checked)."""
+    return stored if stored in PAGE_MEDIA_TYPES else "application/octet-stream"
 
 
 def attachment(filename: str) -> str:
@@ -27,6 +41,13 @@ def attachment(filename: str) -> str:
     if quoted != filename:
         return f"attachment; filename*=utf-8''{quoted}"
     return f'attachment; filename="{filename}"'
+
+
+def _disposition(filename: str | None, media_type: str | None) -> str:
+    """A download for files and anything that is not an image; images show inline."""
+    if filename is not None:
+        return attachment(filename)
+    return "inline" if media_type in PAGE_MEDIA_TYPES else "attachment"
 
 
 def blob_response(
@@ -47,6 +68,8 @@ def blob_response(
     headers = {
         "Cache-Control": cache_control,
         "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": BLOB_CSP,
+        "Content-Disposition": _disposition(filename, media_type),
         "ETag": etag,
     }
     if etag in request.headers.get("if-none-match", ""):
@@ -57,7 +80,7 @@ def blob_response(
     if path is not None:
         if not path.exists():
             raise NotFound(missing)
-        return FileResponse(path, media_type=media_type, filename=filename, headers=headers)
+        return FileResponse(path, media_type=media_type, headers=headers)
     if allow_presigned and settings.serve_blobs == "presigned":
         if not blobs.exists(sha256):
             raise NotFound(missing)
@@ -72,6 +95,4 @@ def blob_response(
     except NotFound:
         raise NotFound(missing) from None
     headers["Content-Length"] = str(size)
-    if filename is not None:
-        headers["Content-Disposition"] = attachment(filename)
     return StreamingResponse(blobs.iter_chunks(sha256), media_type=media_type, headers=headers)

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
-from tests.factories import admin_user, new_project
+from tests.factories import admin_user, new_project, project_page_image
 from tests.fixture_files import png_bytes, text_image
 from tests.imports.conftest import Importer
 from visualner.app import create_app
@@ -71,7 +71,8 @@ def _services(client: TestClient) -> Services:
 
 
 def test_a_bad_task_fails_alone_while_the_rest_of_its_batch_imports(importer: Importer) -> None:
-    sha = _services(importer.admin.client).blobs.put_bytes(png_bytes(text_image("Policy 12345")))
+    services = _services(importer.admin.client)
+    sha = project_page_image(services, importer.project_id, png_bytes(text_image("Policy 12345")))
     bad_label = native_task(sha, "bad-label")
     bad_label["annotations"][0]["regions"][0]["label"] = "PERSON"
     past_words = native_task(sha, "past-words")
@@ -91,7 +92,7 @@ def test_a_bad_task_fails_alone_while_the_rest_of_its_batch_imports(importer: Im
     assert "a task must be an object" in errors["tasks.json[2]"]
     assert "not valid JSON" in errors["tasks.json[3]"]
     assert "token 7 is past the 2 words of page 0" in errors["tasks.json[4]"]
-    tasks = {task["title"]: task for task in importer.tasks()}
+    tasks = {task["title"]: task for task in importer.tasks() if task["title"] != "page image"}
     assert set(tasks) == {"first", "last"}
     stored = tasks["first"]
     assert stored["status"] == "submitted"
@@ -123,7 +124,7 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
         admin = admin_user(client, ADMIN_PASSWORD)
         services = _services(client)
         project_id = new_project(admin)["id"]
-        sha = services.blobs.put_bytes(png_bytes(text_image("Policy 12345")))
+        sha = project_page_image(services, project_id, png_bytes(text_image("Policy 12345")))
         titles = [f"task {n}" for n in range(60)]
         body = orjson.dumps([native_task(sha, title) for title in titles])
         started = admin.post(
@@ -149,14 +150,14 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
             job = session.get(Job, job_id)
             assert job is not None and job.status == JobStatus.RUNNING
             assert 0 < job.done < len(titles)
-            stored_first = session.query(Task).filter_by(project_id=project_id).count()
+            stored_first = session.query(Task).filter_by(import_job_id=job_id).count()
             assert stored_first == job.done
         runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
         with session_scope(services.database.read) as session:
             job = session.get(Job, job_id)
             assert job is not None and job.status == JobStatus.SUCCEEDED
             assert (job.done, job.failed) == (len(titles), 0)
-            stored = session.query(Task.title).filter_by(project_id=project_id).all()
+            stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
         assert sorted(title for (title,) in stored) == sorted(titles)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.datasets import FUNSD_TRAINING
-from tests.factories import ApiUser, admin_user, new_project
+from tests.factories import ApiUser, admin_user, new_project, wait_for_job
 from visualner.annotations.schemas import AnnotationBody
 from visualner.annotations.service import store_new_annotation, validate_annotation
 from visualner.app import create_app
@@ -151,16 +150,6 @@ def add_unlabeled_tasks(
             ).id
             for form in forms
         ]
-
-
-def wait_for_job(user: ApiUser, job_id: int, timeout_s: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = user.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in {"succeeded", "failed", "cancelled"}:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish in {timeout_s}s")
 
 
 @dataclass

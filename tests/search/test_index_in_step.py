@@ -5,7 +5,6 @@ that already has documents. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,33 +15,13 @@ import sqlalchemy as sa
 from alembic import command
 from fastapi.testclient import TestClient
 
-from tests.conftest import ADMIN_PASSWORD, POSTGRES_ADMIN_URL, make_settings
-from tests.factories import ApiUser, admin_user, new_project
+from tests.conftest import ADMIN_PASSWORD, POSTGRES_ADMIN_URL
+from tests.factories import ApiUser, admin_user, new_project, wait_for_job
 from tests.fixture_files import png_bytes, text_image
-from visualner.app import create_app
 from visualner.db import Database, session_scope
 from visualner.migrate import alembic_config, upgrade_database
 from visualner.projects.models import Project
 from visualner.search.service import list_tasks
-
-
-@pytest.fixture
-def worker_client(tmp_path: Path, database_url: str) -> Iterator[TestClient]:
-    settings = make_settings(
-        tmp_path / "data", database_url, run_worker_in_process=True, worker_threads=1
-    )
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
-def _wait(admin: ApiUser, job_id: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = admin.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in {"succeeded", "failed", "cancelled"}:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 def _found(admin: ApiUser, project_id: int, q: str) -> list[int]:
@@ -74,7 +53,7 @@ def test_imports_ocr_reruns_corrections_and_deletes_keep_the_index_in_step(
             data={"options": '{"ocr": %s}' % ("true" if ocr else "false")},
         )
         assert response.status_code == 202, response.text
-        assert _wait(admin, response.json()["job_id"])["status"] == "succeeded"
+        assert wait_for_job(admin, response.json()["job_id"])["status"] == "succeeded"
         return _found(admin, project_id, f'"{name}"')[0]
 
     scanned = import_image("scanned.png", "Quarterly report", ocr=True)
@@ -86,7 +65,7 @@ def test_imports_ocr_reruns_corrections_and_deletes_keep_the_index_in_step(
         f"/api/projects/{project_id}/tasks/ocr", json={"query": '"later.png"', "ocr_servers": []}
     )
     assert rerun.status_code == 202, rerun.text
-    assert _wait(admin, rerun.json()["job_id"])["status"] == "succeeded"
+    assert wait_for_job(admin, rerun.json()["job_id"])["status"] == "succeeded"
     assert _found(admin, project_id, "meeting") == [later]
 
     region = {"id": "r1", "page": 0, "label": "header", "tokens": [0], "text": "Quartrly"}

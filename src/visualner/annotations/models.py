@@ -32,6 +32,8 @@ class Annotation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     review_status: Mapped[str] = mapped_column(String(20), default="")
+    #: the author an imported annotation's JSON named (metadata: it names no account here)
+    imported_from: Mapped[str] = mapped_column(String(150), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -85,6 +85,9 @@ class AnnotationOut(BaseModel):
     status: str
     version: int
     review_status: str
+    imported_from: str = Field(
+        "", description="For an imported annotation, the author its JSON named (metadata)."
+    )
     regions: list[Region]
     relations: list[Relation]
     choices: dict[str, list[str]]

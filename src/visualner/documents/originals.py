@@ -6,8 +6,9 @@ loses quality, for a JPEG encoded twice) and gives a different file. So a PNG or
 header says it is displayed as stored is kept byte for byte, and only its header is read for
 the page's size (the OCR, when on, decodes the stored file itself). Anything else goes through
 ``documents/images.py``: other formats, alpha or palette PNGs (flattened onto white paper),
-16-bit samples, CMYK JPEGs, animated PNGs, and JPEGs whose EXIF turns them (the page's
-width and height must be those the browser shows).
+16-bit samples, CMYK JPEGs, animated PNGs, JPEGs whose EXIF turns them (the page's
+width and height must be those the browser shows), and any file that is not exactly one
+image and nothing else (``documents/image_validation.py``: trailing data, comments, text).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from visualner.documents.image_validation import validate_page_image_file
 from visualner.documents.images import open_image, pixel_cap_error
 from visualner.documents.sniff import FileKind
 
@@ -39,7 +41,8 @@ def browser_ready(
     path: Path, kind: FileKind, *, max_pixels: int, display_name: str
 ) -> OriginalPage | None:
     """The page ``path`` is, if it can be stored byte for byte; ``None`` when it must be
-    decoded and encoded. Reads the header only; raises ``TooLarge`` above ``max_pixels``
+    decoded and encoded. Reads the header and walks the file's structure (decodes no
+    pixel); raises ``TooLarge`` above ``max_pixels``
     and ``InvalidInput`` for a file whose header cannot be read."""
     modes = _KEPT_MODES.get(kind)
     if modes is None:
@@ -50,6 +53,8 @@ def browser_ready(
             raise pixel_cap_error(display_name, width, height, max_pixels)
         if not _shown_as_stored(image, kind, modes):
             return None
+    if not validate_page_image_file(path, kind):
+        return None
     return OriginalPage(width, height, _MEDIA_TYPES[kind])
 
 

@@ -4,15 +4,14 @@ One JSON array; each task carries its data, its pages (size, image sha256 and UR
 boxes, confidences and reading-order ids), its annotations (regions, relations, choices, status,
 review status, version and the metadata of earlier versions) and, on request, its predictions.
 It is the shape ``POST /api/projects/{id}/import`` takes, so an export can be re-imported
-(``imports/native_rows.py`` reads it back; ``is_self_contained`` says when it needs no download).
+(``imports/native_rows.py`` reads it back; ``imports/page_refs.py`` says which page images it
+may name without a download).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from visualner.documents.blobstore import BlobStore
-from visualner.errors import InvalidInput
 from visualner.formats.records import (
     ExportAnnotation,
     ExportContext,
@@ -88,27 +87,3 @@ def native_task(task: ExportTask, ctx: ExportContext) -> dict[str, Any]:
 class NativeJsonWriter(JsonArrayWriter):
     def task_json(self, task: ExportTask) -> dict[str, Any]:
         return native_task(task, self.ctx)
-
-
-def is_self_contained(raw_task: dict[str, Any], blobs: BlobStore) -> bool:
-    """True when a native task needs no download: it carries its pages, and every page
-    image it names is already in the blob store (an export of this installation)."""
-    if not isinstance(raw_task, dict):
-        return False
-    raw_pages = raw_task.get("pages")
-    if not isinstance(raw_pages, list) or not raw_pages:
-        return False
-    for raw in raw_pages:
-        if not isinstance(raw, dict):
-            return False
-        sha = (raw.get("image") or {}).get("sha256")
-        if sha is not None and not (isinstance(sha, str) and _blob_exists(blobs, sha)):
-            return False
-    return True
-
-
-def _blob_exists(blobs: BlobStore, sha256: str) -> bool:
-    try:
-        return blobs.exists(sha256)
-    except InvalidInput:
-        return False

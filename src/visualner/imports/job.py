@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from PIL import Image
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from visualner.auth.models import User
 from visualner.db import session_scope
-from visualner.documents.sniff import FileKind
+from visualner.documents.sniff import FileKind, sniff_file_type
 from visualner.errors import InvalidInput, UnsupportedFile
 from visualner.formats.funsd import funsd_to_task, read_funsd_form
-from visualner.formats.native import is_self_contained
 from visualner.imports.documents import (
     DocumentCache,
     DocumentResult,
@@ -39,6 +36,8 @@ from visualner.imports.json.prefetch import HINT_BYTES, JobDownloads, SourceFile
 from visualner.imports.json.task_spec import DOCUMENT_KEYS, TaskSpec, task_spec
 from visualner.imports.native_rows import prepare_native_task
 from visualner.imports.options import ImportOptions
+from visualner.imports.page_refs import PageImageRefs
+from visualner.imports.pages import iter_stored_pages
 from visualner.imports.planning import plan_import
 from visualner.imports.task_rows import PreparedTask, insert_task
 from visualner.jobs.context import JobContext
@@ -72,7 +71,8 @@ BATCH_SECONDS = 0.5
 @dataclass
 class _JobState:
     """Per-job things built once per worker: the parsed config, the OCR dispatcher, and what
-    the job already fetched, read or looked up (URLs, documents, blobs, users)."""
+    the job already fetched, read or looked up (URLs, documents, the page images it may
+    name)."""
 
     project_id: int
     config: LabelConfig
@@ -80,10 +80,9 @@ class _JobState:
     dispatcher: OcrDispatcher | None
     staging: Path
     user_id: int | None
+    page_refs: PageImageRefs
     preannotator: ImportPreannotator | None = None
     documents: DocumentCache = field(default_factory=DocumentCache)
-    known_blobs: set[str] = field(default_factory=set)
-    user_ids: dict[str, int | None] = field(default_factory=dict)
     downloads: JobDownloads | None = None
     url_hint: re.Pattern[bytes] | None = None
     fetch_on_first_view: bool = False
@@ -139,6 +138,7 @@ class ImportJob:
                 dispatcher=OcrDispatcher(targets) if targets else None,
                 staging=self.staging_dir(ctx, job),
                 user_id=job.created_by_id,
+                page_refs=PageImageRefs(project_id=project.id, user_id=job.created_by_id),
                 preannotator=preannotator,
                 fetch_on_first_view=bool((project.settings or {}).get(FIRST_VIEW_SETTING)),
             )
@@ -175,8 +175,14 @@ class ImportJob:
             return self._import_funsd(ctx, state, job, item)
         if payload["kind"] == "task":
             raw_task = _raw_task(state, payload, item.name)
-            if self._self_contained(ctx, state, raw_task):
-                return self._import_native(ctx, state, job, item, raw_task)
+            named = _named_page_images(raw_task)
+            if named is not None:
+                with session_scope(ctx.database.read) as session:
+                    media_types = state.page_refs.media_types(session, named)
+                refused = [sha for sha in named if sha not in media_types]
+                if not refused:
+                    return self._import_native(ctx, state, job, item, raw_task, media_types)
+                _refuse_unless_downloadable(raw_task, refused, state.config, item.name)
             spec = task_spec(raw_task, image_key=state.config.image_data_key, where=item.name)
             if state.fetch_on_first_view:
                 placeholder = placeholder_task(spec, config=state.config, user_id=state.user_id)
@@ -188,22 +194,6 @@ class ImportJob:
         spec = TaskSpec(data={state.config.image_data_key: payload["name"]}, document_ref="")
         return self._import_document(ctx, state, job, SourceFile.of(path, payload["name"]), spec)
 
-    def _self_contained(self, ctx: JobContext, state: _JobState, raw_task: Any) -> bool:
-        """``is_self_contained``, remembering the page images already found in the store."""
-        if not isinstance(raw_task, dict) or not isinstance(raw_task.get("pages"), list):
-            return False
-        shas = [
-            (page.get("image") or {}).get("sha256")
-            for page in raw_task["pages"]
-            if isinstance(page, dict) and isinstance(page.get("image"), dict)
-        ]
-        if len(shas) == len(raw_task["pages"]) > 0 and all(s in state.known_blobs for s in shas):
-            return True
-        contained = is_self_contained(raw_task, ctx.blobs)
-        if contained:
-            state.known_blobs.update(s for s in shas if isinstance(s, str))
-        return contained
-
     def _downloads(self, ctx: JobContext, state: _JobState) -> JobDownloads:
         """The job's downloads (one pooled client, a few threads), started on first use."""
         if state.downloads is None:
@@ -212,24 +202,23 @@ class ImportJob:
             )
         return state.downloads
 
-    def _user_id(self, ctx: JobContext, state: _JobState, username: str) -> int | None:
-        if username not in state.user_ids:
-            with session_scope(ctx.database.read) as session:
-                state.user_ids[username] = session.scalar(
-                    select(User.id).where(User.username == username)
-                )
-        return state.user_ids[username]
-
     def _import_native(
-        self, ctx: JobContext, state: _JobState, job: Job, item: JobItem, raw_task: dict[str, Any]
+        self,
+        ctx: JobContext,
+        state: _JobState,
+        job: Job,
+        item: JobItem,
+        raw_task: dict[str, Any],
+        media_types: dict[str, str],
     ) -> ItemOutcome:
-        """A task of our own JSON export whose page images are in this installation's blob
-        store: stored as exported (words, annotations, versions' authors), nothing fetched."""
+        """A task of our own JSON export whose page images the importer may name
+        (``imports.page_refs``): stored with its words, its annotations as the importer's,
+        nothing fetched."""
         prepared = prepare_native_task(
             raw_task,
             config=state.config,
             importing_user_id=state.user_id,
-            user_id_of=lambda username: self._user_id(ctx, state, username),
+            image_media_types=media_types,
             where=item.name,
         )
 
@@ -244,17 +233,39 @@ class ImportJob:
     def _import_funsd(
         self, ctx: JobContext, state: _JobState, job: Job, item: JobItem
     ) -> ItemOutcome:
-        """A FUNSD form (its annotation JSON and its image) as a pre-annotated task."""
+        """A FUNSD form (its annotation JSON and its image) as a pre-annotated task; the
+        image is stored as any uploaded page is (validated or encoded again)."""
         payload = item.payload
         image_path = state.staging / payload["image"]
         form = read_funsd_form(state.staging / payload["annotation"], name=item.name)
-        with Image.open(image_path) as image:
-            width, height = image.size
-        sha256 = ctx.blobs.put_file(image_path)
-        raw_task = funsd_to_task(
-            form, name=payload["name"], width=width, height=height, image_sha256=sha256
+        kind = sniff_file_type(image_path, display_name=payload["name"])
+        if not kind.is_image:
+            raise UnsupportedFile(f"{payload['name']}: a FUNSD form's scan must be an image")
+        pages = list(
+            iter_stored_pages(
+                image_path,
+                kind,
+                name=payload["name"],
+                settings=ctx.settings,
+                blobs=ctx.blobs,
+                dpi=ctx.settings.pdf_dpi,
+                use_text_layer=False,
+            )
         )
-        return self._import_native(ctx, state, job, item, raw_task)
+        sha256 = pages[0].image_sha256 if len(pages) == 1 else None
+        if sha256 is None:
+            raise InvalidInput(f"{payload['name']}: a FUNSD form's scan must be one page")
+        page = pages[0]
+        state.page_refs.add_stored(sha256, page.image_mime)
+        raw_task = funsd_to_task(
+            form,
+            name=payload["name"],
+            width=page.width,
+            height=page.height,
+            image_sha256=sha256,
+            image_mime=page.image_mime,
+        )
+        return self._import_native(ctx, state, job, item, raw_task, {sha256: page.image_mime})
 
     def _import_document(
         self,
@@ -360,6 +371,46 @@ def _raw_task(state: _JobState, payload: dict[str, Any], where: str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON ({exc})") from exc
+
+
+def _named_page_images(raw_task: Any) -> list[str] | None:
+    """The page images a task of our native shape names by sha256 (``[]`` when its pages
+    have none); ``None`` for any other task (Label Studio's, flat data)."""
+    if not isinstance(raw_task, dict):
+        return None
+    raw_pages = raw_task.get("pages")
+    if not isinstance(raw_pages, list) or not raw_pages:
+        return None
+    named: list[str] = []
+    for raw in raw_pages:
+        if not isinstance(raw, dict):
+            return None
+        image = raw.get("image")
+        sha = image.get("sha256") if isinstance(image, dict) else None
+        if sha is not None:
+            if not isinstance(sha, str):
+                return None
+            named.append(sha)
+    return list(dict.fromkeys(named))
+
+
+def _refuse_unless_downloadable(
+    raw_task: dict[str, Any], refused: list[str], config: LabelConfig, where: str
+) -> None:
+    """A native task naming images it may not: imported from its document URL when it has
+    one (an export of another installation), refused otherwise."""
+    data = raw_task.get("data")
+    keys = (config.image_data_key, *DOCUMENT_KEYS)
+    if isinstance(data, dict) and any(
+        isinstance(data.get(key), str) and data[key].startswith(("http://", "https://"))
+        for key in keys
+    ):
+        return
+    raise InvalidInput(
+        f"{where}: page image {refused[0][:12]}… is not a page image of this project or of a "
+        "project you can open; import the document itself, or give its URL in "
+        f"data.{config.image_data_key}"
+    )
 
 
 def _stored(prepared: PreparedTask, project_id: int, job_id: int) -> ItemOutcome:

@@ -8,7 +8,7 @@ round-trip tests hold it to the export.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 from visualner.annotations.rules import check_annotation
@@ -20,11 +20,13 @@ from visualner.projects.config import LabelConfig
 from visualner.tasks.models import OcrStatus
 
 OCR_STATUSES = frozenset(s.value for s in OcrStatus)
-#: ``username -> user id`` (None when there is no such user); the caller caches it
-UserLookup = Callable[[str], int | None]
+#: the longest username kept as an imported annotation's original author
+AUTHOR_CHARS = 150
 
 
-def _native_pages(raw_task: dict[str, Any], where: str) -> list[dict[str, Any]]:
+def _native_pages(
+    raw_task: dict[str, Any], image_media_types: Mapping[str, str], where: str
+) -> list[dict[str, Any]]:
     raw_pages = raw_task.get("pages")
     if not isinstance(raw_pages, list) or not raw_pages:
         raise InvalidInput(f"{where}: 'pages' must be a non-empty list")
@@ -32,11 +34,12 @@ def _native_pages(raw_task: dict[str, Any], where: str) -> list[dict[str, Any]]:
     for position, raw in enumerate(raw_pages):
         try:
             image = raw.get("image") or {}
+            sha256 = image.get("sha256")
             row = page_row(
                 width=int(raw["width"]),
                 height=int(raw["height"]),
-                image_sha256=image.get("sha256"),
-                image_mime=str(image.get("mime") or "image/png"),
+                image_sha256=sha256,
+                image_mime=image_media_types[sha256] if sha256 is not None else "image/png",
                 words=None,
             )
             words = raw.get("words")
@@ -64,16 +67,19 @@ def prepare_native_task(
     *,
     config: LabelConfig,
     importing_user_id: int | None,
-    user_id_of: UserLookup,
+    image_media_types: Mapping[str, str],
     where: str,
 ) -> PreparedTask:
-    """Pages with their words and OCR status, annotations with their status, review status
-    and author (the importing user when the exported author does not exist here), and
-    predictions, all checked as a save through the API would check them."""
+    """Pages with their words and OCR status, annotations and predictions, all checked as a
+    save through the API would check them. ``image_media_types`` holds every page image the
+    task names (``imports.page_refs``: the JSON's own ``mime`` is never used).
+
+    Annotations become the importing user's, their exported author kept only as
+    ``imported_from``; their review status is dropped (only a review sets one)."""
     data = raw_task.get("data")
     if not isinstance(data, dict):
         raise InvalidInput(f"{where}: 'data' must be an object")
-    pages = _native_pages(raw_task, where)
+    pages = _native_pages(raw_task, image_media_types, where)
     word_counts = {i: page["word_count"] for i, page in enumerate(pages)}
     source = data.get("source") if isinstance(data.get("source"), dict) else {}
     annotations = []
@@ -89,12 +95,13 @@ def prepare_native_task(
             where=here,
         )
         check_annotation(result, config=config, word_counts=word_counts, where=here)
-        author = raw.get("user")
+        author = raw.get("imported_from") or raw.get("user")
         annotations.append(
             {
-                "user_id": (user_id_of(str(author)) if author else None) or importing_user_id,
+                "user_id": importing_user_id,
+                "imported_from": str(author)[:AUTHOR_CHARS] if author else "",
                 "status": status,
-                "review_status": str(raw.get("review_status") or ""),
+                "review_status": "",
                 "result": result,
             }
         )

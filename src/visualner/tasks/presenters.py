@@ -58,6 +58,7 @@ def annotation_json(annotation: Annotation, usernames: dict[int, str]) -> dict[s
         "status": annotation.status,
         "version": annotation.version,
         "review_status": annotation.review_status,
+        "imported_from": annotation.imported_from,
         "regions": result.get("regions", []),
         "relations": result.get("relations", []),
         "choices": result.get("choices", {}),

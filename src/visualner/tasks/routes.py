@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task
 from visualner.auth.usernames import usernames
-from visualner.blob_responses import blob_response
+from visualner.blob_responses import blob_response, page_media_type
 from visualner.deps import CurrentUser, ServicesDep, SessionDep
 from visualner.errors import InvalidInput, NotFound
 from visualner.imports.first_view import SETTING as FIRST_VIEW_SETTING
@@ -215,7 +215,7 @@ def get_page_image(
         blobs=services.blobs,
         settings=services.settings,
         sha256=page.image_sha256,
-        media_type=page.image_mime,
+        media_type=page_media_type(page.image_mime),
         missing=f"the image of page {page_index} of task {task_id} is missing",
         allow_presigned=True,
     )
