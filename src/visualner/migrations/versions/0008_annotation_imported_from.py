@@ -1,7 +1,7 @@
 """annotation imported_from: the exported author of an imported annotation, as metadata
 
-Revision ID: 0007_annotation_imported_from
-Revises: 0006_task_annotators
+Revision ID: 0008_annotation_imported_from
+Revises: 0007_login_failures
 Create Date: 2026-12-04 14:30:00.000000
 
 An imported annotation belongs to the user who imported it; the author its JSON named is kept
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_annotation_imported_from"
-down_revision: str | None = "0006_task_annotators"
+revision: str = "0008_annotation_imported_from"
+down_revision: str | None = "0007_login_failures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
