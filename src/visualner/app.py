@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +21,7 @@ from visualner.annotations.routes import router as annotations_router
 from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
 from visualner.db import session_scope
+from visualner.deps import refuse_unstorable_input
 from visualner.errors import RateLimited, VisualnerError
 from visualner.exports.routes import router as exports_router
 from visualner.imports.routes import router as imports_router
@@ -129,6 +130,7 @@ def create_app(
         description="Visual NER: label entities on scanned images and PDFs. Authenticate with "
         "`Authorization: Token <key>` (create one with `visualner token create USER`).",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unstorable_input)],
     )
     app.state.services = services
     app.state.created_admin = None

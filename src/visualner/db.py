@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from pydantic import Field
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -49,6 +50,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+#: The largest value an ``Integer`` column holds on every supported database (PostgreSQL's
+#: integer is 32-bit, SQLite's 64-bit): ids and counts from outside are checked against it, so
+#: a too-large number is refused as invalid instead of failing in the database.
+MAX_INTEGER = 2**31 - 1
+#: A row id sent by a client in a body or a query.
+RowId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
 
 
 def utcnow() -> datetime:

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from itsdangerous import BadSignature, Signer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from visualner.auth.models import LoginSession, User
 from visualner.auth.service import resolve_login_session, user_for_api_key
-from visualner.errors import NotAuthenticated, PermissionDenied
+from visualner.db import MAX_INTEGER
+from visualner.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from visualner.runtime import Services
+from visualner.search.service import MAX_PAGE_SIZE
 
 SESSION_COOKIE = "visualner_session"
 CSRF_HEADER = "x-csrf-token"
@@ -145,3 +150,100 @@ def require_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
+
+
+#: Every id in a route's path (``/api/tasks/{task_id}``): a larger number cannot name a row,
+#: and would fail in the database (PostgreSQL's integer, SQLite's 64 bits) instead of 422.
+IdPath = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="an id (1 to 2147483647)")]
+#: A position in a path (a task's page ``/pages/{page_index}``), from 0.
+IndexPath = Annotated[int, Path(ge=0, le=MAX_INTEGER, description="a position, from 0")]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a list: ``page`` from 1, at most ``MAX_PAGE_SIZE`` rows a page."""
+
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def get_paging(
+    page: Annotated[int, Query(ge=1, le=MAX_INTEGER, description="from 1")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+) -> Paging:
+    """The paging of every list route; no list has more pages than rows, so a page number
+    past ``MAX_INTEGER`` is refused before its offset reaches the database."""
+    return Paging(page=page, page_size=page_size)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]
+
+
+#: A JSON escape of NUL (an odd run of backslashes before ``u0000``) and a run of digits long
+#: enough to pass 64 bits: cheap scans of the raw body that say when a closer look is needed.
+_ESCAPED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_LONG_NUMBER = re.compile(rb"\d{19}")
+_INT64 = range(-(2**63), 2**63)
+_OUT_OF_RANGE = "the number is out of range (integers must fit in 64 bits)"
+_FORM_TYPES = ("application/json", "application/x-www-form-urlencoded")
+
+
+async def refuse_unstorable_input(request: Request) -> None:
+    """Refuse, on every route, text with a NUL character and JSON integers past 64 bits.
+
+    PostgreSQL cannot store NUL in text or JSON, and neither database nor the JSON encoder
+    stores an integer past 64 bits: without this check both fail deep inside a write as a
+    500, on one database and not the other. Path, query, JSON and form input are checked;
+    uploads are multipart and checked where they are read.
+    """
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        _check_text(name, name)
+        _check_text(value, name)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _FORM_TYPES:
+        return
+    if content_type == "application/x-www-form-urlencoded":
+        for name, value in (await request.form()).multi_items():
+            if isinstance(value, str):
+                _check_text(value, name)
+        return
+    raw = await request.body()
+    if not (_ESCAPED_NUL.search(raw) or _LONG_NUMBER.search(raw)):
+        return
+    try:
+        body = await request.json()
+    except ValueError:
+        return  # not JSON at all: the route's own parsing answers 422
+    _check_json(body, "body")
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        where = where[:100]
+        raise InvalidInput(f"{where}: text may not contain a NUL character (\\u0000)", field=where)
+
+
+def _check_json(value: object, where: str) -> None:
+    """Walks the decoded body with an explicit stack (a deep document must not recurse)."""
+    stack = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, bool | float) or item is None:
+            continue
+        elif isinstance(item, int):
+            if item not in _INT64:  # a range error, answered like any other (422)
+                raise RequestValidationError(
+                    [{"loc": path[:100].split("."), "msg": _OUT_OF_RANGE, "type": "int64"}]
+                )
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key, path)
+                stack.append((child, f"{path}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(item))

@@ -12,7 +12,7 @@ from visualner.annotations.schemas import (
     AnnotationVersionOut,
 )
 from visualner.auth.usernames import usernames
-from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
 from visualner.preannotation.hooks import retrain_if_due
 from visualner.projects.access import Capability, project_access
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api", tags=["annotations"])
     status_code=status.HTTP_201_CREATED,
 )
 def create_annotation(
-    task_id: int,
+    task_id: IdPath,
     body: AnnotationBody,
     user: CurrentUser,
     services: ServicesDep,
@@ -57,7 +57,7 @@ def _answer(
 
 @router.get("/tasks/{task_id}/annotations", response_model=list[AnnotationOut])
 def list_annotations(
-    task_id: int, user: CurrentUser, session: SessionDep
+    task_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> list[dict[str, object]]:
     task = get_task(session, task_id)
     project_access(session, user=user, project_id=task.project_id)
@@ -67,7 +67,9 @@ def list_annotations(
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationOut)
-def get_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -> dict[str, object]:
+def get_annotation(
+    annotation_id: IdPath, user: CurrentUser, session: SessionDep
+) -> dict[str, object]:
     annotation = service.get_annotation(session, annotation_id)
     task = get_task(session, annotation.task_id)
     project_access(session, user=user, project_id=task.project_id)
@@ -76,7 +78,7 @@ def get_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -
 
 @router.put("/annotations/{annotation_id}", response_model=AnnotationOut)
 def update_annotation(
-    annotation_id: int,
+    annotation_id: IdPath,
     body: AnnotationUpdate,
     user: CurrentUser,
     services: ServicesDep,
@@ -96,7 +98,7 @@ def update_annotation(
 
 @router.get("/annotations/{annotation_id}/versions", response_model=list[AnnotationVersionOut])
 def list_versions(
-    annotation_id: int, user: CurrentUser, session: SessionDep
+    annotation_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> list[AnnotationVersionOut]:
     """The earlier versions of an annotation, newest first."""
     annotation = service.get_annotation(session, annotation_id)
@@ -117,7 +119,7 @@ def list_versions(
 
 
 @router.delete("/annotations/{annotation_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_annotation(annotation_id: int, user: CurrentUser, session: SessionDep) -> None:
+def delete_annotation(annotation_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     annotation = service.get_annotation(session, annotation_id)
     task = get_task(session, annotation.task_id)
     access = project_access(

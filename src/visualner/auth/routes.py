@@ -23,6 +23,7 @@ from visualner.deps import (
     SESSION_COOKIE,
     AdminUser,
     CurrentUser,
+    IdPath,
     ServicesDep,
     SessionDep,
     sign_session_key,
@@ -121,7 +122,7 @@ def create_token(body: TokenCreate, user: CurrentUser, session: SessionDep) -> T
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+def revoke_token(token_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     service.revoke_api_token(session, user=user, token_id=token_id)
 
 
@@ -141,7 +142,7 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep) -> User:
+def update_user(user_id: IdPath, body: UserUpdate, admin: AdminUser, session: SessionDep) -> User:
     target = session.get(User, user_id)
     if target is None:
         raise NotFound(f"no user {user_id}")

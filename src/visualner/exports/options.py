@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visualner.db import RowId
 from visualner.tasks.models import TaskStatus
 
 AnnotationFilter = Literal["submitted", "reviewed", "all"]
@@ -25,6 +26,6 @@ class ExportOptions(BaseModel):
     query: str | None = Field(
         None, max_length=2000, description="Only tasks matching this search query."
     )
-    task_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
+    task_ids: list[RowId] | None = Field(
         None, max_length=10_000, description="Only these tasks (a selection of the list)."
     )

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from visualner.blob_responses import blob_response
-from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.exports.job import KIND, create_export_job
 from visualner.exports.options import AnnotationFilter, ExportOptions
@@ -65,7 +65,7 @@ def list_export_formats(user: CurrentUser) -> list[dict[str, object]]:
 
 @router.get("/projects/{project_id}/export")
 def export_project(
-    project_id: int,
+    project_id: IdPath,
     request: Request,
     user: CurrentUser,
     session: SessionDep,
@@ -102,7 +102,7 @@ def export_project(
 
 @router.post("/projects/{project_id}/exports", status_code=status.HTTP_202_ACCEPTED)
 def start_export_job(
-    project_id: int,
+    project_id: IdPath,
     body: ExportOptions,
     request: Request,
     user: CurrentUser,
@@ -129,7 +129,7 @@ def start_export_job(
 
 @router.get("/jobs/{job_id}/download")
 def download_export(
-    job_id: int, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    job_id: IdPath, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> Response:
     """The file an export job made (managers and reviewers of its project)."""
     job = visible_job(session, user=user, job_id=job_id)

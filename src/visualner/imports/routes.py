@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from visualner.db import session_scope
-from visualner.deps import CurrentUser, ServicesDep
+from visualner.deps import CurrentUser, IdPath, ServicesDep
 from visualner.errors import InvalidInput, TooLarge
 from visualner.imports.json.array_split import first_significant_byte, iter_array_elements
 from visualner.imports.json.split_ahead import ListSplitter, read_split
@@ -39,7 +39,7 @@ def _options_from(raw: str | None) -> ImportOptions:
 
 @router.post("/projects/{project_id}/import", status_code=status.HTTP_202_ACCEPTED)
 async def import_documents(
-    project_id: int, request: Request, user: CurrentUser, services: ServicesDep
+    project_id: IdPath, request: Request, user: CurrentUser, services: ServicesDep
 ) -> dict[str, Any]:
     """Import documents (managers). Send ``multipart/form-data`` with one or more ``files``
     (PNG, JPEG, TIFF, BMP, WebP, PDF, ZIP of these, or JSON task lists) and an optional

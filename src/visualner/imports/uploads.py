@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from visualner.documents.blobstore import BlobStore
@@ -185,6 +186,8 @@ async def receive_multipart(
             parser.write(chunk)
         parser.finalize()
         complete = True
+    except MultipartParseError as exc:  # e.g. a part's headers (its file name) past 8 kB
+        raise InvalidInput(f"the upload is not valid multipart form data: {exc}") from exc
     finally:
         collector.close(complete=complete)
         for splitter in collector.splitters:  # a list's ranges, found while it uploaded

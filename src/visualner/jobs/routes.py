@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.jobs import service
 from visualner.jobs.models import Job
 from visualner.jobs.service import job_items, visible_job
@@ -36,7 +36,7 @@ def job_json(job: Job) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}")
 def get_job(
-    job_id: int,
+    job_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
     all_items: bool = Query(False, description="also list every item with its result"),
@@ -64,7 +64,7 @@ def get_job(
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-def cancel_job(job_id: int, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+def cancel_job(job_id: IdPath, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     """Cancel a queued or running job (project managers; the creator or an admin for a job
     without a project)."""
     return job_json(service.cancel_job(services.queue, user=user, job_id=job_id))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from visualner.db import session_scope
-from visualner.deps import AdminUser, CurrentUser, ServicesDep, SessionDep
+from visualner.deps import AdminUser, CurrentUser, IdPath, IndexPath, ServicesDep, SessionDep
 from visualner.errors import NotFound
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
@@ -65,7 +65,7 @@ def add_ocr_server(
 
 @router.post("/ocr-servers/{server_id}/default", response_model=OcrServerOut)
 def make_default_ocr_server(
-    server_id: int, admin: AdminUser, session: SessionDep, services: ServicesDep
+    server_id: IdPath, admin: AdminUser, session: SessionDep, services: ServicesDep
 ) -> OcrServerOut:
     """Make this server the default for imports (admins)."""
     del admin
@@ -77,7 +77,7 @@ def make_default_ocr_server(
 
 
 @router.delete("/ocr-servers/{server_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_ocr_server(server_id: int, admin: AdminUser, session: SessionDep) -> None:
+def remove_ocr_server(server_id: IdPath, admin: AdminUser, session: SessionDep) -> None:
     """Remove an OCR server (admins; the built-in one stays)."""
     del admin
     store.remove_server(session, server_id)
@@ -85,7 +85,7 @@ def remove_ocr_server(server_id: int, admin: AdminUser, session: SessionDep) -> 
 
 @router.post("/tasks/{task_id}/ocr", status_code=status.HTTP_202_ACCEPTED)
 async def rerun_ocr(
-    task_id: int, body: OcrRunIn, user: CurrentUser, services: ServicesDep
+    task_id: IdPath, body: OcrRunIn, user: CurrentUser, services: ServicesDep
 ) -> dict[str, int]:
     """Run OCR again on a task, or on one page, on a chosen server (managers)."""
 
@@ -101,7 +101,11 @@ async def rerun_ocr(
 
 @router.post("/tasks/{task_id}/pages/{page_index}/ocr-region", response_model=RegionOcrOut)
 async def ocr_region(
-    task_id: int, page_index: int, body: RegionOcrIn, user: CurrentUser, services: ServicesDep
+    task_id: IdPath,
+    page_index: IndexPath,
+    body: RegionOcrIn,
+    user: CurrentUser,
+    services: ServicesDep,
 ) -> RegionOcrOut:
     """Read a box of a page again at a higher resolution and replace the words inside it
     (annotators). ``word_map`` tells where each previous word went."""

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from visualner.blob_responses import blob_response
-from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import InvalidInput
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
@@ -48,7 +48,7 @@ def version_out(version: ModelVersion) -> ModelVersionOut:
 
 
 @router.get("/projects/{project_id}/models", response_model=ModelList)
-def list_models(project_id: int, user: CurrentUser, session: SessionDep) -> ModelList:
+def list_models(project_id: IdPath, user: CurrentUser, session: SessionDep) -> ModelList:
     """The project's model versions, newest first, with held-out per-label scores."""
     access = project_access(session, user=user, project_id=project_id)
     config = parse_label_config(access.project.label_config)
@@ -67,7 +67,7 @@ def list_models(project_id: int, user: CurrentUser, session: SessionDep) -> Mode
     response_model=JobStarted,
     status_code=status.HTTP_202_ACCEPTED,
 )
-async def train_model(project_id: int, user: CurrentUser, services: ServicesDep) -> JobStarted:
+async def train_model(project_id: IdPath, user: CurrentUser, services: ServicesDep) -> JobStarted:
     """Train a new model version on the submitted annotations (managers); follow the job at
     ``/api/jobs/{id}``. The new version becomes the active one."""
 
@@ -82,7 +82,7 @@ async def train_model(project_id: int, user: CurrentUser, services: ServicesDep)
 
 @router.post("/projects/{project_id}/models/{version}/activate", response_model=ModelVersionOut)
 def activate_model(
-    project_id: int, version: int, user: CurrentUser, session: SessionDep
+    project_id: IdPath, version: IdPath, user: CurrentUser, session: SessionDep
 ) -> ModelVersionOut:
     """Make a model version the one pre-annotation uses (managers)."""
     access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
@@ -95,7 +95,7 @@ def activate_model(
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def preannotate(
-    project_id: int, body: PreannotateIn, user: CurrentUser, services: ServicesDep
+    project_id: IdPath, body: PreannotateIn, user: CurrentUser, services: ServicesDep
 ) -> JobStarted:
     """Pre-annotate ``task_ids`` or the tasks matching ``query`` (default: every task without
     annotations) with the active model, on ``ocr_server`` (default: in this app) (managers).

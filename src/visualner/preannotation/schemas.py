@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visualner.db import MAX_INTEGER, RowId
+
 
 class ModelVersionOut(BaseModel):
     """One trained model; ``scores`` are measured on the project's held-out tasks."""
@@ -42,7 +44,7 @@ class ModelList(BaseModel):
 class PreannotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task_ids: list[int] | None = Field(
+    task_ids: list[RowId] | None = Field(
         None, description="Tasks to pre-annotate; omitted: every task without annotations."
     )
     query: str | None = Field(
@@ -51,7 +53,9 @@ class PreannotateIn(BaseModel):
     ocr_server: str | None = Field(
         None, description="OCR server that runs the model; omitted: this app's workers."
     )
-    model_version: int | None = Field(None, ge=1, description="Omitted: the active model.")
+    model_version: int | None = Field(
+        None, ge=1, le=MAX_INTEGER, description="Omitted: the active model."
+    )
 
 
 class JobStarted(BaseModel):

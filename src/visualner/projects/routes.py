@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from visualner.deps import CurrentUser, SessionDep
+from visualner.deps import CurrentUser, IdPath, PagingDep, SessionDep
 from visualner.errors import InvalidInput
 from visualner.projects import service
 from visualner.projects.access import Capability, project_access
@@ -79,11 +79,10 @@ def create_project(body: ProjectCreate, user: CurrentUser, session: SessionDep) 
 def list_projects(
     user: CurrentUser,
     session: SessionDep,
-    page: int = Query(1, ge=1),
-    page_size: int = Query(100, ge=1, le=500),
+    paging: PagingDep,
 ) -> ProjectList:
     rows, total = service.visible_projects(
-        session, user=user, offset=(page - 1) * page_size, limit=page_size
+        session, user=user, offset=paging.offset, limit=paging.page_size
     )
     counts = service.task_counts(session, [p.id for p, _ in rows])
     return ProjectList(
@@ -92,7 +91,7 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut)
-def get_project(project_id: int, user: CurrentUser, session: SessionDep) -> ProjectOut:
+def get_project(project_id: IdPath, user: CurrentUser, session: SessionDep) -> ProjectOut:
     access = project_access(session, user=user, project_id=project_id)
     counts = service.task_counts(session, [project_id])
     return project_out(access.project, access.role, counts.get(project_id, 0))
@@ -100,7 +99,7 @@ def get_project(project_id: int, user: CurrentUser, session: SessionDep) -> Proj
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut)
 def update_project(
-    project_id: int, body: ProjectUpdate, user: CurrentUser, session: SessionDep
+    project_id: IdPath, body: ProjectUpdate, user: CurrentUser, session: SessionDep
 ) -> ProjectOut:
     """Change title, description, labeling config or settings (managers)."""
     access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
@@ -117,13 +116,13 @@ def update_project(
 
 
 @router.delete("/projects/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_project(project_id: int, user: CurrentUser, session: SessionDep) -> None:
+def delete_project(project_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
     service.delete_project(session, access=access)
 
 
 @router.get("/projects/{project_id}/members", response_model=list[MemberOut])
-def list_members(project_id: int, user: CurrentUser, session: SessionDep) -> list[MemberOut]:
+def list_members(project_id: IdPath, user: CurrentUser, session: SessionDep) -> list[MemberOut]:
     project_access(session, user=user, project_id=project_id)
     return [
         MemberOut(username=member.username, user_id=member.id, role=role)
@@ -133,7 +132,7 @@ def list_members(project_id: int, user: CurrentUser, session: SessionDep) -> lis
 
 @router.post("/projects/{project_id}/members", response_model=MemberOut)
 def add_member(
-    project_id: int, body: MemberIn, user: CurrentUser, session: SessionDep
+    project_id: IdPath, body: MemberIn, user: CurrentUser, session: SessionDep
 ) -> MemberOut:
     """Add a member or change a member's role (managers)."""
     project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
@@ -145,7 +144,7 @@ def add_member(
 
 @router.delete("/projects/{project_id}/members", status_code=status.HTTP_204_NO_CONTENT)
 def remove_member(
-    project_id: int,
+    project_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
     username: str = Query(..., min_length=1),
@@ -157,7 +156,7 @@ def remove_member(
 
 @router.delete("/projects/{project_id}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_member_by_path(
-    project_id: int, username: str, user: CurrentUser, session: SessionDep
+    project_id: IdPath, username: str, user: CurrentUser, session: SessionDep
 ) -> None:
     """Remove a member (managers)."""
     project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)

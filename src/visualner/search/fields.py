@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from visualner.annotations.models import Annotation, Prediction
 from visualner.auth.models import User
+from visualner.db import MAX_INTEGER
 from visualner.projects.config import LabelConfig
 from visualner.search.fulltext import FullText
 from visualner.search.models import AnnotationTerm
@@ -187,7 +188,7 @@ def _count_field(column: InstrumentedAttribute[int], name: str) -> FieldBuilder:
             number = int(term.value)
         except ValueError:
             raise QueryError(f"{term.raw!r}: {name} compares with a whole number") from None
-        if not 0 <= number <= 2**31 - 1:
+        if not 0 <= number <= MAX_INTEGER:
             raise QueryError(f"{term.raw!r}: {number} is out of range")
         op = "=" if term.op == ":" else term.op
         compare = {

@@ -15,7 +15,7 @@ from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task
 from visualner.auth.usernames import usernames
 from visualner.blob_responses import blob_response, page_media_type
-from visualner.deps import CurrentUser, ServicesDep, SessionDep
+from visualner.deps import CurrentUser, IdPath, IndexPath, PagingDep, ServicesDep, SessionDep
 from visualner.errors import InvalidInput, NotFound
 from visualner.imports.first_view import SETTING as FIRST_VIEW_SETTING
 from visualner.imports.first_view import fetch_on_first_view
@@ -58,12 +58,11 @@ WORDS_INLINE_MAX_PAGES = 20
     responses={200: {"model": TaskList}},
 )
 def list_tasks(
-    project_id: int,
+    project_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
+    paging: PagingDep,
     q: str = Query("", description="a search query (docs/search.md), e.g. label:ANSWER -tag:done"),
-    page: int = Query(1, ge=1),
-    page_size: int = Query(100, ge=1, le=search.MAX_PAGE_SIZE),
     status: str | None = Query(None, description="new, in_progress, submitted or reviewed"),
     sort: str | None = Query(
         None,
@@ -80,8 +79,8 @@ def list_tasks(
         q=q,
         status=status,
         sort=sort,
-        page=page,
-        page_size=page_size,
+        page=paging.page,
+        page_size=paging.page_size,
     )
     tags = tags_of_tasks(session, [t.id for t in found.tasks])
     items = []
@@ -95,8 +94,8 @@ def list_tasks(
         {
             "items": items,
             "total": found.total,
-            "page": page,
-            "page_size": page_size,
+            "page": paging.page,
+            "page_size": paging.page_size,
             "sort": found.sort,
         }
     )
@@ -106,7 +105,7 @@ def list_tasks(
     "/projects/{project_id}/tasks", response_model=TaskSummary, status_code=status.HTTP_201_CREATED
 )
 def create_task(
-    project_id: int, body: TaskDataIn, user: CurrentUser, session: SessionDep
+    project_id: IdPath, body: TaskDataIn, user: CurrentUser, session: SessionDep
 ) -> TaskSummary:
     """Create a task from data alone (no file to import; managers)."""
     project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
@@ -118,7 +117,7 @@ def create_task(
 
 @router.get("/tasks/{task_id}", response_class=FastJSONResponse)
 def get_task(
-    task_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
+    task_id: IdPath, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> FastJSONResponse:
     """A task with its pages (size, image URL, words in reading order), annotations and
     predictions. Documents with more than 20 pages list pages without words: fetch them
@@ -168,7 +167,7 @@ def _first_view(
 
 @router.get("/tasks/{task_id}/search-hits", response_model=SearchHits)
 def get_search_hits(
-    task_id: int,
+    task_id: IdPath,
     user: CurrentUser,
     session: SessionDep,
     q: str = Query(..., description="the search query the task was found with"),
@@ -184,7 +183,7 @@ def get_search_hits(
 
 @router.get("/tasks/{task_id}/pages/{page_index}", response_class=FastJSONResponse)
 def get_page(
-    task_id: int, page_index: int, user: CurrentUser, session: SessionDep
+    task_id: IdPath, page_index: IndexPath, user: CurrentUser, session: SessionDep
 ) -> FastJSONResponse:
     """One page of a task with its words (pages count from 0)."""
     task = service.get_task(session, task_id)
@@ -196,8 +195,8 @@ def get_page(
 
 @router.get("/tasks/{task_id}/pages/{page_index}/image")
 def get_page_image(
-    task_id: int,
-    page_index: int,
+    task_id: IdPath,
+    page_index: IndexPath,
     request: Request,
     user: CurrentUser,
     session: SessionDep,
@@ -223,7 +222,7 @@ def get_page_image(
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_task(
-    task_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
+    task_id: IdPath, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> None:
     """Delete a task (managers), as the bulk delete does for one task."""
     task = service.get_task(session, task_id)
@@ -242,7 +241,7 @@ def delete_task(
 
 @router.post("/projects/{project_id}/tasks/delete", response_model=DeletedOut)
 def delete_selected_tasks(
-    project_id: int,
+    project_id: IdPath,
     body: DeleteTasksIn,
     user: CurrentUser,
     session: SessionDep,
@@ -265,7 +264,7 @@ def delete_selected_tasks(
 
 @router.post("/projects/{project_id}/tasks/tags", response_model=TaggedOut)
 def tag_selected_tasks(
-    project_id: int, body: TagTasksIn, user: CurrentUser, session: SessionDep
+    project_id: IdPath, body: TagTasksIn, user: CurrentUser, session: SessionDep
 ) -> TaggedOut:
     """Add and remove tags on the selected tasks (managers and reviewers)."""
     access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
@@ -279,7 +278,7 @@ def tag_selected_tasks(
 
 
 @router.get("/projects/{project_id}/tags", response_model=list[TagCount])
-def list_project_tags(project_id: int, user: CurrentUser, session: SessionDep) -> list[TagCount]:
+def list_project_tags(project_id: IdPath, user: CurrentUser, session: SessionDep) -> list[TagCount]:
     """The project's tags and how many tasks carry each."""
     project_access(session, user=user, project_id=project_id)
     return [TagCount(name=n, tasks=c) for n, c in project_tags(session, project_id=project_id)]
@@ -291,7 +290,7 @@ def list_project_tags(project_id: int, user: CurrentUser, session: SessionDep) -
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def ocr_selected_tasks(
-    project_id: int, body: OcrTasksIn, user: CurrentUser, services: ServicesDep
+    project_id: IdPath, body: OcrTasksIn, user: CurrentUser, services: ServicesDep
 ) -> JobStartedOut:
     """Run OCR again on every page of the selected tasks, on the chosen server (managers);
     follow the job at ``/api/jobs/{id}``."""

@@ -7,20 +7,17 @@ query" means one thing everywhere.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from visualner.db import RowId
 from visualner.errors import InvalidInput, NotFound
 from visualner.projects.models import Project
 from visualner.search.service import matching_task_ids
 from visualner.tasks.models import Task
 
 MAX_SELECTED_IDS = 10_000
-#: a task id as the databases store it (PostgreSQL's integer)
-TaskId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class TaskSelection(BaseModel):
@@ -28,7 +25,7 @@ class TaskSelection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task_ids: list[TaskId] | None = Field(
+    task_ids: list[RowId] | None = Field(
         None, max_length=MAX_SELECTED_IDS, description="These tasks of the project."
     )
     query: str | None = Field(

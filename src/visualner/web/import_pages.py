@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from visualner.deps import SessionDep
+from visualner.deps import IdPath, SessionDep
 from visualner.web.page_auth import PageAdminDep, PageError, PageLoginDep
 from visualner.web.project_pages import project_page_context
 from visualner.web.templating import render
@@ -15,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/projects/{project_id}/import", response_class=HTMLResponse)
 def import_page(
-    request: Request, project_id: int, login: PageLoginDep, session: SessionDep
+    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "import")
     if not context["can_manage"]:

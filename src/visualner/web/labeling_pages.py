@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from visualner.deps import ServicesDep, SessionDep
+from visualner.db import MAX_INTEGER
+from visualner.deps import IdPath, ServicesDep, SessionDep
 from visualner.errors import NotFound, PermissionDenied
 from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.projects.config import parse_label_config
@@ -34,7 +35,7 @@ def _page_access(session: SessionDep, login: PageLogin, project_id: int) -> Proj
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def labeling_page(
     request: Request,
-    task_id: int,
+    task_id: IdPath,
     login: PageLoginDep,
     session: SessionDep,
     services: ServicesDep,
@@ -70,10 +71,10 @@ def labeling_page(
 
 @router.get("/projects/{project_id}/next")
 def label_next(
-    project_id: int,
+    project_id: IdPath,
     login: PageLoginDep,
     session: SessionDep,
-    after: int | None = Query(None, description="the task being skipped"),
+    after: int | None = Query(None, ge=1, le=MAX_INTEGER, description="the task being skipped"),
 ) -> RedirectResponse:
     """Open the next task nobody has submitted; the tasks list when every task is done."""
     _page_access(session, login, project_id)

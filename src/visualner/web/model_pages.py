@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from visualner.deps import SessionDep
+from visualner.deps import IdPath, SessionDep
 from visualner.ocr.servers import store
 from visualner.preannotation.service import model_settings
 from visualner.web.page_auth import PageLoginDep
@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/projects/{project_id}/model", response_class=HTMLResponse)
 def project_model_page(
-    request: Request, project_id: int, login: PageLoginDep, session: SessionDep
+    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "model")
     context["model_settings"] = model_settings(context["project"])

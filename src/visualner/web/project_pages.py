@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from visualner.deps import SessionDep
+from visualner.deps import IdPath, SessionDep
 from visualner.errors import NotFound, PermissionDenied
 from visualner.projects import service
 from visualner.projects.access import Capability, ProjectAccess, project_access
@@ -71,7 +71,7 @@ def new_project_page(request: Request, login: PageLoginDep) -> HTMLResponse:
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project_tasks_page(
-    request: Request, project_id: int, login: PageLoginDep, session: SessionDep
+    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "tasks")
     context["statuses"] = TASK_STATUSES
@@ -80,7 +80,7 @@ def project_tasks_page(
 
 @router.get("/projects/{project_id}/settings", response_class=HTMLResponse)
 def project_settings_page(
-    request: Request, project_id: int, login: PageLoginDep, session: SessionDep
+    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "settings")
     return render(request, "project_settings.html", context)
@@ -88,7 +88,7 @@ def project_settings_page(
 
 @router.get("/projects/{project_id}/members", response_class=HTMLResponse)
 def project_members_page(
-    request: Request, project_id: int, login: PageLoginDep, session: SessionDep
+    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "members")
     context["roles"] = ROLES
