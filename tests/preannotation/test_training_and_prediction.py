@@ -246,3 +246,26 @@ def test_annotated_relations_train_links_that_predictions_carry_as_relations(
         assert relation["label"] == "answers"  # the label the training relations carry
         assert regions[relation["from_id"]]["label"] == "question"
         assert regions[relation["to_id"]]["label"] == "answer"
+
+
+def test_pre_annotating_a_search_result_predicts_exactly_the_matching_tasks(
+    model_project: ModelProject, funsd_forms: list[LabeledPage]
+) -> None:
+    add_labeled_tasks(model_project.services, model_project.project_id, funsd_forms[:4])
+    new_ids = add_unlabeled_tasks(
+        model_project.services, model_project.project_id, funsd_forms[10:]
+    )
+    model_project.train()
+    chosen = model_project.admin.get(f"/api/tasks/{new_ids[1]}").json()["title"]
+
+    job = model_project.preannotate(query=f'"{chosen}" -has:annotations')
+
+    assert job["result"]["tasks_predicted"] == 1
+    counts = {
+        t["id"]: t["prediction_count"]
+        for t in model_project.admin.get(f"/api/projects/{model_project.project_id}/tasks").json()[
+            "items"
+        ]
+    }
+    assert counts[new_ids[1]] == 1
+    assert counts[new_ids[0]] == 0
