@@ -132,6 +132,7 @@ def get_current_user(request: Request, services: ServicesDep) -> User:
     if request.method not in SAFE_METHODS:
         check_csrf(request.headers.get(CSRF_HEADER, ""), login_session)
     request.state.csrf_token = login_session.csrf_token
+    request.state.login_session_id = login_session.id
     return user
 
 

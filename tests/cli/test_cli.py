@@ -11,9 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
+from visualner.auth.models import ApiToken
 from visualner.cli.main import app as cli_app
+from visualner.db import make_disposable_engine
 
 
 def run_cli(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -41,6 +45,9 @@ def test_every_command_has_help() -> None:
         ["worker"],
         ["db", "upgrade"],
         ["user", "create"],
+        ["user", "passwd"],
+        ["user", "list"],
+        ["user", "deactivate"],
         ["token", "create"],
         ["version"],
     ):
@@ -57,6 +64,28 @@ def test_users_and_tokens_are_created_from_the_command_line(tmp_path: Path) -> N
     assert created.returncode == 0 and "created admin carol" in created.stdout
     token = run_cli("token", "create", "carol", data_dir=tmp_path)
     assert token.returncode == 0 and token.stdout.strip().startswith("vn_")
+
+
+def test_passwords_are_reset_and_users_listed_and_deactivated_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    run_cli("user", "create", "erin", "--password", "long-password", data_dir=tmp_path)
+    token = run_cli("token", "create", "erin", data_dir=tmp_path).stdout.strip()
+    changed = run_cli("user", "passwd", "erin", "--password", "newer-password", data_dir=tmp_path)
+    assert changed.returncode == 0, changed.stderr
+    assert "1 API token(s) revoked" in changed.stdout
+    deactivated = run_cli("user", "deactivate", "erin", data_dir=tmp_path)
+    assert deactivated.returncode == 0 and "erin deactivated" in deactivated.stdout
+    listed = run_cli("user", "list", data_dir=tmp_path)
+    assert listed.returncode == 0
+    assert "erin\tuser\tdeactivated\t-" in listed.stdout.splitlines()
+    with sessionmaker(
+        bind=make_disposable_engine(f"sqlite:///{tmp_path / 'visualner.db'}")
+    )() as session:
+        revoked = session.scalar(
+            select(ApiToken.revoked_at).where(ApiToken.key_prefix == token[:10])
+        )
+    assert revoked is not None
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,9 @@ from visualner.auth.models import User
 from visualner.auth.schemas import (
     LoginIn,
     LoginOut,
+    OwnPasswordChange,
+    PasswordChangedOut,
+    PasswordReset,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -109,6 +112,33 @@ def me(user: CurrentUser) -> User:
     return user
 
 
+def password_changed_out(changed: service.PasswordChanged) -> PasswordChangedOut:
+    return PasswordChangedOut(
+        ended_sessions=changed.ended_sessions,
+        revoked_tokens=changed.revoked_tokens,
+        detail=(
+            f"Password changed. {changed.revoked_tokens} API token(s) revoked and "
+            f"{changed.ended_sessions} other session(s) signed out."
+        ),
+    )
+
+
+@router.post("/me/password", response_model=PasswordChangedOut)
+def change_own_password(
+    body: OwnPasswordChange, request: Request, user: CurrentUser, session: SessionDep
+) -> PasswordChangedOut:
+    """Change your own password (the current one is required). Your other browser sessions
+    end and every API token of yours is revoked; this browser stays logged in."""
+    changed = service.change_own_password(
+        session,
+        user=session.get_one(User, user.id),
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=getattr(request.state, "login_session_id", None),
+    )
+    return password_changed_out(changed)
+
+
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(user: CurrentUser, session: SessionDep) -> list[object]:
     return list(service.list_api_tokens(session, user=user))
@@ -141,11 +171,36 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
     )
 
 
-@router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(user_id: IdPath, body: UserUpdate, admin: AdminUser, session: SessionDep) -> User:
+def get_user(session: SessionDep, user_id: int) -> User:
     target = session.get(User, user_id)
     if target is None:
         raise NotFound(f"no user {user_id}")
+    return target
+
+
+@router.post("/users/{user_id}/password", response_model=PasswordChangedOut)
+def reset_password(
+    user_id: IdPath, body: PasswordReset, admin: AdminUser, session: SessionDep
+) -> PasswordChangedOut:
+    """Set a user's password (admins only): all their sessions end and all their API tokens
+    are revoked."""
+    del admin
+    target = get_user(session, user_id)
+    return password_changed_out(service.set_password(session, user=target, password=body.password))
+
+
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(user_id: IdPath, admin: AdminUser, session: SessionDep) -> None:
+    """Delete a user without annotations (admins only); 409 for yourself or a user with
+    annotations (deactivate them instead)."""
+    service.delete_user(session, user=get_user(session, user_id), acting_admin=admin)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(user_id: IdPath, body: UserUpdate, admin: AdminUser, session: SessionDep) -> User:
+    """Grant or remove admin rights, (de)activate; a ``password`` here resets it as
+    ``POST /api/users/{id}/password`` does (sessions ended, tokens revoked)."""
+    target = get_user(session, user_id)
     if target.id == admin.id and (body.is_admin is False or body.is_active is False):
         raise Conflict("you cannot remove your own admin rights or deactivate yourself")
     if body.password is not None:

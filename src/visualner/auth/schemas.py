@@ -57,3 +57,20 @@ class TokenOut(BaseModel):
 
 class TokenCreated(TokenOut):
     key: str = Field(description="The token itself; shown only this once.")
+
+
+class OwnPasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class PasswordChangedOut(BaseModel):
+    """What the new password ended; the UI repeats it to the user."""
+
+    ended_sessions: int = Field(description="Other browser sessions signed out.")
+    revoked_tokens: int = Field(description="API tokens revoked (scripts must get new ones).")
+    detail: str

@@ -8,9 +8,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from visualner.annotations.models import Annotation
 from visualner.auth.models import ApiToken, LoginSession, User
 from visualner.auth.passwords import (
     DUMMY_HASH,
@@ -73,12 +74,77 @@ def get_user_by_username(session: Session, username: str) -> User:
     return user
 
 
-def set_password(session: Session, *, user: User, password: str) -> None:
+@dataclass(frozen=True)
+class PasswordChanged:
+    """What a new password ended, so the caller can say so."""
+
+    ended_sessions: int
+    revoked_tokens: int
+
+
+def set_password(
+    session: Session, *, user: User, password: str, keep_session_id: int | None = None
+) -> PasswordChanged:
+    """Store a new password and end everything the old one gave: every login session (but
+    ``keep_session_id``, the browser that changed its own password) and every API token,
+    since a token made by whoever knew the old password must not outlive it."""
     validate_password(password)
     user.password_hash = hash_password(password)
-    session.execute(
-        update(LoginSession).where(LoginSession.user_id == user.id).values(expires_at=utcnow())
+    now = utcnow()
+    sessions = (
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.expires_at > now)
+        .values(expires_at=now)
     )
+    if keep_session_id is not None:
+        sessions = sessions.where(LoginSession.id != keep_session_id)
+    ended = session.connection().execute(sessions).rowcount
+    revoked = (
+        session.connection()
+        .execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        .rowcount
+    )
+    return PasswordChanged(ended_sessions=max(ended, 0), revoked_tokens=max(revoked, 0))
+
+
+def change_own_password(
+    session: Session,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    keep_session_id: int | None,
+) -> PasswordChanged:
+    """A user's own change: the current password is required, so a borrowed unlocked
+    browser or a leaked token cannot lock the owner out."""
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput("the current password is wrong", field="current_password")
+    if current_password == new_password:
+        raise InvalidInput(
+            "the new password must differ from the current one", field="new_password"
+        )
+    return set_password(session, user=user, password=new_password, keep_session_id=keep_session_id)
+
+
+def delete_user(session: Session, *, user: User, acting_admin: User) -> None:
+    """Delete an account that has no annotations; one that has work is deactivated instead,
+    so its annotations keep their author."""
+    if user.id == acting_admin.id:
+        raise Conflict("you cannot delete your own account")
+    authored = session.scalar(
+        select(func.count()).select_from(Annotation).where(Annotation.user_id == user.id)
+    )
+    if authored:
+        raise Conflict(
+            f"{user.username} has {authored} annotation(s); deactivate the account instead "
+            "so their authorship is kept"
+        )
+    session.delete(user)
+    session.flush()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from visualner.auth.service import create_api_token, create_user, get_user_by_username
+from visualner.auth.service import (
+    create_api_token,
+    create_user,
+    get_user_by_username,
+    list_users,
+    set_password,
+)
 from visualner.cli.common import load_settings, reports_errors
 from visualner.db import make_disposable_engine, session_scope
 from visualner.migrate import current_revision, upgrade_database
@@ -48,6 +54,53 @@ def user_create(
     with session_scope(open_sessions()) as session:
         user = create_user(session, username=username, password=password, is_admin=admin)
         typer.echo(f"created {'admin' if user.is_admin else 'user'} {user.username}")
+
+
+@user_app.command("passwd")
+@reports_errors
+def user_passwd(
+    username: Annotated[str, typer.Argument(help="Whose password.")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="New password."),
+    ],
+) -> None:
+    """Set a user's password: their sessions end and their API tokens are revoked."""
+    with session_scope(open_sessions()) as session:
+        user = get_user_by_username(session, username)
+        changed = set_password(session, user=user, password=password)
+        typer.echo(
+            f"password of {user.username} changed; {changed.revoked_tokens} API token(s) "
+            f"revoked, {changed.ended_sessions} session(s) ended"
+        )
+
+
+@user_app.command("list")
+@reports_errors
+def user_list() -> None:
+    """List the users: name, role, whether active, last login."""
+    with session_scope(open_sessions()) as session:
+        for user in list_users(session):
+            role = "admin" if user.is_admin else "user"
+            state = "active" if user.is_active else "deactivated"
+            last = user.last_login_at.isoformat(timespec="seconds") if user.last_login_at else "-"
+            typer.echo(f"{user.username}\t{role}\t{state}\t{last}")
+
+
+@user_app.command("deactivate")
+@reports_errors
+def user_deactivate(
+    username: Annotated[str, typer.Argument(help="Whose account.")],
+    undo: Annotated[
+        bool, typer.Option("--reactivate", help="Let the user log in again instead.")
+    ] = False,
+) -> None:
+    """Stop a user from logging in (their sessions and tokens stop working at once);
+    ``--reactivate`` undoes it. Their annotations stay."""
+    with session_scope(open_sessions()) as session:
+        user = get_user_by_username(session, username)
+        user.is_active = undo
+        typer.echo(f"{user.username} {'reactivated' if undo else 'deactivated'}")
 
 
 @token_app.command("create")

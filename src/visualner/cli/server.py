@@ -39,7 +39,8 @@ def serve(
             username, password = created
             typer.secho(
                 f"First start: created the admin account\n  username: {username}\n"
-                f"  password: {password}\nChange it after logging in.",
+                f"  password: {password}\n"
+                "Change it on the Account page (/account) after logging in.",
                 fg=typer.colors.YELLOW,
             )
 

@@ -79,6 +79,9 @@ createForm.addEventListener("submit", async (event) => {
   await refresh();
 });
 
+// A password change revokes every token (account_password.js says so): show it.
+document.addEventListener("visualner:tokens-changed", () => refresh());
+
 copyButton.addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText(keyBox.textContent || "");

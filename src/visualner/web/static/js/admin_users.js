@@ -1,10 +1,12 @@
 // @ts-check
 /**
  * User administration: create users, grant or remove admin rights, deactivate and
- * reactivate. The server refuses changes to your own admin/active flags; so does the UI.
+ * reactivate, reset a password (the user's sessions and API tokens end; the toast says how
+ * many) and delete a user without annotations. The server refuses changes to your own
+ * admin/active flags and deleting yourself; so does the UI.
  */
 import { api } from "./api.js";
-import { byRole, el, formatDate, row } from "./dom.js";
+import { byRole, confirmedActionButton, el, formatDate, row } from "./dom.js";
 import { showToast } from "./toast.js";
 
 /**
@@ -42,6 +44,70 @@ function flagToggle(user, flag) {
   return el("label", { className: "switch" }, [box, el("span", { className: "switch-track" })]);
 }
 
+/**
+ * "Reset password" opens a password field in the row; Set sends it.
+ * @param {User} user
+ */
+function resetPasswordControl(user) {
+  const cell = el("span", { className: "row-actions" });
+  const open = el("button", {
+    className: "btn btn-sm btn-ghost",
+    testid: "user-reset-password",
+    text: "Reset password",
+    attrs: { type: "button" },
+  });
+  const input = el("input", {
+    testid: "user-reset-password-input",
+    attrs: { type: "password", autocomplete: "new-password", "aria-label": `New password for ${user.username}` },
+  });
+  const save = el("button", {
+    className: "btn btn-sm btn-primary",
+    testid: "user-reset-password-save",
+    text: "Set",
+    attrs: { type: "button" },
+  });
+  open.addEventListener("click", () => {
+    cell.replaceChildren(input, save);
+    input.focus();
+  });
+  save.addEventListener("click", async () => {
+    let changed;
+    try {
+      changed = await api(`/api/users/${user.id}/password`, {
+        method: "POST",
+        body: { password: input.value },
+      });
+    } catch {
+      return;
+    }
+    showToast(`${user.username}: ${changed.detail}`, "success");
+    input.value = "";
+    cell.replaceChildren(open);
+  });
+  cell.append(open);
+  return cell;
+}
+
+/** @param {User} user */
+function actions(user) {
+  const cell = el("span", { className: "row-actions" }, [resetPasswordControl(user)]);
+  if (user.id !== selfId) {
+    cell.append(
+      confirmedActionButton({
+        text: "Delete",
+        testid: "user-delete",
+        question: `Delete ${user.username}? A user with annotations cannot be deleted; deactivate them instead.`,
+        async action() {
+          await api(`/api/users/${user.id}`, { method: "DELETE" });
+          showToast(`${user.username} deleted.`, "success");
+          await refresh();
+        },
+      }),
+    );
+  }
+  return cell;
+}
+
 /** @param {User} user */
 function userRow(user) {
   const name = el("span", { className: "member-name", testid: "user-name" }, [
@@ -56,9 +122,11 @@ function userRow(user) {
       flagToggle(user, "is_active"),
       formatDate(user.last_login_at),
       formatDate(user.created_at),
+      actions(user),
     ],
     "user-row",
   );
+  tr.lastElementChild?.classList.add("actions-col");
   tr.dataset.username = user.username;
   return tr;
 }
