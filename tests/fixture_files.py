@@ -85,3 +85,61 @@ def write_scanned_pdf(path: Path, picture: Path, text: str = "Scanned words only
     document.add_page()
     document.image(str(picture), x=50, y=50, w=400)
     document.output(str(path))
+
+
+def handmade_pdf(
+    content: bytes, *, media_box: bytes = b"0 0 200 200", resources: bytes = b""
+) -> bytes:
+    """A one-page PDF written byte by byte: ``content`` is the page's drawing operations
+    (stored compressed), ``resources`` extra objects numbered from 5 (an image XObject as
+    ``/Im1``). Small on disk whatever the content expands to."""
+    stream = zlib.compress(content, 9)
+    xobject = b" /Resources << /XObject << /Im1 5 0 R >> >>" if resources else b""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox ["
+        + media_box
+        + b"] /Contents 4 0 R"
+        + xobject
+        + b" >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    if resources:
+        objects.append(resources)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+def pdf_drawing_image(width: int, height: int) -> bytes:
+    """A 200 pt page drawing one grey image of ``width``×``height`` pixels (all black: its
+    compressed data is tiny, its decoded size is not)."""
+    compressor = zlib.compressobj(9)
+    row_block = bytes(width * min(height, 256))
+    data = (
+        b"".join(
+            compressor.compress(row_block[: width * min(256, height - start)])
+            for start in range(0, height, 256)
+        )
+        + compressor.flush()
+    )
+    image = (
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (width, height, len(data))
+        + data
+        + b"\nendstream"
+    )
+    return handmade_pdf(b"q 200 0 0 200 0 0 cm /Im1 Do Q", resources=image)

@@ -92,6 +92,19 @@ class Settings(BaseSettings):
         120_000_000, ge=1, description="Decompression-bomb cap: pixels per decoded page."
     )
     max_pdf_pages: int = Field(2000, ge=1, description="Pages accepted per PDF.")
+    max_page_decode_mb: int = Field(
+        320,
+        ge=1,
+        description="Memory one decoded page image may take (width × height × bytes per "
+        "pixel as the decoder holds it: 4 for colour, 1 for grey); a larger page is refused "
+        "before decoding, however small its file.",
+    )
+    max_pdf_page_objects: int = Field(
+        200_000,
+        ge=1,
+        description="Drawing objects a PDF page may hold; a page with more (a small file "
+        "whose content expands to millions of operations) is refused before rendering.",
+    )
     blob_delete_grace_s: float = Field(
         600.0,
         ge=0,

@@ -73,6 +73,28 @@ def pixel_cap_error(where: str, width: int, height: int, max_pixels: int) -> Too
     )
 
 
+#: bytes per pixel as Pillow holds a decoded image (colour modes take 4: RGB is padded)
+_DECODED_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "LA": 4}
+
+
+def check_decode_caps(
+    image: Image.Image, where: str, *, max_pixels: int, max_decode_bytes: int | None
+) -> None:
+    """Refuse, from its header, an image whose current frame would decode above
+    ``max_pixels`` or take more than ``max_decode_bytes`` of memory (a 300 KB PNG can
+    declare a 10000×10000 colour page: 400 MB decoded, over a GB while it is encoded)."""
+    width, height = image.size
+    if width * height > max_pixels:
+        raise pixel_cap_error(where, width, height, max_pixels)
+    decoded = width * height * _DECODED_BYTES_PER_PIXEL.get(image.mode, 4)
+    if max_decode_bytes is not None and decoded > max_decode_bytes:
+        raise TooLarge(
+            f"{where}: a {width}×{height} {image.mode} image takes {decoded / 2**20:,.0f} MB "
+            f"decoded, above the {max_decode_bytes / 2**20:,.0f} MB cap "
+            "(VISUALNER_MAX_PAGE_DECODE_MB); scan it at a lower resolution"
+        )
+
+
 def iter_image_pages(
     path: Path,
     *,
@@ -80,11 +102,13 @@ def iter_image_pages(
     max_pages: int,
     display_name: str | None = None,
     keep_bilevel: bool = False,
+    max_decode_bytes: int | None = None,
 ) -> Iterator[ImagePage]:
     """Decode an image file page by page (a multi-page TIFF gives several pages).
 
     Only one decoded page is alive at a time if the caller drops each before asking for
-    the next. Raises ``TooLarge`` for a page above ``max_pixels`` or a file with more than
+    the next. Raises ``TooLarge`` for a page above ``max_pixels`` or ``max_decode_bytes``
+    (``check_decode_caps``) or a file with more than
     ``max_pages`` pages, and ``InvalidInput`` naming the decoder's reason for a corrupt or
     truncated file. Pages come out in RGB, or L for greyscale and black-and-white sources
     (black-and-white ones stay 1-bit with ``keep_bilevel``: storing them converts once).
@@ -102,9 +126,9 @@ def iter_image_pages(
                 raise _bomb_error(where, exc) from exc
             except _DECODE_ERRORS as exc:
                 raise InvalidInput(f"{where} could not be read: {_reason(exc)}") from exc
-            width, height = image.size
-            if width * height > max_pixels:
-                raise pixel_cap_error(where, width, height, max_pixels)
+            check_decode_caps(
+                image, where, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes
+            )
             yield ImagePage(index=index, image=_decode_upright(image, where, keep_bilevel))
 
 

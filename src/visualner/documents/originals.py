@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from visualner.documents.image_validation import validate_page_image_file
-from visualner.documents.images import open_image, pixel_cap_error
+from visualner.documents.images import check_decode_caps, open_image
 from visualner.documents.sniff import FileKind
 
 #: modes a browser and every OCR engine read as they are, per format
@@ -38,19 +38,21 @@ class OriginalPage:
 
 
 def browser_ready(
-    path: Path, kind: FileKind, *, max_pixels: int, display_name: str
+    path: Path, kind: FileKind, *, max_pixels: int, max_decode_bytes: int, display_name: str
 ) -> OriginalPage | None:
     """The page ``path`` is, if it can be stored byte for byte; ``None`` when it must be
     decoded and encoded. Reads the header and walks the file's structure (decodes no
-    pixel); raises ``TooLarge`` above ``max_pixels``
+    pixel); raises ``TooLarge`` above ``max_pixels`` or ``max_decode_bytes`` (the OCR and
+    the page's readers decode it)
     and ``InvalidInput`` for a file whose header cannot be read."""
     modes = _KEPT_MODES.get(kind)
     if modes is None:
         return None
     with open_image(path, display_name) as image:
+        check_decode_caps(
+            image, display_name, max_pixels=max_pixels, max_decode_bytes=max_decode_bytes
+        )
         width, height = image.size
-        if width * height > max_pixels:
-            raise pixel_cap_error(display_name, width, height, max_pixels)
         if not _shown_as_stored(image, kind, modes):
             return None
     if not validate_page_image_file(path, kind):

@@ -148,28 +148,64 @@ def pdf_page_pixel_size(pdf: PdfFile, page_index: int, *, dpi: float) -> tuple[i
 
 
 def render_pdf_page(
-    pdf: PdfFile, page_index: int, *, dpi: float, max_pixels: int, grayscale: bool = False
+    pdf: PdfFile,
+    page_index: int,
+    *,
+    dpi: float,
+    max_pixels: int,
+    grayscale: bool = False,
+    max_objects: int | None = None,
 ) -> Image.Image:
     """Render one page (0-based ``page_index``) to an RGB (or L) image at ``dpi``.
 
     The size is checked before any pixel is allocated: a page declared 200 inches wide is
-    refused with ``TooLarge`` instead of exhausting memory.
+    refused with ``TooLarge`` instead of exhausting memory; so is a page that draws an
+    image above ``max_pixels`` or more than ``max_objects`` objects (``_check_page``).
     """
     with _PDFIUM_LOCK, pdf._page(page_index) as page:
-        _check_pixel_cap(pdf, page, page_index, dpi=dpi, max_pixels=max_pixels)
+        _check_page(pdf, page, page_index, dpi=dpi, max_pixels=max_pixels, max_objects=max_objects)
         return _render(page, dpi=dpi, grayscale=grayscale)
 
 
-def _check_pixel_cap(
-    pdf: PdfFile, page: pdfium.PdfPage, page_index: int, *, dpi: float, max_pixels: int
+def _check_page(
+    pdf: PdfFile,
+    page: pdfium.PdfPage,
+    page_index: int,
+    *,
+    dpi: float,
+    max_pixels: int,
+    max_objects: int | None,
 ) -> None:
+    """Refuse a page whose rendering would take unbounded memory or time, before it starts:
+    its render above ``max_pixels``; an image it draws above ``max_pixels`` (PDFium decodes
+    an image whole, whatever size it is drawn at: a 1.5 MB PDF can hold a 40000×40000 one);
+    more than ``max_objects`` objects (a small file whose content stream expands to
+    millions of drawing operations). Only the page's dictionaries are read, no pixel."""
+    where = f"page {page_index + 1} of {pdf.name}"
     width, height = _pixel_size(page, dpi)
+    if width <= 0 or height <= 0:
+        raise InvalidInput(f"{where} has no area ({page.get_width():g}×{page.get_height():g} pt)")
     if width * height > max_pixels:
         raise TooLarge(
-            f"page {page_index + 1} of {pdf.name}: rendering at {dpi:g} dpi gives "
+            f"{where}: rendering at {dpi:g} dpi gives "
             f"{width}×{height} = {width * height / 1e6:.0f} MP, above the "
             f"{max_pixels / 1e6:.0f} MP cap"
         )
+    if max_objects is not None:
+        count = pdfium_c.FPDFPage_CountObjects(page.raw)
+        if count > max_objects:
+            raise TooLarge(
+                f"{where} draws {count:,} objects, above the {max_objects:,}-object cap "
+                "(VISUALNER_MAX_PDF_PAGE_OBJECTS)"
+            )
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        image_width, image_height = image.get_px_size()
+        if image_width * image_height > max_pixels:
+            raise TooLarge(
+                f"{where} holds a {image_width}×{image_height} image = "
+                f"{image_width * image_height / 1e6:,.0f} MP, above the "
+                f"{max_pixels / 1e6:,.0f} MP cap (VISUALNER_MAX_IMAGE_PIXELS)"
+            )
 
 
 def _render(page: pdfium.PdfPage, *, dpi: float, grayscale: bool) -> Image.Image:
@@ -238,17 +274,23 @@ class PdfPageRead:
 
 
 def read_pdf_page(
-    pdf: PdfFile, page_index: int, *, dpi: float, max_pixels: int, text_layer: bool
+    pdf: PdfFile,
+    page_index: int,
+    *,
+    dpi: float,
+    max_pixels: int,
+    text_layer: bool,
+    max_objects: int | None = None,
 ) -> PdfPageRead:
     """The page rendered at ``dpi`` — greyscale when a small probe render shows no colour —
     and, if ``text_layer`` is set and the page has text (:func:`page_has_text_layer`), its
     words as :func:`extract_pdf_page_words` gives them; ``words`` is ``None`` otherwise.
 
     The same as calling those functions one after the other, but the page is loaded once
-    and its text read once.
+    and its text read once. Refuses the pages ``render_pdf_page`` refuses.
     """
     with _PDFIUM_LOCK, pdf._page(page_index) as page:
-        _check_pixel_cap(pdf, page, page_index, dpi=dpi, max_pixels=max_pixels)
+        _check_page(pdf, page, page_index, dpi=dpi, max_pixels=max_pixels, max_objects=max_objects)
         image = _render(page, dpi=dpi, grayscale=_is_colourless(page, dpi))
         words = None
         if text_layer:

@@ -86,6 +86,7 @@ def iter_stored_pages(
                     dpi=dpi,
                     max_pixels=settings.max_image_pixels,
                     text_layer=use_text_layer,
+                    max_objects=settings.max_pdf_page_objects,
                 )
                 pending.append((pool.submit(_store, page.image, blobs, True), page.words))
                 while len(pending) > ENCODE_AHEAD:
@@ -103,6 +104,7 @@ def iter_stored_pages(
         max_pages=settings.max_pdf_pages,
         display_name=name,
         keep_bilevel=True,
+        max_decode_bytes=settings.max_page_decode_mb * 2**20,
     ):
         sha, mime, width, height = _store(image_page.image, blobs)
         yield StoredPage(width, height, sha, mime)
@@ -120,7 +122,13 @@ def store_original(
     """A browser-ready PNG/JPEG stored as it came (its header read only), or ``None`` when
     the file must be decoded and encoded (``documents.originals``). ``sha256``: the file's,
     when known."""
-    original = browser_ready(path, kind, max_pixels=settings.max_image_pixels, display_name=name)
+    original = browser_ready(
+        path,
+        kind,
+        max_pixels=settings.max_image_pixels,
+        max_decode_bytes=settings.max_page_decode_mb * 2**20,
+        display_name=name,
+    )
     if original is None:
         return None
     sha = blobs.put_file(path, sha256=sha256)

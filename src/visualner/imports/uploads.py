@@ -22,6 +22,7 @@ from visualner.errors import InvalidInput, TooLarge
 from visualner.imports.json.split_ahead import ListSplitter
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()+-]+")
+#: all non-file form fields of one request together (the import has one: its options)
 MAX_FORM_FIELD_BYTES = 1 << 20
 
 
@@ -75,6 +76,7 @@ class _PartCollector:
         self.splitters: list[ListSplitter] = []
         self._field_name = ""
         self._field_value = bytearray()
+        self._field_bytes = 0
 
     def callbacks(self) -> dict[str, Any]:
         return {
@@ -136,9 +138,13 @@ class _PartCollector:
             if self._splitter is not None:
                 self._splitter.wrote(chunk, self._file)
         else:
+            self._field_bytes += len(chunk)
+            if self._field_bytes > MAX_FORM_FIELD_BYTES:
+                raise TooLarge(
+                    f"the form fields besides 'files' (at {self._field_name!r}) are larger "
+                    "than 1 MB together"
+                )
             self._field_value += chunk
-            if len(self._field_value) > MAX_FORM_FIELD_BYTES:
-                raise TooLarge(f"form field {self._field_name!r} is larger than 1 MB")
 
     def on_part_end(self) -> None:
         if self._file is not None and self._current is not None:
@@ -181,8 +187,15 @@ async def receive_multipart(
     )
     parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
     complete = False
+    received = 0
     try:
         async for chunk in body:
+            received += len(chunk)  # every byte: parts, headers, boundaries, preamble
+            if received > max_total_bytes:
+                raise TooLarge(
+                    f"the upload is larger than the {max_total_bytes // 2**20} MB request "
+                    "cap (VISUALNER_MAX_REQUEST_MB)"
+                )
             parser.write(chunk)
         parser.finalize()
         complete = True
