@@ -45,6 +45,7 @@ JOB_KIND_PACKAGES = (
     "visualner.exports",
     "visualner.ocr",
     "visualner.preannotation",
+    "visualner.storages",
 )
 HTTP_LIBRARIES = ("fastapi", "starlette")
 

@@ -33,6 +33,7 @@ from visualner.preannotation.routes import router as preannotation_router
 from visualner.projects.routes import router as projects_router
 from visualner.runtime import Services, build_services
 from visualner.settings import Settings
+from visualner.storages.routes import router as storages_router
 from visualner.system_routes import router as system_router
 from visualner.tasks.blob_cleanup import sweep_blob_deletions
 from visualner.tasks.routes import router as tasks_router
@@ -149,6 +150,7 @@ def create_app(
         ocr_router,
         jobs_router,
         preannotation_router,
+        storages_router,
     ):
         app.include_router(router)
     mount_web(app)

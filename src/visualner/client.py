@@ -321,6 +321,32 @@ class VisualnerClient:
                     out.write(chunk)
         return target
 
+    # -- cloud storages ---------------------------------------------------------------------
+
+    def storages(self, project_id: int) -> list[JSON]:
+        """The project's source and target storages (credentials are never answered)."""
+        return list(self._request("GET", f"/api/projects/{project_id}/storages"))
+
+    def add_storage(self, project_id: int, role: str, bucket: str, **fields: Any) -> JSON:
+        """Add a ``source`` or ``target`` storage (fields: ``prefix``, ``glob``,
+        ``endpoint_url``, ``region``, ``access_key_id``, ``secret_access_key``,
+        ``sync_every_minutes``, ``import_options``, ``export_format``, ``export_only``)."""
+        body = {"role": role, "bucket": bucket, **fields}
+        return dict(self._request("POST", f"/api/projects/{project_id}/storages", json=body))
+
+    def update_storage(self, project_id: int, storage_id: int, **changes: Any) -> JSON:
+        url = f"/api/projects/{project_id}/storages/{storage_id}"
+        return dict(self._request("PATCH", url, json=changes))
+
+    def delete_storage(self, project_id: int, storage_id: int) -> None:
+        self._request("DELETE", f"/api/projects/{project_id}/storages/{storage_id}")
+
+    def sync_storage(self, project_id: int, storage_id: int) -> int:
+        """Start syncing a source storage; the job's id (follow it with ``wait_for_job``:
+        its result counts new, changed, unchanged and deleted objects)."""
+        url = f"/api/projects/{project_id}/storages/{storage_id}/sync"
+        return int(self._request("POST", url)["job_id"])
+
 
 def _raise_for(response: httpx.Response, method: str, url: str) -> None:
     if not response.is_error:

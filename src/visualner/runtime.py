@@ -20,6 +20,9 @@ from visualner.ocr.rerun import OcrJob
 from visualner.preannotation.prediction import PreannotateJob
 from visualner.preannotation.training import TrainModelJob
 from visualner.settings import Settings
+from visualner.storages.service import start_due_syncs
+from visualner.storages.sync import StorageSyncJob
+from visualner.storages.targets import StorageExportJob
 
 
 @dataclass
@@ -40,12 +43,15 @@ class Services:
 
 
 def register_job_kinds(registry: JobRegistry) -> None:
-    """Register every job kind the product runs (imports, OCR, exports, training)."""
+    """Register every job kind the product runs (imports, OCR, exports, training, cloud
+    storage syncs and writes)."""
     registry.register(ImportJob())
     registry.register(OcrJob())
     registry.register(TrainModelJob())
     registry.register(PreannotateJob())
     registry.register(ExportJob())
+    registry.register(StorageSyncJob())
+    registry.register(StorageExportJob())
 
 
 def build_services(settings: Settings) -> Services:
@@ -55,10 +61,8 @@ def build_services(settings: Settings) -> Services:
     registry = JobRegistry()
     register_job_kinds(registry)
     ctx = JobContext(settings=settings, database=database, blobs=blobs)
+    queue = JobQueue(ctx, registry)
+    queue.every_minute("visualner.sync_storages", start_due_syncs)
     return Services(
-        settings=settings,
-        database=database,
-        blobs=blobs,
-        registry=registry,
-        queue=JobQueue(ctx, registry),
+        settings=settings, database=database, blobs=blobs, registry=registry, queue=queue
     )

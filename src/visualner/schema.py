@@ -8,6 +8,7 @@ from visualner.ocr.servers import models as ocr_models
 from visualner.preannotation import models as preannotation_models
 from visualner.projects import models as project_models
 from visualner.search import models as search_models
+from visualner.storages import models as storage_models
 from visualner.tags import models as tag_models
 from visualner.tasks import models as task_models
 
@@ -43,6 +44,7 @@ __all__ = [
     "preannotation_models",
     "project_models",
     "search_models",
+    "storage_models",
     "tag_models",
     "task_models",
 ]

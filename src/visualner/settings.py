@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         description="Hosts or CIDR ranges that URL imports may reach even though they are "
         "loopback/private (comma-separated).",
     )
+    storage_endpoint_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="S3 endpoints (host or host:port, comma-separated) that project cloud "
+        "storages may use even though they are loopback/private; others must be public.",
+    )
     ocr_engine: Literal["tesseract", "rapidocr"] = Field(
         "rapidocr", description="Engine of the built-in OCR server (rapidocr or tesseract)."
     )
@@ -171,7 +176,7 @@ class Settings(BaseSettings):
         "", description="Password of that admin; empty: a random one, printed once."
     )
 
-    @field_validator("url_allowlist", mode="before")
+    @field_validator("url_allowlist", "storage_endpoint_allowlist", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):

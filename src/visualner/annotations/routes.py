@@ -16,6 +16,7 @@ from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
 from visualner.preannotation.hooks import retrain_if_due
 from visualner.projects.access import Capability, project_access
+from visualner.storages.targets import write_to_targets_if_any
 from visualner.tasks.presenters import annotation_json
 from visualner.tasks.service import get_task
 
@@ -47,10 +48,17 @@ def _answer(
     user: CurrentUser,
 ) -> dict[str, object]:
     """The saved annotation's JSON; a submitted one may be due to retrain the project's model
-    (checked after the response, in its own transaction)."""
+    and is written to the project's target storages (both started after the response, in
+    their own transactions: the save never waits for them)."""
     if saved.submitted:
         background_tasks.add_task(
             retrain_if_due, services.queue, project_id=saved.project_id, user_id=user.id
+        )
+        background_tasks.add_task(
+            write_to_targets_if_any,
+            services.queue,
+            project_id=saved.project_id,
+            task_id=saved.annotation.task_id,
         )
     return annotation_json(saved.annotation, saved.usernames)
 

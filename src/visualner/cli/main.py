@@ -12,6 +12,7 @@ from visualner.cli.model import model_app, preannotate_command
 from visualner.cli.ocr_server import ocr_server
 from visualner.cli.projects import project_app
 from visualner.cli.server import serve, worker
+from visualner.cli.storage import storage_app
 
 app = typer.Typer(
     name="visualner",
@@ -31,6 +32,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(model_app, name="model")
 app.add_typer(project_app, name="project")
+app.add_typer(storage_app, name="storage")
 
 
 @app.command()

@@ -29,3 +29,8 @@ class ExportOptions(BaseModel):
     task_ids: list[RowId] | None = Field(
         None, max_length=10_000, description="Only these tasks (a selection of the list)."
     )
+    target_storage_id: RowId | None = Field(
+        None,
+        description="Export jobs: also write the file to this target storage of the project "
+        "(managers).",
+    )

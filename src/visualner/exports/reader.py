@@ -57,7 +57,7 @@ def _task_conditions(
     return conditions
 
 
-def _annotation_conditions(options: ExportOptions) -> list[ColumnElement[bool]]:
+def annotation_conditions(options: ExportOptions) -> list[ColumnElement[bool]]:
     if options.only == "submitted":
         return [Annotation.status == "submitted"]
     if options.only == "reviewed":
@@ -193,7 +193,7 @@ def _annotations_of(
             Annotation.created_at,
             Annotation.updated_at,
         )
-        .where(Annotation.task_id.in_(task_ids), *_annotation_conditions(options))
+        .where(Annotation.task_id.in_(task_ids), *annotation_conditions(options))
         .order_by(Annotation.task_id, Annotation.id)
     ).all()
     history: dict[int, list[dict[str, Any]]] = {}

@@ -24,6 +24,7 @@ from visualner.formats.registry import EXPORT_FORMATS, export_format
 from visualner.jobs.models import Job, JobStatus
 from visualner.jobs.service import start_job, visible_job
 from visualner.projects.access import Capability, project_access
+from visualner.storages.service import export_target
 
 router = APIRouter(prefix="/api", tags=["export"])
 
@@ -110,7 +111,8 @@ def start_export_job(
 ) -> dict[str, Any]:
     """Export in the background (managers and reviewers), for very big projects. The body
     takes the options of ``GET …/export`` (``format``, ``only``, ``predictions``, ``status``,
-    ``query``, ``task_ids``);
+    ``query``, ``task_ids``) and ``target_storage_id`` (managers: also write the file to
+    that target storage);
     answers ``{"job_id"}``; when the job has succeeded, ``GET /api/jobs/{id}/download``."""
     export_format(body.format)
     base_url = _base_url(request)
@@ -120,6 +122,10 @@ def start_export_job(
             session, user=user, project_id=project_id, capability=Capability.REVIEW
         )
         check_selection(session, project=access.project, options=body)
+        if body.target_storage_id is not None:
+            export_target(
+                session, user=user, project_id=project_id, storage_id=body.target_storage_id
+            )
         return create_export_job(
             session, project=access.project, user=user, options=body, base_url=base_url
         )

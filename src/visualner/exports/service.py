@@ -8,7 +8,9 @@ gathered; zip formats write a streamable archive (no seeking), so nothing waits 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +29,7 @@ from visualner.formats.sink import ChunkSink
 from visualner.gc_pause import cyclic_gc_paused
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project
+from visualner.settings import Settings
 from visualner.tasks.selection import TaskSelection, selected_task_ids
 
 FLUSH_BYTES = 1 << 20
@@ -166,6 +169,30 @@ def export_to_file(
     finally:
         partial.unlink(missing_ok=True)
     return ExportedFile(path=destination, size=size, format=export)
+
+
+@contextmanager
+def scratch_export(
+    database: Database,
+    settings: Settings,
+    *,
+    project_id: int,
+    options: ExportOptions,
+    image_ref: ImageRef,
+    name: str = "export",
+) -> Iterator[ExportedFile]:
+    """The export written to a temp folder of the scratch space, removed after the block
+    (an export job stores it in the blob store or a bucket meanwhile)."""
+    scratch = settings.scratch_dir
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix="export-") as folder:
+        yield export_to_file(
+            database,
+            project_id=project_id,
+            options=options,
+            image_ref=image_ref,
+            destination=Path(folder) / name,
+        )
 
 
 def check_selection(session: Session, *, project: Project, options: ExportOptions) -> None:

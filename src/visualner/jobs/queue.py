@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer, Worker
 from sqlalchemy import update
 
@@ -103,6 +104,7 @@ class JobQueue:
         self._wake = threading.Event()
         self._janitor_stop = threading.Event()
         self._janitor: threading.Thread | None = None
+        self._periodic = False
 
     def _execute(self, job_id: int) -> None:
         run_job(self.ctx, self.registry, job_id, stale_after=self.stale_after)
@@ -110,6 +112,14 @@ class JobQueue:
     def enqueue(self, job_id: int) -> None:
         self._run_task(job_id)
         self._wake.set()  # this process's idle workers, if it runs any, poll now
+
+    def every_minute(self, name: str, run: Callable[[JobQueue], object]) -> None:
+        """Call ``run(queue)`` once a minute in every process that consumes the queue (a huey
+        periodic task). Each consumer's scheduler enqueues it, so with several workers it
+        runs several times a minute: ``run`` must claim its work (the scheduled storage
+        syncs claim each storage with a conditional update)."""
+        self.huey.periodic_task(crontab(), retries=0, name=name)(lambda: run(self))
+        self._periodic = True
 
     def cancel(self, job_id: int) -> None:
         with session_scope(self.ctx.database.write) as session:
@@ -133,7 +143,7 @@ class JobQueue:
         options: dict[str, Any] = {
             "workers": workers,
             "worker_type": "thread",
-            "periodic": False,
+            "periodic": self._periodic,
             "initial_delay": 0.05,
             "backoff": 1.5,
             "max_delay": 0.2,

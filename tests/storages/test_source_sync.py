@@ -1,0 +1,76 @@
+"""Source storages: a sync imports new objects, skips known ones by key + ETag, imports a
+replaced object again and reports deleted ones (real SeaweedFS, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import obstore
+
+from tests.fixture_files import png_bytes, text_image, write_born_digital_pdf
+from tests.storages.conftest import CloudProject
+
+
+def test_a_sync_imports_new_objects_skips_known_ones_and_reports_deleted_ones(
+    cloud: CloudProject, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "form.pdf"
+    write_born_digital_pdf(pdf)
+    bucket = cloud.bucket_store
+    obstore.put(bucket, "scans/a.png", png_bytes(text_image("First scan")))
+    obstore.put(bucket, "scans/form.pdf", pdf.read_bytes())
+    obstore.put(bucket, "elsewhere/b.png", png_bytes(text_image("Not matched")))
+    storage = cloud.add_storage(glob="scans/*", import_options={"ocr": False})
+
+    first = cloud.sync(storage["id"])
+    assert first["status"] == "succeeded", first
+    assert first["result"]["tasks_created"] == 2
+    assert first["result"]["objects_new"] == 2
+    assert cloud.task_titles() == ["scans/a.png", "scans/form.pdf"]
+
+    again = cloud.sync(storage["id"])
+    assert again["status"] == "succeeded", again
+    assert again["result"]["tasks_created"] == 0
+    assert again["result"]["objects_unchanged"] == 2
+    assert again["total"] == 0  # nothing was downloaded or planned
+    assert len(cloud.task_titles()) == 2
+
+    obstore.put(bucket, "scans/a.png", png_bytes(text_image("Replaced scan")))  # new ETag
+    obstore.delete(bucket, "scans/form.pdf")
+    third = cloud.sync(storage["id"])
+    assert third["status"] == "succeeded", third
+    assert third["result"]["objects_changed"] == ["scans/a.png"]
+    assert third["result"]["objects_deleted"] == ["scans/form.pdf"]
+    assert third["result"]["tasks_created"] == 1
+    reported = {e["name"]: e for e in third["errors"]}
+    assert reported["scans/form.pdf"]["status"] == "skipped"
+    assert "deleted from the bucket" in reported["scans/form.pdf"]["error"]
+    # the replaced object is a new task beside the old one; the deleted one's task stays
+    assert cloud.task_titles() == ["scans/a.png", "scans/a.png", "scans/form.pdf"]
+
+    listed = cloud.admin.get(f"/api/projects/{cloud.project_id}/storages").json()
+    assert listed[0]["objects_imported"] == 1
+    assert listed[0]["last_sync_job_id"] == third["id"]
+    fourth = cloud.sync(storage["id"])
+    assert fourth["result"]["objects_deleted"] == []  # reported once
+    assert fourth["result"]["objects_unchanged"] == 1
+
+
+def test_an_object_that_is_not_a_document_fails_alone(sqlite_cloud: CloudProject) -> None:
+    bucket = sqlite_cloud.bucket_store
+    obstore.put(bucket, "good.png", png_bytes(text_image("Good")))
+    obstore.put(bucket, "notes.txt", b"just some text, not a page")
+    storage = sqlite_cloud.add_storage(import_options={"ocr": False})
+    job = sqlite_cloud.sync(storage["id"])
+    assert job["status"] == "succeeded", job
+    assert sqlite_cloud.task_titles() == ["good.png"]
+    assert [e["name"] for e in job["errors"]] == ["notes.txt"]
+
+
+def test_a_sync_that_cannot_reach_the_bucket_fails_with_the_reason(
+    sqlite_cloud: CloudProject,
+) -> None:
+    storage = sqlite_cloud.add_storage(secret_access_key="wrong-secret")
+    job = sqlite_cloud.sync(storage["id"])
+    assert job["status"] == "failed"
+    assert "the bucket cannot be listed" in job["error"]

@@ -1,0 +1,86 @@
+"""Target storages: a submitted annotation is written to the bucket as its task's JSON (after
+the save, by a job); a full export job can write its file to a target storage."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import obstore
+from obstore.store import S3Store
+
+from tests.factories import add_member, new_task, new_user
+from tests.storages.conftest import CloudProject
+from visualner.runtime import Services
+
+
+def _read_when_there(store: S3Store, key: str, timeout_s: float = 60) -> bytes:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            return bytes(obstore.get(store, key).bytes())
+        except FileNotFoundError:
+            time.sleep(0.2)
+    raise AssertionError(f"{key} was not written in {timeout_s}s")
+
+
+def _keys(store: S3Store) -> list[str]:
+    return sorted(meta["path"] for batch in obstore.list(store) for meta in batch)
+
+
+def _annotation(status: str) -> dict[str, Any]:
+    return {
+        "regions": [{"id": "r1", "label": "question", "bbox": [1, 1, 50, 20]}],
+        "status": status,
+    }
+
+
+def test_a_submitted_annotation_is_written_to_the_target_storage(cloud: CloudProject) -> None:
+    services: Services = cloud.admin.client.app.state.services  # type: ignore[attr-defined]
+    cloud.add_storage("target", export_format="labelstudio")
+    annotator = new_user(cloud.admin, prefix="annotator")
+    add_member(cloud.admin, cloud.project_id, annotator, "annotator")
+    drafted = new_task(services, cloud.project_id, title="draft.png")
+    submitted = new_task(services, cloud.project_id, title="done.png")
+
+    draft = annotator.post(f"/api/tasks/{drafted}/annotations", json=_annotation("draft"))
+    assert draft.status_code == 201, draft.text
+    saved = annotator.post(f"/api/tasks/{submitted}/annotations", json=_annotation("submitted"))
+    assert saved.status_code == 201, saved.text
+
+    written = json.loads(_read_when_there(cloud.bucket_store, f"task-{submitted}.json"))
+    assert [t["id"] for t in written] == [submitted]
+    labels = [
+        r["value"]["rectanglelabels"]
+        for a in written[0]["annotations"]
+        for r in a["result"]
+        if "rectanglelabels" in r["value"]
+    ]
+    assert labels == [["question"]]
+    assert _keys(cloud.bucket_store) == [f"task-{submitted}.json"]  # never the draft
+
+
+def test_an_export_job_writes_its_file_to_a_target_storage(cloud: CloudProject) -> None:
+    services: Services = cloud.admin.client.app.state.services  # type: ignore[attr-defined]
+    target = cloud.add_storage("target")
+    source = cloud.add_storage("source")
+    task_id = new_task(services, cloud.project_id)
+    saved = cloud.admin.post(f"/api/tasks/{task_id}/annotations", json=_annotation("submitted"))
+    assert saved.status_code == 201
+    url = f"/api/projects/{cloud.project_id}/exports"
+    wrong = cloud.admin.post(url, json={"target_storage_id": source["id"]})
+    assert wrong.status_code == 400
+    assert wrong.json()["field"] == "target_storage_id"
+    reviewer = new_user(cloud.admin, prefix="reviewer")
+    add_member(cloud.admin, cloud.project_id, reviewer, "reviewer")
+    assert reviewer.post(url, json={"target_storage_id": target["id"]}).status_code == 403
+
+    started = cloud.admin.post(url, json={"format": "json", "target_storage_id": target["id"]})
+    assert started.status_code == 202, started.text
+    job = cloud.wait(started.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    key = job["result"]["storage_key"]
+    assert key.startswith(cloud.prefix + "/") and key.endswith(".json")
+    exported = json.loads(_read_when_there(cloud.bucket_store, key.split("/", 1)[1]))
+    assert [t["id"] for t in exported] == [task_id]
