@@ -113,7 +113,16 @@ class Settings(BaseSettings):
     )
     max_archive_members: int = Field(10_000, ge=1, description="Files accepted per ZIP.")
     max_archive_ratio: int = Field(
-        200, ge=1, description="Zip-bomb cap: largest accepted uncompressed/compressed ratio."
+        200,
+        ge=1,
+        description="Zip-bomb cap: largest accepted uncompressed/compressed ratio, of each "
+        "member and of the archive as a whole.",
+    )
+    max_import_inflated_mb: int = Field(
+        2048,
+        ge=1,
+        description="Bytes all ZIP archives of one import may inflate to together; members "
+        "past it are skipped, each with its reason in the job's report.",
     )
     pdf_dpi: int = Field(150, ge=36, le=600, description="Resolution PDF pages render at.")
     url_fetch_timeout_s: float = Field(30.0, gt=0, description="Timeout per URL download.")

@@ -42,6 +42,8 @@ _EOCD_SIGNATURE = b"PK\x05\x06"
 _ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
 _ZIP64_EOCD_SIGNATURE = b"PK\x06\x06"
 _EOCD_SIZE = 22
+_CD_SIGNATURE = b"PK\x01\x02"
+_CD_HEADER_SIZE = 46
 _MAX_COMMENT = 0xFFFF
 
 
@@ -51,8 +53,11 @@ class ArchiveLimits:
 
     max_members: int = 10_000
     max_member_bytes: int = 200 * 1024 * 1024
+    #: for all members together, and for every archive of one import: ``already_inflated``
+    #: is what the import's earlier archives took
     max_total_bytes: int = 2 * 1024 * 1024 * 1024
     max_ratio: float = 200.0
+    already_inflated: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +97,23 @@ def iter_zip_members(
     """
     limits = limits or ArchiveLimits()
     name = display_name or archive.name
-    declared_entries = _declared_entry_count(archive, name)
-    if declared_entries > limits.max_members:
+    directory = _central_directory(archive, name)
+    if directory.declared_entries > limits.max_members:
         raise TooLarge(
-            f"{name} lists {declared_entries:,} entries, above the {limits.max_members:,}-file "
-            "cap; split it into smaller archives"
+            f"{name} lists {directory.declared_entries:,} entries, above the "
+            f"{limits.max_members:,}-file cap; split it into smaller archives"
+        )
+    if _counted_entries(archive, directory, limits) > limits.max_members:
+        raise TooLarge(
+            f"{name} holds more than {limits.max_members:,} entries (its end record says "
+            f"{directory.declared_entries:,}), above the {limits.max_members:,}-file cap; "
+            "split it into smaller archives"
         )
     try:
         zip_file = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise InvalidInput(f"{name} is not a readable ZIP archive ({exc})") from exc
+    archive_bytes = archive.stat().st_size
     with zip_file:
         total_bytes = 0
         for info in zip_file.infolist():
@@ -111,13 +123,26 @@ def iter_zip_members(
             if isinstance(checked, ArchiveMemberError):
                 yield checked
                 continue
-            budget = min(limits.max_member_bytes, limits.max_total_bytes - total_bytes)
+            inflated = limits.already_inflated + total_bytes
+            budget = min(limits.max_member_bytes, limits.max_total_bytes - inflated)
             if budget <= 0:
                 yield ArchiveMemberError(
                     checked,
                     TooLarge(
-                        f"{checked} in {name}: skipped, the archive already inflated to the "
-                        f"{_mib(limits.max_total_bytes)} cap for all its files together"
+                        f"{checked} in {name}: skipped, the import's archives already "
+                        f"inflated to the {_mib(limits.max_total_bytes)} cap for all their "
+                        "files together"
+                    ),
+                )
+                continue
+            if total_bytes > RATIO_CHECK_FLOOR_BYTES and (
+                total_bytes > limits.max_ratio * max(archive_bytes, 1)
+            ):  # many small members, each under the floor of the per-member check
+                yield ArchiveMemberError(
+                    checked,
+                    TooLarge(
+                        f"{checked} in {name}: skipped, the archive already inflated to more "
+                        f"than {limits.max_ratio:g}× its size (a zip bomb?)"
                     ),
                 )
                 continue
@@ -268,12 +293,22 @@ def _nested_archive_error(head: bytes, safe_name: str) -> VisualnerError | None:
     return None
 
 
-def _declared_entry_count(archive: Path, name: str) -> int:
-    """Entries the central directory declares, read from its end record alone.
+@dataclass(frozen=True, slots=True)
+class _CentralDirectory:
+    """Where the central directory is, and how many entries its end record declares."""
+
+    declared_entries: int
+    start: int = 0
+    size: int = 0
+
+
+def _central_directory(archive: Path, name: str) -> _CentralDirectory:
+    """The end record's entry count and the directory's place (it ends where the end record,
+    or its ZIP64 twin, starts), read from the last 64 KiB alone.
 
     ``zipfile.ZipFile`` builds an object per entry before we could count them, so a
-    directory of millions of entries is refused from the 22-byte end record (or its ZIP64
-    twin) first. Returns 0 when no end record is found; ``ZipFile`` then reports the damage.
+    directory of millions of entries is refused first. No end record found: 0 entries;
+    ``ZipFile`` then reports the damage.
     """
     try:
         with archive.open("rb") as handle:
@@ -284,27 +319,51 @@ def _declared_entry_count(archive: Path, name: str) -> int:
             tail = handle.read(tail_size)
             position = tail.rfind(_EOCD_SIGNATURE)
             if position < 0 or position + _EOCD_SIZE > len(tail):
-                return 0
-            entries = struct.unpack_from("<H", tail, position + 10)[0]
-            if entries != 0xFFFF:
-                return int(entries)
-            return _zip64_entry_count(handle, file_size - tail_size + position)
+                return _CentralDirectory(0)
+            entries, size = struct.unpack_from("<HI", tail, position + 10)
+            end = file_size - tail_size + position
+            if entries != 0xFFFF and size != 0xFFFFFFFF:
+                return _CentralDirectory(int(entries), max(0, end - size), int(size))
+            return _zip64_directory(handle, end)
     except OSError as exc:
         raise InvalidInput(f"{name} could not be read ({exc})") from exc
 
 
-def _zip64_entry_count(handle: BinaryIO, eocd_offset: int) -> int:
-    """The ZIP64 end record's entry count, via the locator just before the classic record."""
+def _zip64_directory(handle: BinaryIO, eocd_offset: int) -> _CentralDirectory:
+    """The ZIP64 end record's entry count and directory, via the locator just before the
+    classic record."""
     locator_offset = eocd_offset - 20
     if locator_offset < 0:
-        return 0xFFFF
+        return _CentralDirectory(0xFFFF)
     handle.seek(locator_offset)
     locator = handle.read(20)
     if locator[:4] != _ZIP64_LOCATOR_SIGNATURE:
-        return 0xFFFF
+        return _CentralDirectory(0xFFFF)
     record_offset = struct.unpack_from("<Q", locator, 8)[0]
     handle.seek(record_offset)
     record = handle.read(56)
     if record[:4] != _ZIP64_EOCD_SIGNATURE or len(record) < 56:
-        return 0xFFFF
-    return int(struct.unpack_from("<Q", record, 32)[0])
+        return _CentralDirectory(0xFFFF)
+    entries, size = struct.unpack_from("<QQ", record, 32)
+    return _CentralDirectory(int(entries), max(0, record_offset - size), int(size))
+
+
+def _counted_entries(archive: Path, directory: _CentralDirectory, limits: ArchiveLimits) -> int:
+    """The entries the central directory really holds, walked header by header as
+    ``zipfile`` will walk them (the end record's count can lie: patched to 1, it let 120
+    members through a 50-member cap). Stops one past the cap, so a directory of a million
+    entries costs no more than the cap's worth of reading."""
+    count = 0
+    offset = 0
+    with archive.open("rb") as handle:
+        handle.seek(directory.start)
+        while offset + _CD_HEADER_SIZE <= directory.size and count <= limits.max_members:
+            header = handle.read(_CD_HEADER_SIZE)
+            if len(header) < _CD_HEADER_SIZE or header[:4] != _CD_SIGNATURE:
+                break  # zipfile reports the damage
+            name_length, extra_length, comment_length = struct.unpack_from("<HHH", header, 28)
+            variable = name_length + extra_length + comment_length
+            handle.seek(variable, os.SEEK_CUR)
+            offset += _CD_HEADER_SIZE + variable
+            count += 1
+    return count

@@ -119,12 +119,16 @@ def _pair_funsd(items: list[PlannedItem]) -> list[PlannedItem]:
 
 
 def _archive_items(
-    path: Path, name: str, staging: Path, number: int, settings: Settings
-) -> list[PlannedItem]:
+    path: Path, name: str, staging: Path, number: int, settings: Settings, inflated: int
+) -> tuple[list[PlannedItem], int]:
+    """The archive's items, and the bytes inflated so far by the import's archives
+    (``inflated`` before this one): the cap on them holds for the whole import."""
     limits = ArchiveLimits(
         max_members=settings.max_archive_members,
         max_member_bytes=settings.max_upload_mb * 2**20,
+        max_total_bytes=settings.max_import_inflated_mb * 2**20,
         max_ratio=settings.max_archive_ratio,
+        already_inflated=inflated,
     )
     folder = staging / f"archive-{number:05d}"
     folder.mkdir(exist_ok=True)
@@ -137,18 +141,20 @@ def _archive_items(
             if isinstance(member, ArchiveMemberError):
                 items.append(PlannedItem(member_name, error=member.error.message))
                 continue
+            inflated += member.size
             kept = folder / f"{index:05d}"
             shutil.move(member.path, kept)
             items.extend(_file_items(kept, member_name, staging))
     except VisualnerError as exc:
         items.append(PlannedItem(name, error=exc.message))
-    return items
+    return items, inflated
 
 
 def plan_import(
     staging: Path, sources: list[dict[str, Any]], settings: Settings
 ) -> list[PlannedItem]:
     items: list[PlannedItem] = []
+    inflated = 0
     for number, source in enumerate(sources):
         path = staging / source["path"]
         name = source["name"]
@@ -158,7 +164,10 @@ def plan_import(
             items.append(PlannedItem(name, error=exc.message))
             continue
         if kind == FileKind.ZIP:
-            items.extend(_archive_items(path, name, staging, number, settings))
+            archive_items, inflated = _archive_items(
+                path, name, staging, number, settings, inflated
+            )
+            items.extend(archive_items)
         else:
             items.extend(_file_items(path, name, staging))
     return _pair_funsd(items)

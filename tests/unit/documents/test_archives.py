@@ -120,7 +120,7 @@ def test_stops_extracting_when_the_archive_total_is_spent(tmp_path: Path) -> Non
     limits = ArchiveLimits(max_total_bytes=len(PNG) * 2)
     results = list(iter_zip_members(archive, dest_dir=tmp_path, limits=limits))
     assert [type(r) for r in results] == [ArchiveMember, ArchiveMember, ArchiveMemberError]
-    assert "cap for all its files together" in results[2].error.message  # type: ignore[union-attr]
+    assert "cap for all their files together" in results[2].error.message  # type: ignore[union-attr]
 
 
 def lie_about_size(data: bytes, member: str, declared: int) -> bytes:
