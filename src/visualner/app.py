@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from visualner import __version__
 from visualner.annotations.routes import router as annotations_router
+from visualner.assignments.routes import router as assignments_router
 from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
 from visualner.db import session_scope
@@ -151,6 +152,7 @@ def create_app(
         jobs_router,
         preannotation_router,
         storages_router,
+        assignments_router,
     ):
         app.include_router(router)
     mount_web(app)

@@ -1,6 +1,7 @@
 """Imports every model module so ``Base.metadata`` is complete (Alembic and tests use it)."""
 
 from visualner.annotations import models as annotation_models
+from visualner.assignments import models as assignment_models
 from visualner.auth import models as auth_models
 from visualner.db import Base
 from visualner.jobs import models as job_models
@@ -36,6 +37,7 @@ def include_in_model_comparison(name: str | None, type_: str, parent_names: obje
 
 __all__ = [
     "annotation_models",
+    "assignment_models",
     "auth_models",
     "include_in_model_comparison",
     "job_models",

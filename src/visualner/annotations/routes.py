@@ -11,14 +11,14 @@ from visualner.annotations.schemas import (
     AnnotationUpdate,
     AnnotationVersionOut,
 )
+from visualner.assignments.visibility import task_access
 from visualner.auth.usernames import usernames
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
 from visualner.preannotation.hooks import retrain_if_due
-from visualner.projects.access import Capability, project_access
+from visualner.projects.access import Capability
 from visualner.storages.targets import write_to_targets_if_any
 from visualner.tasks.presenters import annotation_json
-from visualner.tasks.service import get_task
 
 router = APIRouter(prefix="/api", tags=["annotations"])
 
@@ -67,8 +67,7 @@ def _answer(
 def list_annotations(
     task_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> list[dict[str, object]]:
-    task = get_task(session, task_id)
-    project_access(session, user=user, project_id=task.project_id)
+    task_access(session, user=user, task_id=task_id)
     annotations = service.annotations_of_task(session, task_id=task_id)
     names = usernames(session, (a.user_id for a in annotations))
     return [annotation_json(a, names) for a in annotations]
@@ -79,8 +78,7 @@ def get_annotation(
     annotation_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> dict[str, object]:
     annotation = service.get_annotation(session, annotation_id)
-    task = get_task(session, annotation.task_id)
-    project_access(session, user=user, project_id=task.project_id)
+    task_access(session, user=user, task_id=annotation.task_id)
     return annotation_json(annotation, usernames(session, [annotation.user_id]))
 
 
@@ -110,8 +108,7 @@ def list_versions(
 ) -> list[AnnotationVersionOut]:
     """The earlier versions of an annotation, newest first."""
     annotation = service.get_annotation(session, annotation_id)
-    task = get_task(session, annotation.task_id)
-    project_access(session, user=user, project_id=task.project_id)
+    task_access(session, user=user, task_id=annotation.task_id)
     versions = service.annotation_versions(session, annotation_id=annotation_id)
     names = usernames(session, (v.user_id for v in versions))
     return [
@@ -129,10 +126,10 @@ def list_versions(
 @router.delete("/annotations/{annotation_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_annotation(annotation_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     annotation = service.get_annotation(session, annotation_id)
-    task = get_task(session, annotation.task_id)
-    access = project_access(
-        session, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
+    found = task_access(
+        session, user=user, task_id=annotation.task_id, capability=Capability.ANNOTATE
     )
+    task, access = found.task, found.access
     if annotation.user_id != user.id and not access.can(Capability.REVIEW):
         raise PermissionDenied("only its author, a reviewer or a manager may delete this")
     session.delete(annotation)

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 from visualner.annotations.models import Annotation, AnnotationVersion
 from visualner.annotations.rules import check_annotation
 from visualner.annotations.schemas import AnnotationBody
+from visualner.assignments.visibility import task_access
 from visualner.auth.models import User
 from visualner.auth.usernames import usernames
 from visualner.db import Database, session_scope, utcnow
 from visualner.errors import Conflict, NotFound, PermissionDenied
-from visualner.projects.access import Capability, ProjectAccess, project_access
+from visualner.projects.access import Capability, ProjectAccess
 from visualner.projects.config import LabelConfig, parse_label_config
 from visualner.tasks.models import Page, Task, TaskStatus
-from visualner.tasks.service import get_task
 
 
 def validate_annotation(
@@ -102,10 +102,8 @@ def save_annotation(
             existing = get_annotation(reads, annotation_id)
             task_id = existing.task_id
         assert task_id is not None  # one of the two was given (checked above)
-        task = get_task(reads, task_id)
-        access = project_access(
-            reads, user=user, project_id=task.project_id, capability=Capability.ANNOTATE
-        )
+        found = task_access(reads, user=user, task_id=task_id, capability=Capability.ANNOTATE)
+        task, access = found.task, found.access
         config = parse_label_config(access.project.label_config)
         if existing is None:
             validate_annotation(reads, task=task, body=body, config=config)

@@ -6,6 +6,7 @@ import typer
 
 from visualner import __version__
 from visualner.cli.admin import db_app, token_app, user_app
+from visualner.cli.assign import assign_command
 from visualner.cli.export import export_project
 from visualner.cli.importer import import_files
 from visualner.cli.model import model_app, preannotate_command
@@ -27,6 +28,7 @@ app.command("import")(import_files)
 app.command("export")(export_project)
 app.command("ocr-server")(ocr_server)
 app.command("preannotate")(preannotate_command)
+app.command("assign")(assign_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

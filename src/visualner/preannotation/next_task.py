@@ -9,10 +9,11 @@ turns this order on for "Label next".
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from visualner.annotations.models import Annotation, Prediction
+from visualner.annotations.models import Prediction
+from visualner.assignments.queue import open_task_conditions
 from visualner.preannotation.service import MODEL_NAME
 from visualner.tasks.models import Task
 
@@ -29,16 +30,22 @@ def _confidence_of_task() -> object:
 
 
 def next_task_by_uncertainty(
-    session: Session, project_id: int, after: int | None = None
+    session: Session,
+    project_id: int,
+    after: int | None = None,
+    *,
+    open_conditions: list[ColumnElement[bool]] | None = None,
 ) -> int | None:
     """The id of the open task with the lowest model confidence, or ``None``.
 
     With ``after`` (the task being skipped) the answer is the task that follows it in this
-    order, wrapping around to the start, never ``after`` itself.
+    order, wrapping around to the start, never ``after`` itself. ``open_conditions`` say
+    which tasks are open (``assignments.queue``; by default: nobody submitted them).
     """
     confidence = func.coalesce(_confidence_of_task(), NOT_PREDICTED)
-    submitted = exists().where(Annotation.task_id == Task.id, Annotation.status == "submitted")
-    open_tasks = select(Task.id).where(Task.project_id == project_id, ~submitted)
+    if open_conditions is None:
+        open_conditions = open_task_conditions(project_id=project_id, settings=None)
+    open_tasks = select(Task.id).where(*open_conditions)
     ordered = open_tasks.order_by(confidence, Task.id).limit(1)
     if after is None:
         return session.scalar(ordered)

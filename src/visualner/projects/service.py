@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from visualner.assignments.queue import MAX_OVERLAP, OVERLAP_SETTING
+from visualner.assignments.visibility import SETTING as ASSIGNED_ONLY_SETTING
 from visualner.auth.models import User
 from visualner.auth.service import get_user_by_username
 from visualner.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +27,9 @@ PROJECT_SETTING_DEFAULTS: dict[str, Any] = {
     "label_next_order": "id",
     "preannotate_on_import": False,
     "fetch_images_on_first_view": False,
+    # null: on once a task has an assigned annotator (assignments/visibility.py)
+    ASSIGNED_ONLY_SETTING: None,
+    OVERLAP_SETTING: 1,
 }
 
 
@@ -118,9 +123,23 @@ def update_project(
         validate_model_settings(merged)
         if not isinstance(merged["fetch_images_on_first_view"], bool):
             raise InvalidInput("fetch_images_on_first_view must be true or false", field="settings")
+        _check_team_settings(merged)
         project.settings = merged
     session.flush()
     return project
+
+
+def _check_team_settings(settings: dict[str, Any]) -> None:
+    if settings[ASSIGNED_ONLY_SETTING] not in (None, True, False):
+        raise InvalidInput(
+            f"{ASSIGNED_ONLY_SETTING} must be true, false or null (on once a task is assigned)",
+            field="settings",
+        )
+    overlap = settings[OVERLAP_SETTING]
+    if isinstance(overlap, bool) or not isinstance(overlap, int) or not 1 <= overlap <= MAX_OVERLAP:
+        raise InvalidInput(
+            f"{OVERLAP_SETTING} must be a whole number from 1 to {MAX_OVERLAP}", field="settings"
+        )
 
 
 def delete_project(session: Session, *, access: ProjectAccess) -> None:

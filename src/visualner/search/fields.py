@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from visualner.annotations.models import Annotation, Prediction
+from visualner.assignments.models import AssignmentRole, TaskAssignment
 from visualner.auth.models import User
 from visualner.db import MAX_INTEGER
 from visualner.projects.config import LabelConfig
@@ -164,11 +165,38 @@ def _annotator(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
     )
 
 
+def _assigned_to(
+    term: FieldTerm, context: QueryContext, role: AssignmentRole
+) -> ColumnElement[bool]:
+    return context.task_key.in_(
+        select(TaskAssignment.task_id)
+        .join(User, User.id == TaskAssignment.user_id)
+        .where(
+            TaskAssignment.project_id == context.project_id,
+            TaskAssignment.role == role.value,
+            User.username == term.value,
+        )
+    )
+
+
+@register_field("assignee", usage="assignee:USERNAME")
+def _assignee(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    return _assigned_to(term, context, AssignmentRole.ANNOTATOR)
+
+
+@register_field("reviewer", usage="reviewer:USERNAME")
+def _reviewer(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+    return _assigned_to(term, context, AssignmentRole.REVIEWER)
+
+
 #: ``has:WHAT`` → the condition; the team workflow adds ``comments`` here.
 HAS_CONDITIONS: dict[str, Callable[[QueryContext], ColumnElement[bool]]] = {
     "predictions": lambda context: Task.prediction_count > 0,
     "annotations": lambda context: Task.annotation_count > 0,
     "tags": lambda context: exists().where(TaskTag.task_id == Task.id),
+    "assignees": lambda context: exists().where(
+        TaskAssignment.task_id == Task.id, TaskAssignment.role == AssignmentRole.ANNOTATOR.value
+    ),
 }
 
 

@@ -110,9 +110,11 @@ def list_tasks(
     sort: str | None = None,
     page: int = 1,
     page_size: int = 100,
+    visible: ColumnElement[bool] | None = None,
 ) -> TaskPage:
     """One page of the tasks matching ``q``; ``sort`` defaults to relevance when the query
-    has words to rank by, else to the id."""
+    has words to rank by, else to the id. ``visible`` narrows the list to the tasks the
+    member sees (``assignments.visibility``)."""
     if page < 1:
         raise InvalidInput("page starts at 1", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -120,6 +122,8 @@ def list_tasks(
     if sort is not None and sort not in SORT_NAMES:
         raise InvalidInput(f"sort must be one of {', '.join(SORT_NAMES)}", field="sort")
     compiled = compile_task_query(session, project=project, q=q, status=status)
+    if visible is not None:
+        compiled.conditions.append(visible)
     if sort is None or (sort == RELEVANCE and not compiled.patterns):
         sort = RELEVANCE if compiled.patterns else "id"
     if sort == RELEVANCE:
@@ -134,6 +138,8 @@ def list_tasks(
         in_order = compile_task_query(
             session, project=project, q=q, status=status, in_sort_order=True
         )
+        if visible is not None:
+            in_order.conditions.append(visible)
         ids_query = select(Task.id).where(*in_order.conditions).order_by(*TASK_SORTS[sort])
     # Deferred join: page through the narrow index first, then read just those rows.
     page_ids = list(session.scalars(ids_query.offset((page - 1) * page_size).limit(page_size)))

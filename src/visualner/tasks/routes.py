@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task
+from visualner.assignments.service import TaskPeople, people_of_tasks
+from visualner.assignments.visibility import task_access, visible_tasks_condition
 from visualner.auth.usernames import usernames
 from visualner.blob_responses import blob_response, page_media_type
 from visualner.deps import CurrentUser, IdPath, IndexPath, PagingDep, ServicesDep, SessionDep
@@ -76,6 +78,7 @@ def list_tasks(
     found = search.list_tasks(
         session,
         project=access.project,
+        visible=visible_tasks_condition(session, access),
         q=q,
         status=status,
         sort=sort,
@@ -83,10 +86,12 @@ def list_tasks(
         page_size=paging.page_size,
     )
     tags = tags_of_tasks(session, [t.id for t in found.tasks])
+    people = people_of_tasks(session, [t.id for t in found.tasks])
     items = []
     for task in found.tasks:
         item = task_summary(task)
         item["tags"] = tags.get(task.id, [])
+        item.update(_people_json(people.get(task.id)))
         if task.id in found.highlights:
             item.update(found.highlights[task.id].to_json())
         items.append(item)
@@ -99,6 +104,13 @@ def list_tasks(
             "sort": found.sort,
         }
     )
+
+
+def _people_json(people: TaskPeople | None) -> dict[str, Any]:
+    return {
+        "assignees": people.assignees if people else [],
+        "reviewer": people.reviewer if people else None,
+    }
 
 
 @router.post(
@@ -124,8 +136,8 @@ def get_task(
     one at a time from ``/api/tasks/{id}/pages/{n}``. In a project that fetches images on
     first view, the first request stores the task's document (a page whose fetch failed has
     no ``image_url`` and says why in ``image_error``)."""
-    task = service.get_task(session, task_id)
-    access = project_access(session, user=user, project_id=task.project_id)
+    found = task_access(session, user=user, task_id=task_id)
+    task, access = found.task, found.access
     fetch_error = _first_view(session, services, access.project.settings, task_id)
     pages = service.pages_of_task(session, task_id=task_id)
     annotations = annotations_of_task(session, task_id=task_id)
@@ -143,6 +155,7 @@ def get_task(
         words_inline_limit=WORDS_INLINE_MAX_PAGES,
     )
     payload["tags"] = tags_of_tasks(session, [task_id]).get(task_id, [])
+    payload.update(_people_json(people_of_tasks(session, [task_id]).get(task_id)))
     if fetch_error is not None:
         for page in payload["pages"]:
             if page["image_url"] is None:
@@ -174,8 +187,7 @@ def get_search_hits(
 ) -> SearchHits:
     """The words of each page that the query's words or phrases match (the labeling page
     marks them); pages without a hit are left out."""
-    task = service.get_task(session, task_id)
-    access = project_access(session, user=user, project_id=task.project_id)
+    access = task_access(session, user=user, task_id=task_id).access
     patterns = search.compile_task_query(session, project=access.project, q=q).patterns
     hits = page_word_hits(session, task_id=task_id, patterns=patterns) if patterns else {}
     return SearchHits(pages={str(index): words for index, words in hits.items()})
@@ -186,8 +198,7 @@ def get_page(
     task_id: IdPath, page_index: IndexPath, user: CurrentUser, session: SessionDep
 ) -> FastJSONResponse:
     """One page of a task with its words (pages count from 0)."""
-    task = service.get_task(session, task_id)
-    project_access(session, user=user, project_id=task.project_id)
+    task_access(session, user=user, task_id=task_id)
     return FastJSONResponse(
         page_json(service.get_page(session, task_id=task_id, page_index=page_index))
     )
@@ -204,8 +215,7 @@ def get_page_image(
 ) -> Response:
     """The rendered page image; immutable for a given ``v`` so browsers cache it. With S3
     storage and ``serve_blobs=presigned``, a redirect to a short-lived URL of the bucket."""
-    task = service.get_task(session, task_id)
-    project_access(session, user=user, project_id=task.project_id)
+    task_access(session, user=user, task_id=task_id)
     page = service.get_page(session, task_id=task_id, page_index=page_index)
     if page.image_sha256 is None:
         raise NotFound(f"page {page_index} of task {task_id} has no image")

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from visualner.assignments.visibility import task_access, visible_tasks_condition
 from visualner.db import MAX_INTEGER
 from visualner.deps import IdPath, ServicesDep, SessionDep
 from visualner.errors import NotFound, PermissionDenied
@@ -18,7 +19,6 @@ from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.projects.config import parse_label_config
 from visualner.tags.service import tags_of_tasks
 from visualner.tasks.next_task import next_task_to_label
-from visualner.tasks.service import get_task
 from visualner.web.page_auth import PageError, PageLogin, PageLoginDep
 from visualner.web.templating import render
 
@@ -41,10 +41,10 @@ def labeling_page(
     services: ServicesDep,
 ) -> HTMLResponse:
     try:
-        task = get_task(session, task_id)
-    except NotFound as exc:
+        found = task_access(session, user=login.user, task_id=task_id)
+    except (NotFound, PermissionDenied) as exc:
         raise PageError(404, exc.message) from None
-    access = _page_access(session, login, task.project_id)
+    task, access = found.task, found.access
     config = parse_label_config(access.project.label_config)
     page_data: dict[str, Any] = {
         "task_id": task.id,
@@ -76,9 +76,16 @@ def label_next(
     session: SessionDep,
     after: int | None = Query(None, ge=1, le=MAX_INTEGER, description="the task being skipped"),
 ) -> RedirectResponse:
-    """Open the next task nobody has submitted; the tasks list when every task is done."""
-    _page_access(session, login, project_id)
-    task_id = next_task_to_label(session, project_id=project_id, after_task_id=after)
+    """Open the next task still open to this user (``assignments.queue``); the tasks list
+    when every task is done."""
+    access = _page_access(session, login, project_id)
+    task_id = next_task_to_label(
+        session,
+        project_id=project_id,
+        after_task_id=after,
+        user_id=login.user.id,
+        visible=visible_tasks_condition(session, access),
+    )
     if task_id is None:
         return RedirectResponse(f"/projects/{project_id}?status=new", status_code=303)
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)

@@ -5,6 +5,7 @@
  */
 import { api } from "./api.js";
 import { registerBulkAction } from "./bulk_actions.js";
+import { askInDialog } from "./bulk_dialog.js";
 import { el } from "./dom.js";
 
 /** @typedef {import("./bulk_actions.js").Selection} Selection */
@@ -16,48 +17,29 @@ import { el } from "./dom.js";
  * @returns {Promise<string | null>}
  */
 function ask(spec) {
-  return new Promise((resolve) => {
-    const dialog = el("dialog", { className: "export-dialog bulk-dialog", testid: "bulk-dialog" });
-    const form = el("form", { attrs: { method: "dialog" } });
-    /** @type {HTMLInputElement | HTMLSelectElement | null} */
-    let field = null;
-    form.append(el("h2", { text: spec.title }), el("p", { text: spec.text }));
-    if (spec.input) {
-      const id = `bulk-${spec.input.testid}`;
-      field = spec.input.options
-        ? el(
-            "select",
-            { testid: spec.input.testid, attrs: { id } },
-            spec.input.options.map((o) => el("option", { text: o, attrs: { value: o } })),
-          )
-        : el("input", { testid: spec.input.testid, attrs: { id, type: "text", required: "" } });
-      form.append(el("label", { className: "label-text", text: spec.input.label, attrs: { for: id } }), field);
-    }
-    const cancel = el("button", { className: "btn", text: "Cancel", testid: "bulk-cancel", attrs: { type: "button" } });
-    const confirm = el("button", {
-      className: spec.danger ? "btn btn-danger" : "btn btn-primary",
-      text: spec.confirm,
-      testid: "bulk-confirm",
-      attrs: { type: "submit" },
-    });
-    form.append(el("div", { className: "dialog-actions" }, [cancel, confirm]));
-    dialog.append(form);
-    document.body.append(dialog);
-    /** @param {string | null} answer */
-    const finish = (answer) => {
-      dialog.close();
-      dialog.remove();
-      resolve(answer);
-    };
-    cancel.addEventListener("click", () => finish(null));
-    dialog.addEventListener("cancel", () => finish(null));
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const answer = field ? field.value.trim() : "yes";
-      if (answer) finish(answer);
-    });
-    dialog.showModal();
-    (field || confirm).focus();
+  /** @type {HTMLInputElement | HTMLSelectElement | null} */
+  let field = null;
+  /** @type {(Node | string)[]} */
+  const fields = [el("p", { text: spec.text })];
+  if (spec.input) {
+    const id = `bulk-${spec.input.testid}`;
+    field = spec.input.options
+      ? el(
+          "select",
+          { testid: spec.input.testid, attrs: { id } },
+          spec.input.options.map((o) => el("option", { text: o, attrs: { value: o } })),
+        )
+      : el("input", { testid: spec.input.testid, attrs: { id, type: "text", required: "" } });
+    fields.push(el("label", { className: "label-text", text: spec.input.label, attrs: { for: id } }), field);
+  }
+  const input = field;
+  return askInDialog({
+    title: spec.title,
+    fields,
+    confirm: spec.confirm,
+    danger: spec.danger,
+    focus: input,
+    answer: () => (input ? input.value.trim() || null : "yes"),
   });
 }
 

@@ -10,6 +10,7 @@ import { bulkActionsFor } from "./bulk_actions.js";
 import { byRole, el, formatDate } from "./dom.js";
 import { showToast } from "./toast.js";
 import "./task_bulk_actions.js";
+import "./task_assign_action.js";
 
 const PAGE_SIZE = 25;
 
@@ -18,7 +19,7 @@ const PAGE_SIZE = 25;
  * @typedef {{
  *   id: number, title: string, status: string, page_count: number,
  *   annotation_count: number, prediction_count: number, prediction_score: number | null,
- *   annotators: string,
+ *   annotators: string, assignees: string[], reviewer: string | null,
  *   updated_at: string, tags: string[], snippet?: Snippet | null, title_hits?: number[][],
  * }} TaskSummary
  */
@@ -135,6 +136,20 @@ function titleCell(task) {
   return cell;
 }
 
+/** @param {TaskSummary} task who annotated it, who it is assigned to, who reviews it */
+function peopleCell(task) {
+  const cell = el("div", {}, [
+    el("span", { className: "muted", text: task.annotators || "—", testid: "task-annotators" }),
+  ]);
+  if (task.assignees.length) {
+    cell.append(el("div", { className: "muted small", text: `assigned: ${task.assignees.join(", ")}`, testid: "task-assignees" }));
+  }
+  if (task.reviewer) {
+    cell.append(el("div", { className: "muted small", text: `review: ${task.reviewer}`, testid: "task-reviewer" }));
+  }
+  return cell;
+}
+
 /** @param {TaskSummary} task */
 function taskRow(task) {
   const box = el("input", {
@@ -149,7 +164,7 @@ function taskRow(task) {
     String(task.id),
     titleCell(task),
     statusBadge(task.status),
-    el("span", { className: "muted", text: task.annotators || "—", testid: "task-annotators" }),
+    peopleCell(task),
     String(task.page_count),
     String(task.annotation_count),
     `${task.prediction_count}${score}`,

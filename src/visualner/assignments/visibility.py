@@ -1,0 +1,83 @@
+"""Which tasks of a project a member sees: the one rule every task route, the task list,
+"Label next" and the labeling page apply.
+
+Reviewers and managers see every task. An annotator sees every task too, unless the project
+shows annotators only their own tasks — the project setting ``annotators_see_assigned_only``:
+``true``, ``false``, or ``null`` (the default) meaning "on once any task has an assigned
+annotator". An annotator's own tasks are those assigned to them and those they annotated.
+A task someone may not see answers 404, like a task that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select, union
+from sqlalchemy.orm import Session
+
+from visualner.annotations.models import Annotation
+from visualner.assignments.models import AssignmentRole, TaskAssignment
+from visualner.auth.models import User
+from visualner.errors import NotFound
+from visualner.projects.access import Capability, ProjectAccess, project_access
+from visualner.projects.models import Project
+from visualner.tasks.models import Task
+
+SETTING = "annotators_see_assigned_only"
+
+
+def assigned_only(session: Session, project: Project) -> bool:
+    """Does the project show annotators only their own tasks?"""
+    value = (project.settings or {}).get(SETTING)
+    if isinstance(value, bool):
+        return value
+    return (
+        session.scalar(
+            select(TaskAssignment.id)
+            .where(
+                TaskAssignment.project_id == project.id,
+                TaskAssignment.role == AssignmentRole.ANNOTATOR.value,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def visible_tasks_condition(session: Session, access: ProjectAccess) -> ColumnElement[bool] | None:
+    """The condition on ``tasks`` this member's view adds, or ``None`` when they see all."""
+    if access.can(Capability.REVIEW) or not assigned_only(session, access.project):
+        return None
+    own = union(
+        select(TaskAssignment.task_id).where(
+            TaskAssignment.project_id == access.project.id,
+            TaskAssignment.role == AssignmentRole.ANNOTATOR.value,
+            TaskAssignment.user_id == access.user.id,
+        ),
+        select(Annotation.task_id).where(Annotation.user_id == access.user.id),
+    )
+    return Task.id.in_(own)
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    task: Task
+    access: ProjectAccess
+
+
+def task_access(
+    session: Session, *, user: User, task_id: int, capability: Capability = Capability.VIEW
+) -> TaskAccess:
+    """The task and the user's role in its project, after checking ``capability`` and that
+    the task is in the user's view (``NotFound`` otherwise, as for a missing task)."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    access = project_access(session, user=user, project_id=task.project_id, capability=capability)
+    condition = visible_tasks_condition(session, access)
+    if (
+        condition is not None
+        and session.scalar(select(Task.id).where(Task.id == task_id, condition)) is None
+    ):
+        raise NotFound(f"no task {task_id}")
+    return TaskAccess(task=task, access=access)

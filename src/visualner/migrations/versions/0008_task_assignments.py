@@ -1,0 +1,64 @@
+"""task assignments: a task's annotators and its reviewer
+
+Revision ID: 0008_task_assignments
+Revises: 0007_login_failures
+Create Date: 2026-12-04 14:20:00.000000
+
+A new table only (no rebuilt tables, so the search-index triggers of 0005/0006 stay).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import visualner.db
+
+revision: str = "0008_task_assignments"
+down_revision: str | None = "0007_login_failures"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "task_assignments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("assigned_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("fk_task_assignments_project_id_projects"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["tasks.id"],
+            name=op.f("fk_task_assignments_task_id_tasks"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_task_assignments_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_assignments")),
+        sa.UniqueConstraint("task_id", "role", "user_id", name=op.f("uq_task_assignments_task_id")),
+    )
+    op.create_index(
+        "ix_task_assignments_project_id_role_user_id_task_id",
+        "task_assignments",
+        ["project_id", "role", "user_id", "task_id"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(
+        "ix_task_assignments_project_id_role_user_id_task_id", table_name="task_assignments"
+    )
+    op.drop_table("task_assignments")
