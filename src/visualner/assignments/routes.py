@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from visualner.assignments import service
 from visualner.assignments.schemas import AssignIn, AssignmentsOut
-from visualner.deps import CurrentUser, SessionDep
+from visualner.deps import CurrentUser, IdPath, SessionDep
 from visualner.projects.access import Capability, project_access
 from visualner.tasks.selection import selected_task_ids
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api", tags=["assignments"])
 
 @router.post("/projects/{project_id}/assignments", response_model=AssignmentsOut)
 def assign(
-    project_id: int, body: AssignIn, user: CurrentUser, session: SessionDep
+    project_id: IdPath, body: AssignIn, user: CurrentUser, session: SessionDep
 ) -> AssignmentsOut:
     """Set the annotators and/or the reviewer of the selected tasks (managers); with
     ``distribute``, spread the selection's unassigned tasks evenly over the annotators."""

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field, model_validator
 
 from visualner.assignments.service import MAX_ASSIGNEES
 from visualner.tasks.selection import TaskSelection
 
+#: a username as the users table holds it
+Username = Annotated[str, Field(min_length=1, max_length=150)]
+
 
 class AssignIn(TaskSelection):
     """A selection (``task_ids`` or ``query``) and who works on it."""
 
-    annotators: list[str] | None = Field(
+    annotators: list[Username] | None = Field(
         None,
         max_length=MAX_ASSIGNEES,
         description="Usernames: every selected task gets exactly these annotators "
         "([] unassigns; omit to leave them).",
     )
-    reviewer: str | None = Field(
+    reviewer: Username | None = Field(
         None, description="A reviewer or manager of the project; null removes it; omit to leave it."
     )
     distribute: bool = Field(
