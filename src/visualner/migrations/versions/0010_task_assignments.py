@@ -1,7 +1,7 @@
 """task assignments: a task's annotators and its reviewer
 
-Revision ID: 0009_task_assignments
-Revises: 0008_annotation_imported_from
+Revision ID: 0010_task_assignments
+Revises: 0009_cloud_storages
 Create Date: 2026-12-04 14:20:00.000000
 
 A new table only (no rebuilt tables, so the search-index triggers of 0005/0006 stay).
@@ -14,8 +14,8 @@ from alembic import op
 
 import visualner.db
 
-revision: str = "0009_task_assignments"
-down_revision: str | None = "0008_annotation_imported_from"
+revision: str = "0010_task_assignments"
+down_revision: str | None = "0009_cloud_storages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
