@@ -1,8 +1,9 @@
 """``conll``: CoNLL-2003 columns, one word per line: ``word -X- _ TAG`` (BIO tags).
 
 Each task starts with ``-DOCSTART- -X- -X- O`` and a blank line; a blank line ends each page.
-Words are in reading order; whitespace inside a word becomes ``_`` and empty words are left
-out, so every line has exactly four columns. Free boxes (regions without words) tag nothing.
+Words are in reading order, as the annotation corrected them (``records.word_corrections``);
+whitespace inside a word becomes ``_`` and empty words are left out, so every line has exactly
+four columns. Free boxes (regions without words) tag nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from visualner.formats.records import ExportContext, ExportTask, bio_tags, regions_by_page
+from visualner.formats.records import (
+    ExportContext,
+    ExportTask,
+    bio_tags,
+    corrected_tagged_words,
+    regions_by_page,
+)
 
 DOCSTART = "-DOCSTART- -X- -X- O\n\n"
 
@@ -25,13 +32,12 @@ def conll_document(task: ExportTask) -> str:
     grouped = regions_by_page(task.chosen_result())
     lines = [DOCSTART]
     for page in task.pages:
-        texts = page.texts
-        tags = bio_tags(len(texts), grouped.get(page.index, []))
-        lines.extend(
-            f"{word} -X- _ {tag}\n"
-            for word, tag in zip(map(conll_word, texts), tags, strict=True)
-            if word
-        )
+        texts, regions = page.texts, grouped.get(page.index, [])
+        tags = bio_tags(len(texts), regions)
+        for _, text, tag in corrected_tagged_words(texts, tags, regions):
+            word = conll_word(text)
+            if word:
+                lines.append(f"{word} -X- _ {tag}\n")
         lines.append("\n")
     return "".join(lines)
 

@@ -1,7 +1,9 @@
 """``layoutlm``: Hugging Face token-classification JSON Lines, one line per page.
 
 ``{"id", "task_id", "page", "words", "bboxes", "ner_tags", "image_path"}`` with boxes scaled to
-0–1000 of the page (LayoutLM's convention) and BIO tag strings; load it with
+0–1000 of the page (LayoutLM's convention) and BIO tag strings. Words are as the annotation
+corrected them (a word corrected into several gives several words with its box:
+``records.word_corrections``). Load it with
 ``datasets.load_dataset("json", data_files=…)``. ``image_path`` is the page image's URL (API
 export) or its file in the blob store (``visualner export`` on the server machine).
 """
@@ -19,7 +21,9 @@ from visualner.formats.records import (
     ExportPage,
     ExportTask,
     bio_tags,
+    corrected_tagged_words,
     regions_by_page,
+    word_corrections,
 )
 
 
@@ -41,14 +45,20 @@ def layoutlm_rows(task: ExportTask, ctx: ExportContext) -> list[dict[str, Any]]:
     grouped = regions_by_page(task.chosen_result())
     rows = []
     for page in task.pages:
-        texts = page.texts
-        tags = bio_tags(len(texts), grouped.get(page.index, []))
+        texts, regions = page.texts, grouped.get(page.index, [])
+        tags = bio_tags(len(texts), regions)
         boxes = normalized_boxes(page)
-        kept = [i for i, text in enumerate(texts) if text.strip()]
-        if len(kept) < len(texts):
-            texts = [texts[i] for i in kept]
-            boxes = [boxes[i] for i in kept]
-            tags = [tags[i] for i in kept]
+        if word_corrections(texts, regions):
+            words = [w for w in corrected_tagged_words(texts, tags, regions) if w[1].strip()]
+            texts = [text for _, text, _ in words]
+            tags = [tag for _, _, tag in words]
+            boxes = [boxes[index] for index, _, _ in words]
+        else:
+            kept = [i for i, text in enumerate(texts) if text.strip()]
+            if len(kept) < len(texts):
+                texts = [texts[i] for i in kept]
+                boxes = [boxes[i] for i in kept]
+                tags = [tags[i] for i in kept]
         rows.append(
             {
                 "id": f"{task.id}-{page.index}",

@@ -288,6 +288,57 @@ def bio_tags(word_count: int, regions: Sequence[dict[str, Any]]) -> list[str]:
     return tags
 
 
+def word_corrections(
+    texts: Sequence[str], regions: Sequence[dict[str, Any]]
+) -> dict[int, list[str]]:
+    """``word index → its words as the annotator corrected them``, for the words of token
+    regions whose text was edited (word-level formats write these instead of the OCR's).
+
+    The corrected text is split on whitespace and laid onto the region's words in order: with
+    as many words, one each; with more, the region's last word takes the rest; with fewer,
+    the region's last words take none (they leave the export). An earlier region's
+    correction of a word wins, as its tag does in ``bio_tags``. Regions whose text is empty
+    or equals their words' text change nothing.
+    """
+    count = len(texts)
+    corrections: dict[int, list[str]] = {}
+    for region in regions:
+        text = region.get("text")
+        tokens = region.get("tokens")
+        if not text or not tokens or not isinstance(text, str):
+            continue
+        indices = sorted(i for i in tokens if 0 <= i < count)
+        corrected = text.split()
+        if not indices or corrected == [w for i in indices for w in texts[i].split()]:
+            continue
+        last = len(indices) - 1
+        for position, index in enumerate(indices):
+            if index in corrections:
+                continue
+            if position < last:
+                corrections[index] = corrected[position : position + 1]
+            else:
+                corrections[index] = corrected[position:]
+    return corrections
+
+
+def corrected_tagged_words(
+    texts: Sequence[str], tags: Sequence[str], regions: Sequence[dict[str, Any]]
+) -> Iterator[tuple[int, str, str]]:
+    """``(word index, text, tag)`` of a page's words with the annotation's text corrections
+    (``word_corrections``): a word corrected into several yields each of them, the later
+    ones inside its entity (``I-``); a word corrected away yields nothing."""
+    corrections = word_corrections(texts, regions)
+    for index, (text, tag) in enumerate(zip(texts, tags, strict=True)):
+        replaced = corrections.get(index)
+        if replaced is None:
+            yield index, text, tag
+            continue
+        inside = "I-" + tag[2:] if tag != "O" else "O"
+        for position, word in enumerate(replaced):
+            yield index, word, tag if position == 0 else inside
+
+
 def page_stem(task: ExportTask, page: ExportPage) -> str:
     """A file-name stem unique in the export: ``task-12_page-0``."""
     return f"task-{task.id}_page-{page.index}"
