@@ -72,8 +72,9 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Pa
 
 
 @contextmanager
-def running_server(data_dir: Path) -> Iterator[str]:
-    """Start the server with its data in ``data_dir``; yields its base URL."""
+def running_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start the server with its data in ``data_dir`` (and ``extra_env`` settings); yields its
+    base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -82,6 +83,7 @@ def running_server(data_dir: Path) -> Iterator[str]:
         "VISUALNER_ADMIN_USERNAME": ADMIN_USERNAME,
         "VISUALNER_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "VISUALNER_WORKER_THREADS": "1",
+        **(extra_env or {}),
     }
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
