@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from visualner import __version__
@@ -30,6 +31,7 @@ from visualner.jobs.routes import router as jobs_router
 from visualner.middleware import SecurityHeadersMiddleware
 from visualner.migrate import upgrade_database
 from visualner.ocr.routes import router as ocr_router
+from visualner.ocr.servers.store import check_all_servers
 from visualner.preannotation.routes import router as preannotation_router
 from visualner.projects.routes import router as projects_router
 from visualner.runtime import Services, build_services
@@ -52,6 +54,17 @@ def prepare_installation(services: Services) -> tuple[str, str] | None:
         # Blobs a delete left queued because they were in use or fresh at the time.
         sweep_blob_deletions(session, services.blobs, grace_s=services.settings.blob_delete_grace_s)
     return created
+
+
+async def check_ocr_servers_periodically(services: Services, interval_s: float) -> None:
+    """The background half of OCR-server health: listing servers reads the stored answer,
+    this refreshes it (in a worker thread: a dead server takes seconds to time out)."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await run_in_threadpool(check_all_servers, services.database, services.settings)
+        except Exception:  # a failed round is retried at the next interval
+            log.exception("checking the OCR servers failed")
 
 
 def _error_response(exc: VisualnerError) -> JSONResponse:
@@ -119,9 +132,18 @@ def create_app(
             on_ready(created)
         if settings.run_worker_in_process:
             services.queue.start_consumer(workers=settings.worker_threads)
+        health_checks = (
+            asyncio.create_task(
+                check_ocr_servers_periodically(services, settings.ocr_health_check_interval_s)
+            )
+            if settings.ocr_health_check_interval_s
+            else None
+        )
         try:
             yield
         finally:
+            if health_checks is not None:
+                health_checks.cancel()
             services.queue.stop_consumer()
             if own_services:
                 services.database.dispose()

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         "is taken over by another worker (or by the next start).",
     )
     worker_threads: int = Field(2, ge=1, le=64, description="Consumer threads per process.")
+    ocr_health_check_interval_s: float = Field(
+        60.0,
+        ge=0,
+        description="How often each app process checks the registered OCR servers' health "
+        "in the background (listing servers reads the last answer); 0 turns it off.",
+    )
     secret_key: str = Field(
         "",
         description="Signs session cookies. Empty in development: a random key is stored "

@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.test_pages import api_post, unique
 from tests.fixture_files import png_bytes, text_image, write_born_digital_pdf
+from tests.imports.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +38,42 @@ def test_a_manager_imports_files_from_the_page_and_sees_each_outcome(
         re.compile(r"Finished: 2 of 3 done, 1 failed"), timeout=60_000
     )
     expect(page.get_by_test_id("import-error")).to_contain_text("broken.png")
+    # The outcome names the failure and its reason, not a plain "finished" (issue 13/4) ...
+    expect(page.get_by_test_id("toast-error")).to_contain_text(
+        "Import finished: 2 imported. 1 failed: broken.png: "
+    )
+    # ... and the Tasks tab counts the new tasks without a reload (issue 13/5).
+    expect(page.get_by_test_id("tab-tasks-count")).to_have_text("2")
     page.get_by_test_id("to-tasks").click()
     expect(page.get_by_test_id("tasks-table")).to_contain_text("invoice.pdf")
     expect(page.get_by_test_id("tasks-table")).to_contain_text("scan.png")
+
+
+def test_ocr_server_choices_follow_the_ocr_switch_and_an_unreachable_server_warns(
+    page: Page, context: BrowserContext, admin_csrf: str
+) -> None:
+    project = api_post(
+        context, admin_csrf, "/api/projects", {"title": unique("Servers"), "template": "forms"}
+    )
+    page.goto(f"/projects/{project['id']}/import")
+    builtin = page.get_by_test_id("server-built-in")
+    expect(builtin).to_be_enabled()
+    page.get_by_test_id("opt-ocr").uncheck()
+    expect(builtin).to_be_disabled()
+    page.get_by_test_id("opt-ocr").check()
+    expect(builtin).to_be_enabled()
+
+    page.get_by_test_id("create-server").locator("summary").click()
+    command = page.get_by_test_id("create-server-command")
+    expect(command).to_contain_text("--host 0.0.0.0 --port 8501 --workers 2")
+    assert command.evaluate("node => node.scrollWidth <= node.clientWidth"), "command is cut off"
+
+    name = unique("gone")
+    page.get_by_test_id("server-name").fill(name)
+    page.get_by_test_id("server-url").fill(f"http://127.0.0.1:{free_port()}")
+    page.get_by_test_id("server-add").click()
+    expect(page.get_by_test_id("toast-error")).to_contain_text(
+        f"{name} was registered but does not answer"
+    )
+    expect(page.get_by_test_id(f"server-{name}")).to_be_disabled()
+    expect(page.get_by_test_id(f"server-{name}")).not_to_be_checked()

@@ -91,8 +91,9 @@ def test_pages_are_ocrd_by_real_ocr_server_processes(importer: Importer, tmp_pat
         for name, url in (("box-a", first), ("box-b", second)):
             added = admin.post("/api/ocr-servers", json={"name": name, "url": url})
             assert added.status_code == 201, added.text
-            assert added.json()["health"] == "ok"
-            assert added.json()["info"]["engine"] == "rapidocr"
+            assert added.json()["health"] == "ok" and added.json()["warning"] is None
+            assert added.json()["engine"].startswith("rapidocr")
+            assert added.json()["can_preannotate"] is False  # started without --app-url
         pages = [(f"p{i}.png", png_bytes(text_image(f"Remote page {i}"))) for i in range(4)]
         job = importer.run(pages, options={"ocr_servers": ["box-a", "box-b"]})
         assert job["errors"] == [], job
@@ -102,9 +103,18 @@ def test_pages_are_ocrd_by_real_ocr_server_processes(importer: Importer, tmp_pat
             assert "Remote" in {w["text"] for w in page["words"]}
             engines.add(page["ocr_engine"].split(":")[0])
         assert engines == {"box-a", "box-b"}
+        refused = admin.post(
+            f"/api/projects/{importer.project_id}/preannotate", json={"ocr_server": "box-a"}
+        )
+        assert refused.status_code == 400
+        assert "cannot pre-annotate: start it with --app-url" in refused.json()["detail"]
+    # Both servers are gone: a listing answers the last check, without asking them ...
     listed = {s["name"]: s for s in admin.get("/api/ocr-servers").json()}
-    assert listed["box-a"]["health"] == "down"
-    assert listed["built-in"]["is_default"] and listed["built-in"]["health"] == "ok"
+    assert listed["box-a"]["health"] == "ok"
+    # ... and the next check (background, or "Check now") finds them down.
+    checked = {s["name"]: s for s in admin.post("/api/ocr-servers/check").json()}
+    assert checked["box-a"]["health"] == "down"
+    assert checked["built-in"]["is_default"] and checked["built-in"]["health"] == "ok"
 
 
 def test_an_unreachable_ocr_server_fails_its_pages_after_retries(importer: Importer) -> None:

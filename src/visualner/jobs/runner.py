@@ -302,6 +302,7 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
                 fresh.result = result
                 fresh.status = JobStatus.SUCCEEDED.value
                 fresh.finished_at = utcnow()
+                _fail_if_every_item_failed(session, fresh)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         with session_scope(ctx.database.write) as session:
@@ -317,6 +318,23 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
     finally:
         if handler is not None:
             release_job(handler, job_id)
+
+
+def _fail_if_every_item_failed(session: Session, job: Job) -> None:
+    """A job none of whose items worked did not succeed: it is recorded as failed, with the
+    first item's reason as its error, so no page can show "0 tasks done" in green."""
+    if not job.total or job.failed < job.total:
+        return
+    first = session.scalar(
+        select(JobItem)
+        .where(JobItem.job_id == job.id, JobItem.status == ItemStatus.FAILED.value)
+        .order_by(JobItem.position)
+        .limit(1)
+    )
+    reason = f": {first.name}: {first.error}" if first is not None else ""
+    job.status = JobStatus.FAILED.value
+    every = "the only item" if job.total == 1 else f"all {job.total} items"
+    job.error = f"{every} failed{reason}"[:4000]
 
 
 def _is_cancelled(ctx: JobContext, job_id: int) -> bool:

@@ -17,55 +17,80 @@ from visualner.ocr.servers import store
 from visualner.ocr.servers.models import OcrServer
 from visualner.ocr.servers.schemas import (
     OcrRunIn,
+    OcrServerAdded,
     OcrServerIn,
     OcrServerOut,
     RegionOcrIn,
     RegionOcrOut,
 )
 from visualner.projects.access import Capability, project_access
-from visualner.settings import Settings
 from visualner.tasks.service import get_task
 
 router = APIRouter(prefix="/api", tags=["ocr"])
 
 
-def _out(server: OcrServer, settings: Settings) -> OcrServerOut:
-    health, info, error = store.server_health(server, settings)
+def _out(server: OcrServer, *, admin: bool) -> OcrServerOut:
     return OcrServerOut(
         id=server.id,
         name=server.name,
-        url=server.url or "(in process)",
+        url=(server.url or "(in process)") if admin else None,
         is_builtin=server.is_builtin,
         is_default=server.is_default,
         created_at=server.created_at,
-        health=health,
-        info=info,
-        error=error or None,
+        health=server.health,
+        engine=server.engine,
+        can_preannotate=server.is_builtin or server.can_preannotate,
+        checked_at=server.checked_at,
+        error=(server.health_error or None) if admin else None,
     )
 
 
 @router.get("/ocr-servers", response_model=list[OcrServerOut])
-def list_ocr_servers(
-    user: CurrentUser, session: SessionDep, services: ServicesDep
-) -> list[OcrServerOut]:
-    """OCR servers with their live health (any user: the import page picks from them)."""
-    del user
-    return [_out(s, services.settings) for s in store.list_servers(session)]
+def list_ocr_servers(user: CurrentUser, session: SessionDep) -> list[OcrServerOut]:
+    """OCR servers with their last checked health (any user: the import page picks from
+    them); URLs and errors only for admins. Never asks the servers: they are checked at
+    registration and in the background."""
+    return [_out(s, admin=user.is_admin) for s in store.list_servers(session)]
 
 
-@router.post("/ocr-servers", response_model=OcrServerOut, status_code=status.HTTP_201_CREATED)
-def add_ocr_server(
-    body: OcrServerIn, admin: AdminUser, session: SessionDep, services: ServicesDep
-) -> OcrServerOut:
-    """Register an OCR server by URL (admins)."""
+@router.post("/ocr-servers", response_model=OcrServerAdded, status_code=status.HTTP_201_CREATED)
+async def add_ocr_server(
+    body: OcrServerIn, admin: AdminUser, services: ServicesDep
+) -> OcrServerAdded:
+    """Register an OCR server by URL (admins); it is checked at once, and ``warning`` says
+    when it does not answer (it is registered, but not offered until it does)."""
     del admin
-    server = store.add_server(session, name=body.name, url=body.url, is_default=body.is_default)
-    return _out(server, services.settings)
+
+    def add() -> OcrServerAdded:
+        health = store.probe_url(body.url)  # before the write transaction: may take seconds
+        with session_scope(services.database.write) as session:
+            server = store.add_server(
+                session, name=body.name, url=body.url, is_default=body.is_default, health=health
+            )
+            added = _out(server, admin=True)
+        warning = (
+            f"{body.name} was registered but does not answer ({health.error}); it is not "
+            "offered until it does"
+            if health.status == "down"
+            else None
+        )
+        return OcrServerAdded(**added.model_dump(), warning=warning)
+
+    return await run_in_threadpool(add)
+
+
+@router.post("/ocr-servers/check", response_model=list[OcrServerOut])
+async def check_ocr_servers(admin: AdminUser, services: ServicesDep) -> list[OcrServerOut]:
+    """Check every OCR server now, not waiting for the background check (admins)."""
+    del admin
+    await run_in_threadpool(store.check_all_servers, services.database, services.settings)
+    with services.database.read() as session:
+        return [_out(s, admin=True) for s in store.list_servers(session)]
 
 
 @router.post("/ocr-servers/{server_id}/default", response_model=OcrServerOut)
 def make_default_ocr_server(
-    server_id: IdPath, admin: AdminUser, session: SessionDep, services: ServicesDep
+    server_id: IdPath, admin: AdminUser, session: SessionDep
 ) -> OcrServerOut:
     """Make this server the default for imports (admins)."""
     del admin
@@ -73,7 +98,7 @@ def make_default_ocr_server(
     if server is None:
         raise NotFound(f"no OCR server {server_id}")
     store.make_default(session, server)
-    return _out(server, services.settings)
+    return _out(server, admin=True)
 
 
 @router.delete("/ocr-servers/{server_id}", status_code=status.HTTP_204_NO_CONTENT)

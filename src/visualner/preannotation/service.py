@@ -11,6 +11,7 @@ from visualner.auth.models import User
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.jobs.models import Job, JobStatus
 from visualner.jobs.service import create_job
+from visualner.ocr.servers.store import refuse_unable_to_preannotate
 from visualner.ocr.servers.targets import servers_named
 from visualner.preannotation.examples import MIN_TASKS, token_label_values
 from visualner.preannotation.models import ModelVersion
@@ -200,6 +201,9 @@ def create_preannotate_job(
     Runs with ``version`` (default: the active model) on the OCR server named (default:
     in this app's workers).
     """
+    if ocr_server:
+        for server in servers_named(session, [ocr_server]):
+            refuse_unable_to_preannotate(server)
     chosen = (
         get_version(session, project_id=project.id, version=version)
         if version is not None
@@ -210,8 +214,6 @@ def create_preannotate_job(
             f"project {project.id} has no active model yet; train one on the Model tab first"
         )
     check_labels_fit(chosen, parse_label_config(project.label_config))
-    if ocr_server:
-        servers_named(session, [ocr_server])
     ids = _checked_task_ids(session, project_id=project.id, task_ids=task_ids) if task_ids else None
     return create_job(
         session,

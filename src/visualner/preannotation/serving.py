@@ -186,6 +186,12 @@ class AppArtifactSource:
         )
         return cls(app_url=app_url, app_token=app_token, cache_dir=folder)
 
+    @property
+    def can_fetch(self) -> bool:
+        """Whether models can be fetched at all (an app URL and token are set): an OCR server
+        without them cannot pre-annotate, and says so in ``/info``."""
+        return bool(self.app_url and self.app_token)
+
     def _cached_path(self, sha256: str) -> Path | None:
         return self.cache_dir / f"{sha256}.vnmodel" if self.cache_dir else None
 
@@ -202,7 +208,7 @@ class AppArtifactSource:
         return blob
 
     def _download(self, sha256: str) -> bytes:
-        if not self.app_url or not self.app_token:
+        if not self.can_fetch:
             raise Unavailable(
                 "this OCR server cannot fetch models: start it with --app-url and --app-token "
                 "(or VISUALNER_APP_URL and VISUALNER_APP_TOKEN)"

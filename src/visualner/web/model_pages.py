@@ -21,5 +21,9 @@ def project_model_page(
 ) -> HTMLResponse:
     context = project_page_context(session, login, project_id, "model")
     context["model_settings"] = model_settings(context["project"])
-    context["ocr_servers"] = [server.name for server in store.list_servers(session)]
+    context["ocr_servers"] = [
+        server.name
+        for server in store.list_servers(session)
+        if not server.is_builtin and server.can_preannotate and server.health != "down"
+    ]
     return render(request, "project_model.html", context)

@@ -70,6 +70,7 @@ def create_ocr_app(
             "workers": workers,
             "protocol": PROTOCOL_VERSION,
             "visualner": __version__,
+            "preannotate": model_source.can_fetch,
         }
 
     def _decode_image(data: bytes) -> Image.Image:

@@ -1,16 +1,19 @@
-"""The registry of OCR servers the app can send pages to."""
+"""The registry of OCR servers the app can send pages to, with their last health check."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from visualner.db import Base, UTCDateTime, utcnow
 
 
 class OcrServer(Base):
+    """``health`` and the fields after it are the last check's answer (at registration and
+    then in the background), so listing servers never waits on a remote machine."""
+
     __tablename__ = "ocr_servers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -19,3 +22,8 @@ class OcrServer(Base):
     is_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    health: Mapped[str] = mapped_column(String(10), default="unknown", server_default="unknown")
+    health_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    engine: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    can_preannotate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

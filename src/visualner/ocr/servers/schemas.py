@@ -15,15 +15,26 @@ class OcrServerIn(BaseModel):
 
 
 class OcrServerOut(BaseModel):
+    """What the UI needs of a server, from its last health check (never a live request);
+    ``url`` and ``error`` (which names the URL) only for admins."""
+
     id: int
     name: str
-    url: str
+    url: str | None = Field(None, description="Admins only.")
     is_builtin: bool
     is_default: bool
     created_at: datetime
-    health: str
-    info: dict[str, Any] | None = None
-    error: str | None = None
+    health: str = Field(description='"ok", "down" or "unknown" (not checked yet).')
+    engine: str = Field(description="Engine and version the server reported.")
+    can_preannotate: bool = Field(description="Whether pre-annotation may run on it.")
+    checked_at: datetime | None
+    error: str | None = Field(None, description="Why it is down (admins only).")
+
+
+class OcrServerAdded(OcrServerOut):
+    warning: str | None = Field(
+        None, description="Set when the new server did not answer its first check."
+    )
 
 
 class OcrRunIn(BaseModel):

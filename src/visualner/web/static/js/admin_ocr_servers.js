@@ -1,15 +1,30 @@
 // @ts-check
-/** Admin page: the registry of OCR servers with live health. */
+/**
+ * Admin page: the registry of OCR servers with their last checked health (checked at
+ * registration, in the background, and on "Check now").
+ */
 import { api } from "./api.js";
-import { byRole, el } from "./dom.js";
+import { byRole, el, formatDate } from "./dom.js";
 import { showToast } from "./toast.js";
 
 const root = /** @type {HTMLElement} */ (document.querySelector("[data-ocr-servers]"));
 const rows = byRole(root, "rows");
 
+/**
+ * @typedef {{id: number, name: string, url: string, health: string, is_builtin: boolean,
+ *   is_default: boolean, engine: string, can_preannotate: boolean, checked_at: string | null,
+ *   error: string | null}} OcrServer
+ */
+
+/** @param {OcrServer} server */
+function healthText(server) {
+  if (server.health === "ok") return " up";
+  if (server.health === "down") return ` down: ${server.error || ""}`;
+  return " not checked yet";
+}
+
 async function load() {
-  /** @type {{id: number, name: string, url: string, health: string, is_builtin: boolean,
-   *   is_default: boolean, info: {engine?: string, version?: string} | null, error: string | null}[]} */
+  /** @type {OcrServer[]} */
   const servers = await api("/api/ocr-servers");
   rows.replaceChildren(
     ...servers.map((server) => {
@@ -33,15 +48,18 @@ async function load() {
         });
         actions.append(remove);
       }
-      const engine = server.info ? `${server.info.engine || ""} ${server.info.version || ""}` : "";
       return el("tr", { testid: `ocr-server-${server.name}` }, [
         el("td", { text: server.name }),
         el("td", { className: "muted", text: server.url }),
-        el("td", {}, [
+        el("td", { attrs: { title: `checked ${formatDate(server.checked_at)}` } }, [
           el("span", { className: `health-dot ${server.health}` }),
-          el("span", { text: server.health === "ok" ? " up" : ` down: ${server.error || ""}` }),
+          el("span", { testid: "ocr-server-health", text: healthText(server) }),
         ]),
-        el("td", { text: engine.trim() }),
+        el("td", { text: server.engine }),
+        el("td", {
+          testid: "ocr-server-preannotate",
+          text: server.can_preannotate ? "✓" : "no (start it with --app-url and --app-token)",
+        }),
         el("td", { text: server.is_default ? "✓" : "" }),
         actions,
       ]);
@@ -53,12 +71,27 @@ const form = /** @type {HTMLFormElement} */ (byRole(root, "create-form"));
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = new FormData(form);
-  await api("/api/ocr-servers", {
-    method: "POST",
-    body: { name: data.get("name"), url: data.get("url"), is_default: data.get("is_default") === "on" },
-  });
+  let added;
+  try {
+    added = await api("/api/ocr-servers", {
+      method: "POST",
+      body: { name: data.get("name"), url: data.get("url"), is_default: data.get("is_default") === "on" },
+    });
+  } catch {
+    return;
+  }
   form.reset();
-  showToast("OCR server added");
+  if (added.warning) showToast(added.warning, "error");
+  else showToast("OCR server added", "success");
+  await load();
+});
+
+byRole(root, "check-now").addEventListener("click", async () => {
+  try {
+    await api("/api/ocr-servers/check", { method: "POST" });
+  } catch {
+    return;
+  }
   await load();
 });
 

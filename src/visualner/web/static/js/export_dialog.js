@@ -6,7 +6,7 @@
  * job and downloads its file when it has succeeded.
  */
 import { api } from "./api.js";
-import { followJob } from "./job_progress.js";
+import { followJob, jobOutcome } from "./job_progress.js";
 
 /** @typedef {{name: string, description: string, extension: string}} ExportFormat */
 
@@ -103,7 +103,7 @@ async function setUp(dialog) {
         status.textContent = "Done; downloading.";
         download(`/api/jobs/${jobId}/download`);
       } else {
-        status.textContent = `The export ${job.status}: ${job.errors.map((e) => e.error).join("; ")}`;
+        status.textContent = jobOutcome(job, "The export", "").message;
       }
     } finally {
       buttons.forEach((b) => (b.disabled = false));

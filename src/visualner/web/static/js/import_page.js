@@ -5,7 +5,7 @@
  */
 import { api } from "./api.js";
 import { byRole, el } from "./dom.js";
-import { followJob } from "./job_progress.js";
+import { followJob, jobOutcome } from "./job_progress.js";
 import { showToast } from "./toast.js";
 import { uploadForm } from "./upload.js";
 
@@ -78,26 +78,42 @@ dropzone.addEventListener("drop", (event) => {
 });
 urlInput.addEventListener("input", renderFiles);
 
+/**
+ * The OCR server checkboxes: a server found down is shown so and cannot be ticked; all of
+ * them are disabled while OCR is off (they would do nothing).
+ */
 async function loadServers() {
   const box = byRole(root, "servers");
-  /** @type {{id: number, name: string, url: string, health: string, is_default: boolean,
-   *   info: {engine?: string} | null}[]} */
+  /** @type {{id: number, name: string, health: string, is_default: boolean, engine: string}[]} */
   const servers = await api("/api/ocr-servers");
   box.querySelectorAll("label, [data-role=servers-loading]").forEach((node) => node.remove());
   for (const server of servers) {
+    const down = server.health === "down";
     const input = el("input", { attrs: { type: "checkbox", value: server.name },
       testid: `server-${server.name}` });
-    input.checked = server.is_default;
-    const engine = server.info && server.info.engine ? server.info.engine : "";
+    input.checked = server.is_default && !down;
+    input.dataset.down = down ? "true" : "";
     box.append(el("label", { className: "server-option" }, [
       input,
       el("span", { className: `health-dot ${server.health}`, attrs: { title: server.health } }),
       el("span", { text: server.name }),
-      el("span", { className: "muted", text: engine ? ` · ${engine}` : "" }),
-      el("span", { className: "muted", text: server.health === "ok" ? "" : " · unreachable" }),
+      el("span", { className: "muted", text: server.engine ? ` · ${server.engine}` : "" }),
+      el("span", { className: "muted", text: down ? " · unreachable" : "" }),
     ]));
   }
+  syncServerInputs();
 }
+
+const ocrSwitch = /** @type {HTMLInputElement} */ (byRole(root, "ocr"));
+
+function syncServerInputs() {
+  const box = byRole(root, "servers");
+  box.classList.toggle("is-disabled", !ocrSwitch.checked);
+  box.querySelectorAll("input").forEach((input) => {
+    input.disabled = !ocrSwitch.checked || input.dataset.down === "true";
+  });
+}
+ocrSwitch.addEventListener("change", syncServerInputs);
 
 /** @returns {Record<string, unknown>} */
 function options() {
@@ -149,26 +165,43 @@ startButton.addEventListener("click", async () => {
     const { job_id: jobId } = await uploadForm(`/api/projects/${projectId}/import`, form, (f) =>
       showProgress(f * 0.2, `Uploading… ${Math.round(f * 100)}%`),
     );
+    let countedDone = -1;
     const job = await followJob(jobId, (current) => {
+      if (current.done !== countedDone) {
+        countedDone = current.done;
+        refreshTaskCount();
+      }
       const finished = current.done + current.failed;
       const fraction = current.total ? finished / current.total : 0;
       showProgress(0.2 + 0.8 * fraction,
         `${current.status === "running" || current.status === "queued" ? "Importing" : "Finished"}: ` +
         `${current.done} of ${current.total || "…"} done` + (current.failed ? `, ${current.failed} failed` : ""));
     });
+    await refreshTaskCount();
     showErrors(job.errors);
     byRole(root, "to-tasks").hidden = false;
     files = [];
     urlInput.value = "";
     renderFiles();
-    const problems = job.failed ? ` with ${job.failed} problem${job.failed > 1 ? "s" : ""}` : "";
-    showToast(job.status === "succeeded" ? `Import finished${problems}` : `Import ${job.status}`,
-      job.status === "succeeded" ? "info" : "error");
+    const outcome = jobOutcome(job, "Import", `Import finished: ${job.done} imported.`);
+    showToast(outcome.message, outcome.kind);
   } catch (error) {
     showProgress(0, error instanceof Error ? error.message : String(error));
     startButton.disabled = false;
   }
 });
+
+/** The Tasks tab's count follows the import (the project keeps a counter: one cheap read). */
+async function refreshTaskCount() {
+  const count = document.querySelector('[data-role="task-count"]');
+  if (!count) return;
+  try {
+    const project = await api(`/api/projects/${projectId}`, { quiet: true });
+    count.textContent = String(project.task_count);
+  } catch {
+    /* the count catches up at the next poll */
+  }
+}
 
 /** @param {{name: string, status: string, error: string}[]} errors */
 function showErrors(errors) {
@@ -187,8 +220,15 @@ if (serverForm instanceof HTMLFormElement) {
   serverForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(serverForm);
-    await api("/api/ocr-servers", { method: "POST", body: { name: data.get("name"), url: data.get("url") } });
+    let added;
+    try {
+      added = await api("/api/ocr-servers", { method: "POST", body: { name: data.get("name"), url: data.get("url") } });
+    } catch {
+      return;
+    }
     serverForm.reset();
+    if (added.warning) showToast(added.warning, "error");
+    else showToast(`${added.name} added.`, "success");
     await loadServers();
   });
 }

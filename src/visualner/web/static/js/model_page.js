@@ -6,7 +6,7 @@
  */
 import { api } from "./api.js";
 import { byRole, el, formatDate, row } from "./dom.js";
-import { followJob } from "./job_progress.js";
+import { followJob, jobOutcome } from "./job_progress.js";
 import { showToast } from "./toast.js";
 
 /**
@@ -107,8 +107,8 @@ async function runJob(label, path, body) {
 trainButton?.addEventListener("click", async () => {
   const job = await runJob("Training", `${base}/models/train`, undefined);
   if (!job) return;
-  if (job.status === "succeeded") showToast(`Model version ${job.result.version} trained and active.`, "success");
-  else showToast(job.errors[0]?.error || "Training failed.", "error");
+  const outcome = jobOutcome(job, "Training", `Model version ${job.result.version} trained and active.`);
+  showToast(outcome.message, outcome.kind);
   await refresh();
 });
 
@@ -116,8 +116,8 @@ preannotateButton?.addEventListener("click", async () => {
   const body = serverSelect && serverSelect.value ? { ocr_server: serverSelect.value } : {};
   const job = await runJob("Pre-annotating", `${base}/preannotate`, body);
   if (!job) return;
-  if (job.status === "succeeded") showToast(`${job.result.tasks_predicted} tasks pre-annotated.`, "success");
-  else showToast("Pre-annotation failed.", "error");
+  const outcome = jobOutcome(job, "Pre-annotation", `${job.result.tasks_predicted} tasks pre-annotated.`);
+  showToast(outcome.message, outcome.kind);
 });
 
 const settingsForm = /** @type {HTMLFormElement | null} */ (document.querySelector("[data-model-settings]"));

@@ -7,6 +7,8 @@ import { api } from "./api.js";
 import { registerBulkAction } from "./bulk_actions.js";
 import { askInDialog } from "./bulk_dialog.js";
 import { el } from "./dom.js";
+import { followJob, jobOutcome } from "./job_progress.js";
+import { showToast } from "./toast.js";
 
 /** @typedef {import("./bulk_actions.js").Selection} Selection */
 
@@ -93,13 +95,25 @@ registerTagAction({
   done: (tag) => `Removed “${tag}” from the selected tasks.`,
 });
 
+/**
+ * Follows a started job and toasts how it ended, failures and their reasons included.
+ * @param {number} jobId @param {string} label @param {(done: number) => string} success
+ */
+async function reportWhenFinished(jobId, label, success) {
+  const job = await followJob(jobId, () => {});
+  const outcome = jobOutcome(job, label, success(job.done));
+  showToast(outcome.message, outcome.kind);
+}
+
 registerBulkAction({
   id: "ocr",
   label: "OCR again…",
   roles: ["manager"],
   async run(selection, context) {
-    /** @type {{name: string}[]} */
-    const servers = await api("/api/ocr-servers");
+    /** @type {{name: string, health: string}[]} */
+    const servers = (await api("/api/ocr-servers")).filter(
+      (/** @type {{health: string}} */ s) => s.health !== "down",
+    );
     const server = await ask({
       title: "Run OCR again",
       text: `Read every page of ${tasks(context.count)} again; their words are replaced.`,
@@ -112,6 +126,7 @@ registerBulkAction({
       body: { ...selection, ocr_servers: [server] },
     });
     context.done(`OCR started on ${server} (job ${job.job_id}).`);
+    await reportWhenFinished(job.job_id, "OCR", (done) => `OCR finished: ${done} done.`);
   },
 });
 
@@ -125,6 +140,7 @@ registerBulkAction({
       body: selection,
     });
     context.done(`Pre-annotation started (job ${job.job_id}).`);
+    await reportWhenFinished(job.job_id, "Pre-annotation", () => "Pre-annotation finished.");
   },
 });
 
