@@ -69,18 +69,22 @@ class CloudProject:
         return sorted(t["title"] for t in listed["items"])
 
 
-def cloud_app(tmp_path: Path, database_url: str, server: S3Server) -> TestClient:
+def cloud_app(
+    tmp_path: Path, database_url: str, server: S3Server, **overrides: object
+) -> TestClient:
     settings = make_settings(
         tmp_path / "data",
         database_url,
         run_worker_in_process=True,
         worker_threads=1,
         storage_endpoint_allowlist=[endpoint_host_port(server)],
+        **overrides,
     )
     return TestClient(create_app(settings))
 
 
-def _project(client: TestClient, server: S3Server) -> CloudProject:
+def cloud_project(client: TestClient, server: S3Server) -> CloudProject:
+    """A project of the app's admin and a fresh folder of the test bucket for its storage."""
     admin = admin_user(client, ADMIN_PASSWORD)
     prefix = f"cloud-{uuid.uuid4().hex[:12]}"
     return CloudProject(admin, new_project(admin)["id"], server, prefix)
@@ -90,11 +94,11 @@ def _project(client: TestClient, server: S3Server) -> CloudProject:
 def cloud(tmp_path: Path, database_url: str, s3_server: S3Server) -> Iterator[CloudProject]:
     """On SQLite and PostgreSQL: the app, its admin, a project and a fresh bucket folder."""
     with cloud_app(tmp_path, database_url, s3_server) as client:
-        yield _project(client, s3_server)
+        yield cloud_project(client, s3_server)
 
 
 @pytest.fixture
 def sqlite_cloud(tmp_path: Path, sqlite_url: str, s3_server: S3Server) -> Iterator[CloudProject]:
     """The same on SQLite only, for tests whose subject is not the database."""
     with cloud_app(tmp_path, sqlite_url, s3_server) as client:
-        yield _project(client, s3_server)
+        yield cloud_project(client, s3_server)

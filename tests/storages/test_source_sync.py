@@ -3,12 +3,15 @@ replaced object again and reports deleted ones (real SeaweedFS, SQLite and Postg
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import obstore
 
 from tests.fixture_files import png_bytes, text_image, write_born_digital_pdf
-from tests.storages.conftest import CloudProject
+from tests.s3_server import S3Server
+from tests.storages.conftest import CloudProject, cloud_app, cloud_project
 
 
 def test_a_sync_imports_new_objects_skips_known_ones_and_reports_deleted_ones(
@@ -74,3 +77,54 @@ def test_a_sync_that_cannot_reach_the_bucket_fails_with_the_reason(
     job = sqlite_cloud.sync(storage["id"])
     assert job["status"] == "failed"
     assert "the bucket cannot be listed" in job["error"]
+
+
+def test_a_json_task_list_in_the_bucket_becomes_tasks(
+    tmp_path: Path, sqlite_url: str, s3_server: S3Server
+) -> None:
+    """Its tasks' images are fetched by URL (presigned URLs of the same bucket here, on a
+    loopback address the URL allow-list admits)."""
+    with cloud_app(tmp_path, sqlite_url, s3_server, url_allowlist=["127.0.0.1"]) as client:
+        cloud = cloud_project(client, s3_server)
+        bucket = cloud.bucket_store
+        urls = []
+        for number in (1, 2):
+            key = f"images/page-{number}.png"
+            obstore.put(bucket, key, png_bytes(text_image(f"Listed page {number}")))
+            urls.append(obstore.sign(bucket, "GET", key, timedelta(minutes=10)))
+        tasks = [{"data": {"image": url, "note": f"task {n}"}} for n, url in enumerate(urls)]
+        obstore.put(bucket, "lists/batch.json", json.dumps(tasks).encode())
+        storage = cloud.add_storage(glob="lists/*.json", import_options={"ocr": False})
+        job = cloud.sync(storage["id"])
+        assert job["status"] == "succeeded", job
+        assert job["result"]["tasks_created"] == 2
+        assert job["result"]["objects_new"] == 1
+        listed = cloud.admin.get(f"/api/projects/{cloud.project_id}/tasks").json()["items"]
+        assert len(listed) == 2
+        page = cloud.admin.get(f"/api/tasks/{listed[0]['id']}/pages/0/image")
+        assert page.content.startswith(b"\x89PNG")
+
+
+def test_synced_images_are_ocrd_as_the_import_options_say(sqlite_cloud: CloudProject) -> None:
+    obstore.put(sqlite_cloud.bucket_store, "invoice.png", png_bytes(text_image("INVOICE 2048")))
+    storage = sqlite_cloud.add_storage(import_options={"ocr": True})
+    job = sqlite_cloud.sync(storage["id"])
+    assert job["status"] == "succeeded", job
+    listed = sqlite_cloud.admin.get(f"/api/projects/{sqlite_cloud.project_id}/tasks").json()
+    page = sqlite_cloud.admin.get(f"/api/tasks/{listed['items'][0]['id']}/pages/0").json()
+    assert "INVOICE" in [w["text"].upper() for w in page["words"]]
+
+
+def test_narrowing_the_glob_reports_nothing_deleted(sqlite_cloud: CloudProject) -> None:
+    bucket = sqlite_cloud.bucket_store
+    obstore.put(bucket, "a.png", png_bytes(text_image("A")))
+    obstore.put(bucket, "b.png", png_bytes(text_image("B")))
+    storage = sqlite_cloud.add_storage(import_options={"ocr": False})
+    assert sqlite_cloud.sync(storage["id"])["result"]["objects_new"] == 2
+    url = f"/api/projects/{sqlite_cloud.project_id}/storages/{storage['id']}"
+    assert sqlite_cloud.admin.patch(url, json={"glob": "a.*"}).status_code == 200
+    job = sqlite_cloud.sync(storage["id"])
+    assert job["result"]["objects_deleted"] == []
+    assert job["result"]["objects_unchanged"] == 1
+    obstore.delete(bucket, "b.png")
+    assert sqlite_cloud.sync(storage["id"])["result"]["objects_deleted"] == ["b.png"]

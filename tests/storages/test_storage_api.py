@@ -4,11 +4,13 @@ checked by the SSRF rules unless allow-listed, every bad field a precise 4xx."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import obstore
 from sqlalchemy import select
 
 from tests.factories import add_member, new_user
+from tests.fixture_files import png_bytes, text_image
 from tests.s3_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from tests.storages.conftest import CloudProject
 from visualner.db import session_scope, utcnow
@@ -141,3 +143,22 @@ def test_scheduled_syncs_start_when_due_and_never_twice(cloud: CloudProject) -> 
     queue.cancel(started[0])
     later = start_due_syncs(queue, now=now + timedelta(minutes=6))
     assert len(later) == 1 and later != started
+
+
+def test_the_workers_minute_schedule_starts_the_due_syncs(cloud: CloudProject) -> None:
+    """The huey periodic task every consumer runs once a minute, executed as a worker would."""
+    services = _services(cloud)
+    obstore.put(cloud.bucket_store, "scheduled.png", png_bytes(text_image("Scheduled")))
+    storage = cloud.add_storage(sync_every_minutes=1, import_options={"ocr": False})
+    huey = services.queue.huey
+    due = [t for t in huey.read_periodic(datetime.now(UTC)) if t.name == "visualner.sync_storages"]
+    assert len(due) == 1
+    huey.execute(due[0])
+    job_id = cloud.admin.get(f"/api/projects/{cloud.project_id}/storages").json()[0][
+        "last_sync_job_id"
+    ]
+    assert job_id is not None
+    job = cloud.wait(job_id)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["storage_id"] == storage["id"]
+    assert cloud.task_titles() == ["scheduled.png"]

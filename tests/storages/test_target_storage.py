@@ -9,10 +9,14 @@ from typing import Any
 
 import obstore
 from obstore.store import S3Store
+from sqlalchemy import select
 
 from tests.factories import add_member, new_task, new_user
 from tests.storages.conftest import CloudProject
+from visualner.db import session_scope
+from visualner.jobs.models import Job
 from visualner.runtime import Services
+from visualner.storages.targets import TARGET_KIND
 
 
 def _read_when_there(store: S3Store, key: str, timeout_s: float = 60) -> bytes:
@@ -84,3 +88,18 @@ def test_an_export_job_writes_its_file_to_a_target_storage(cloud: CloudProject) 
     assert key.startswith(cloud.prefix + "/") and key.endswith(".json")
     exported = json.loads(_read_when_there(cloud.bucket_store, key.split("/", 1)[1]))
     assert [t["id"] for t in exported] == [task_id]
+
+
+def test_a_bucket_that_refuses_the_write_never_fails_the_save(cloud: CloudProject) -> None:
+    services: Services = cloud.admin.client.app.state.services  # type: ignore[attr-defined]
+    cloud.add_storage("target", secret_access_key="not-the-secret")
+    task_id = new_task(services, cloud.project_id)
+    saved = cloud.admin.post(f"/api/tasks/{task_id}/annotations", json=_annotation("submitted"))
+    assert saved.status_code == 201, saved.text
+    with session_scope(services.database.read) as session:
+        job_id = session.scalar(select(Job.id).where(Job.kind == TARGET_KIND))
+    assert job_id is not None
+    job = cloud.wait(job_id)
+    assert job["failed"] == 1
+    assert f"cannot write task-{task_id}.json" in job["errors"][0]["error"]
+    assert _keys(cloud.bucket_store) == []

@@ -127,14 +127,19 @@ def open_store(access: BucketAccess) -> S3Store:
     )
 
 
-def list_objects(store: S3Store, *, glob: str = "") -> list[RemoteObject]:
-    """The bucket's objects below the prefix (folder markers left out), filtered by
-    ``glob`` on the key relative to the prefix (``*`` also crosses ``/``)."""
+def matches(key: str, glob: str) -> bool:
+    """Whether a key (relative to the prefix) is one a storage's ``glob`` selects (``*``
+    also crosses ``/``; no glob selects every key)."""
+    return not glob or fnmatch.fnmatchcase(key, glob)
+
+
+def list_objects(store: S3Store) -> list[RemoteObject]:
+    """The bucket's objects below the prefix (folder markers left out), by key."""
     found: list[RemoteObject] = []
     for batch in obstore.list(store, chunk_size=1000):
         for meta in batch:
             key = meta["path"]
-            if key.endswith("/") or (glob and not fnmatch.fnmatchcase(key, glob)):
+            if key.endswith("/"):
                 continue
             found.append(RemoteObject(key, (meta.get("e_tag") or "").strip('"'), meta["size"]))
     return sorted(found, key=lambda o: o.key)

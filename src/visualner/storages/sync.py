@@ -34,7 +34,7 @@ from visualner.imports.job import ImportJob
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
-from visualner.storages.buckets import bucket_error, download, list_objects, open_store
+from visualner.storages.buckets import bucket_error, download, list_objects, matches, open_store
 from visualner.storages.models import ObjectState, Storage, StorageObject
 from visualner.storages.service import SYNC_KIND, bucket_access
 
@@ -61,7 +61,7 @@ class StorageSyncJob(ImportJob):
             }
         store = open_store(access)
         try:
-            listed = list_objects(store, glob=glob)
+            everything = list_objects(store)
         except obstore.exceptions.BaseError as exc:
             raise InvalidInput(f"the bucket cannot be listed: {bucket_error(exc)}") from exc
         if job.params.get("staging"):  # a plan interrupted earlier: start it over
@@ -71,6 +71,7 @@ class StorageSyncJob(ImportJob):
         sources: list[dict[str, Any]] = []
         failed: list[PlannedItem] = []
         unchanged = 0
+        listed = [obj for obj in everything if matches(obj.key, glob)]
         for obj in listed:
             seen = known.get(obj.key)
             if seen is not None and seen == (obj.etag, ObjectState.IMPORTED.value):
@@ -94,7 +95,7 @@ class StorageSyncJob(ImportJob):
                     "changed": seen is not None,
                 }
             )
-        listed_keys = {obj.key for obj in listed}
+        listed_keys = {obj.key for obj in everything}  # a key the glob now leaves out is kept
         deleted = sorted(
             key
             for key, (_, state) in known.items()
