@@ -6,7 +6,7 @@
  */
 import { api, ApiError } from "./api.js";
 import { byRole, confirmedActionButton, el, row } from "./dom.js";
-import { followJob } from "./job_progress.js";
+import { followJob, jobOutcome } from "./job_progress.js";
 import { showToast } from "./toast.js";
 
 /**
@@ -59,16 +59,20 @@ function syncButton(storage) {
   return button;
 }
 
-/** @param {import("./job_progress.js").Job & {error?: string}} job */
+/**
+ * What a finished sync did (counts of objects; deleted ones named), in the wording every
+ * job panel uses for failures.
+ * @param {import("./job_progress.js").Job} job
+ */
 function syncSummary(job) {
-  if (job.status !== "succeeded") return `Sync ${job.status}: ${job.error || ""}`;
-  const result = job.result;
+  const result = job.result || {};
   const deleted = result.objects_deleted || [];
-  return (
+  const success =
     `Sync done: ${result.tasks_created} tasks created; ${result.objects_new} new, ` +
     `${(result.objects_changed || []).length} changed, ${result.objects_unchanged} unchanged` +
-    (deleted.length ? `; deleted from the bucket: ${deleted.join(", ")}` : "")
-  );
+    (deleted.length ? `; deleted from the bucket: ${deleted.join(", ")}` : "") +
+    ".";
+  return jobOutcome(job, "Sync", success).message;
 }
 
 /** @param {Storage} storage */
