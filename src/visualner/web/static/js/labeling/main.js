@@ -19,6 +19,7 @@ import { drawBoxTool } from "./tools/draw_box.js";
 import { panTool } from "./tools/pan.js";
 import { createToolRegistry } from "./tools/registry.js";
 import { selectWordsTool } from "./tools/select_words.js";
+import { createPageOcr } from "./page_ocr.js";
 import { createChoicesPanel } from "./view/choices_panel.js";
 import { PageView } from "./view/page_view.js";
 import { createRelationsPanel } from "./view/relations_panel.js";
@@ -95,12 +96,14 @@ function createPageView(store, pages, colorOf) {
 /**
  * Show the store's current page: at once from the cache (or as a blank of the right size),
  * then again when its words and image have loaded, unless the user moved on meanwhile.
- * @param {{store: import("./state/store.js").Store, pages: ReturnType<typeof createPageSource>, view: PageView}} parts
+ * @param {{store: import("./state/store.js").Store, pages: ReturnType<typeof createPageSource>, view: PageView,
+ *   pageOcr: ReturnType<typeof createPageOcr>}} parts
  */
-async function showCurrentPage({ store, pages, view }) {
+async function showCurrentPage({ store, pages, view, pageOcr }) {
   const loading = byRole(root, "loading");
   const index = store.state.ui.page;
   const meta = pages.meta(index);
+  pageOcr.showEmptyState(index);
   loading.hidden = Boolean(pages.loaded(index));
   view.showPage(pages.loaded(index), meta);
   const model = await pages.load(index);
@@ -119,6 +122,7 @@ async function showCurrentPage({ store, pages, view }) {
  *   store: import("./state/store.js").Store, pages: ReturnType<typeof createPageSource>, view: PageView,
  *   panels: {renderRegions: Function, renderActive: Function}, otherPanels: {render: Function}[],
  *   toolbar: ReturnType<typeof createToolbar>, markDirty: () => void,
+ *   pageOcr: ReturnType<typeof createPageOcr>,
  * }} parts
  */
 function followStore(parts) {
@@ -182,7 +186,15 @@ async function start() {
     getDoc: () => store.state.doc,
   });
   bindLabelingKeys(root, { config, actions, saveNow: () => saver.saveNow(), submit });
-  followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty() });
+  const pageOcr = createPageOcr({
+    root,
+    taskId,
+    canManage: Boolean(pageData.can_manage),
+    pageMeta: (index) => pages.meta(index),
+    pageCount: pages.count,
+    isDirty: () => saver.state.dirty,
+  });
+  followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty(), pageOcr });
   createRegionOcr({ root, taskId, canAnnotate: Boolean(pageData.can_annotate), store, pages, view, markDirty: () => saver.markDirty() });
   attachPointerInput({ viewport, ctx: { store, view, page: actions.currentPage, actions }, registry, onClickDrawn });
 
@@ -194,7 +206,7 @@ async function start() {
   for (const panel of otherPanels) panel.render(store.state);
   toolbar.update(store.state, store);
   viewport.dataset.tool = store.state.ui.tool;
-  await showCurrentPage({ store, pages, view });
+  await showCurrentPage({ store, pages, view, pageOcr });
   root.dataset.ready = "true";
   loadSearchHits(taskId)
     .then((hits) => {
