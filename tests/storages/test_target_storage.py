@@ -11,7 +11,7 @@ import obstore
 from obstore.store import S3Store
 from sqlalchemy import select
 
-from tests.factories import add_member, new_task, new_user
+from tests.factories import add_member, new_project, new_task, new_user
 from tests.storages.conftest import CloudProject
 from visualner.db import session_scope
 from visualner.jobs.models import Job
@@ -76,6 +76,11 @@ def test_an_export_job_writes_its_file_to_a_target_storage(cloud: CloudProject) 
     wrong = cloud.admin.post(url, json={"target_storage_id": source["id"]})
     assert wrong.status_code == 400
     assert wrong.json()["field"] == "target_storage_id"
+    other_project = new_project(cloud.admin)["id"]
+    elsewhere = cloud.admin.post(
+        f"/api/projects/{other_project}/storages", json=cloud.storage_body("target")
+    ).json()
+    assert cloud.admin.post(url, json={"target_storage_id": elsewhere["id"]}).status_code == 404
     reviewer = new_user(cloud.admin, prefix="reviewer")
     add_member(cloud.admin, cloud.project_id, reviewer, "reviewer")
     assert reviewer.post(url, json={"target_storage_id": target["id"]}).status_code == 403

@@ -66,6 +66,7 @@ class ExportJob:
                 write_file(
                     ctx.settings,
                     ctx.database,
+                    project_id=job.project_id,
                     storage_id=options.target_storage_id,
                     key=job.params["filename"],
                     path=exported.path,

@@ -48,7 +48,12 @@ class BucketAccess:
 
     @property
     def endpoint(self) -> str:
-        return self.endpoint_url.rstrip("/") or AWS_ENDPOINT.format(region=self.region)
+        return endpoint_for(self.endpoint_url, self.region)
+
+
+def endpoint_for(endpoint_url: str, region: str) -> str:
+    """The endpoint requests go to: the one given, or AWS S3's of the region."""
+    return endpoint_url.strip().rstrip("/") or AWS_ENDPOINT.format(region=region or "us-east-1")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from visualner.jobs.service import create_job, start_job
 from visualner.projects.access import Capability, project_access
 from visualner.projects.models import Project
 from visualner.settings import Settings
-from visualner.storages.buckets import BucketAccess, check_endpoint
+from visualner.storages.buckets import BucketAccess, check_endpoint, endpoint_for
 from visualner.storages.crypto import decrypt_credentials, encrypt_credentials
 from visualner.storages.models import ObjectState, Storage, StorageObject, StorageRole
 from visualner.storages.schemas import StorageCreate, StorageFields, StorageUpdate
@@ -44,8 +44,14 @@ def bucket_access(settings: Settings, storage: Storage) -> BucketAccess:
         region=storage.region,
         credentials=decrypt_credentials(settings.resolved_secret_key(), storage.credentials),
     )
-    check_endpoint(access.endpoint, allowlist=settings.storage_endpoint_allowlist)
+    _check_endpoint(settings, access.endpoint_url, access.region)
     return access
+
+
+def _check_endpoint(settings: Settings, endpoint_url: str, region: str) -> None:
+    check_endpoint(
+        endpoint_for(endpoint_url, region), allowlist=settings.storage_endpoint_allowlist
+    )
 
 
 def storage_json(session: Session, storage: Storage) -> dict[str, Any]:
@@ -110,15 +116,14 @@ def list_storages(session: Session, *, user: User | None, project_id: int) -> li
 
 
 def _apply_fields(settings: Settings, storage: Storage, fields: StorageFields) -> None:
-    """Copy the fields that were sent, checking each: endpoint (SSRF), export format,
-    credentials (encrypted as a whole: a new key id needs its secret)."""
+    """Copy the fields that were sent, checking each: export format, credentials (encrypted
+    as a whole: a new key id needs its secret). The endpoint was checked before."""
     sent = fields.model_fields_set
     for name in _PLAIN_FIELDS:
         if name in sent and getattr(fields, name) is not None:
             setattr(storage, name, getattr(fields, name))
     if "endpoint_url" in sent and fields.endpoint_url is not None:
-        endpoint = fields.endpoint_url.strip().rstrip("/")
-        storage.endpoint_url = endpoint
+        storage.endpoint_url = fields.endpoint_url.strip().rstrip("/")
     if fields.import_options is not None:
         storage.import_options = fields.import_options.model_dump(exclude_none=True)
     if fields.export_format is not None:
@@ -148,10 +153,6 @@ def _apply_fields(settings: Settings, storage: Storage, fields: StorageFields) -
         raise InvalidInput(
             "sync_every_minutes: only source storages are synced", field="sync_every_minutes"
         )
-    check_endpoint(
-        storage.endpoint_url or BucketAccess("", "", "", storage.region).endpoint,
-        allowlist=settings.storage_endpoint_allowlist,
-    )
 
 
 def create_storage(
@@ -162,6 +163,8 @@ def create_storage(
     project_id: int,
     body: StorageCreate,
 ) -> Storage:
+    # the SSRF check resolves a host name: done before the first query takes the write lock
+    _check_endpoint(settings, body.endpoint_url or "", body.region or "us-east-1")
     require_manager(session, user=user, project_id=project_id)
     storage = Storage(
         project_id=project_id,
@@ -193,7 +196,11 @@ def update_storage(
     storage_id: int,
     body: StorageUpdate,
 ) -> Storage:
+    if body.endpoint_url:  # checked before the first query takes the write lock
+        _check_endpoint(settings, body.endpoint_url, body.region or "us-east-1")
     storage = managed_storage(session, user=user, project_id=project_id, storage_id=storage_id)
+    if not body.endpoint_url and {"endpoint_url", "region"} & body.model_fields_set:
+        _check_endpoint(settings, "", body.region or storage.region)  # AWS S3 of a region
     if body.clear_credentials:
         storage.credentials = ""
     _apply_fields(settings, storage, body)

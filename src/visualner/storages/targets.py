@@ -72,12 +72,23 @@ def write_to_targets_if_any(queue: JobQueue, *, project_id: int, task_id: int) -
 
 
 def write_file(
-    settings: Settings, database: Database, *, storage_id: int, key: str, path: Path
+    settings: Settings,
+    database: Database,
+    *,
+    project_id: int,
+    storage_id: int,
+    key: str,
+    path: Path,
 ) -> str:
-    """Put a file into a target storage under ``key`` (below its prefix); the full key."""
+    """Put a file into a target storage of the project under ``key`` (below its prefix);
+    the full key."""
     with session_scope(database.read) as session:
         storage = session.get(Storage, storage_id)
-        if storage is None or storage.role != StorageRole.TARGET.value:
+        if (
+            storage is None
+            or storage.project_id != project_id
+            or storage.role != StorageRole.TARGET.value
+        ):
             raise NotFound(f"no target storage {storage_id}")
         access = bucket_access(settings, storage)
     media_type = "application/zip" if key.endswith(".zip") else "application/octet-stream"
@@ -137,7 +148,12 @@ class StorageExportJob:
             name=key,
         ) as exported:
             written = write_file(
-                ctx.settings, ctx.database, storage_id=storage_id, key=key, path=exported.path
+                ctx.settings,
+                ctx.database,
+                project_id=job.project_id,
+                storage_id=storage_id,
+                key=key,
+                path=exported.path,
             )
         result = {"key": written, "size": exported.size}
         return ItemOutcome(apply=lambda _session: result)
