@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import admin_user, new_project
+from tests.factories import admin_user, new_project, new_task
 from visualner.app import create_app
 from visualner.settings import Settings
 
@@ -177,3 +177,15 @@ def test_a_10000_character_multipart_file_name_is_a_400(client: TestClient) -> N
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "multipart" in response.json()["detail"]
+
+
+def test_an_annotation_version_past_any_row_is_a_422(client: TestClient) -> None:
+    """Found by the schema fuzzer: PostgreSQL answered 500 (integer out of range)."""
+    admin = admin_user(client, ADMIN_PASSWORD)
+    project = new_project(admin)
+    task_id = new_task(client.app.state.services, project["id"])  # type: ignore[attr-defined]
+    created = admin.post(f"/api/tasks/{task_id}/annotations", json={"regions": []})
+    assert created.status_code == 201
+    stale = admin.put(f"/api/annotations/{created.json()['id']}", json={"version": 2**62})
+    assert stale.status_code == 422
+    assert "version" in stale.json()["detail"]

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from visualner.db import MAX_INTEGER
+
 #: The limits of the annotation JSON: the schema below and the import's fast path
 #: (``imports/annotation_check.py``) both read them from here.
 MAX_ID = 64
@@ -75,7 +77,7 @@ class AnnotationBody(BaseModel):
 
 
 class AnnotationUpdate(AnnotationBody):
-    version: int = Field(ge=1, description="The version this edit was based on.")
+    version: int = Field(ge=1, le=MAX_INTEGER, description="The version this edit was based on.")
 
 
 class AnnotationOut(BaseModel):
