@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.factories import admin_user
 from visualner.app import create_app
 from visualner.auth.models import LoginFailure
 from visualner.settings import Settings
@@ -126,3 +127,29 @@ def test_the_html_login_form_is_throttled_too(app_client: TestClient) -> None:
     status, retry_after = submit(ADMIN_PASSWORD)
     assert status == 429
     assert retry_after is not None and int(retry_after) > 0
+
+
+def test_wrong_current_passwords_of_a_password_change_count_as_failed_logins(
+    app_client: TestClient,
+) -> None:
+    """A stolen session or token must not be an unlimited oracle for the account's password:
+    the change-password check shares the account's count with the login."""
+    admin = admin_user(app_client, ADMIN_PASSWORD)
+
+    def change(current: str) -> int:
+        return admin.post(
+            "/api/me/password",
+            json={"current_password": current, "new_password": "a-brand-new-password"},
+        ).status_code
+
+    assert [change("wrong-password") for _ in range(2)] == [400, 400]
+    assert _login(app_client) == 401
+    refused = admin.post(
+        "/api/me/password",
+        json={"current_password": ADMIN_PASSWORD, "new_password": "a-brand-new-password"},
+    )
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert _login(app_client, password=ADMIN_PASSWORD) == 429
+    _age_every_failure(app_client, timedelta(seconds=WINDOW_S))
+    assert change(ADMIN_PASSWORD) == 200

@@ -123,18 +123,25 @@ def password_changed_out(changed: service.PasswordChanged) -> PasswordChangedOut
     )
 
 
-@router.post("/me/password", response_model=PasswordChangedOut)
+@router.post(
+    "/me/password",
+    response_model=PasswordChangedOut,
+    responses={429: {"description": "Too many wrong passwords; see the Retry-After header."}},
+)
 def change_own_password(
-    body: OwnPasswordChange, request: Request, user: CurrentUser, session: SessionDep
+    body: OwnPasswordChange, request: Request, user: CurrentUser, services: ServicesDep
 ) -> PasswordChangedOut:
     """Change your own password (the current one is required). Your other browser sessions
-    end and every API token of yours is revoked; this browser stays logged in."""
+    end and every API token of yours is revoked; this browser stays logged in. Wrong current
+    passwords count as failed logins (429 with Retry-After past the limit)."""
     changed = service.change_own_password(
-        session,
-        user=session.get_one(User, user.id),
+        services.database,
+        user_id=user.id,
         current_password=body.current_password,
         new_password=body.new_password,
         keep_session_id=getattr(request.state, "login_session_id", None),
+        address=client_address(request),
+        limits=LoginLimits.from_settings(services.settings),
     )
     return password_changed_out(changed)
 

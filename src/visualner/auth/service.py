@@ -112,22 +112,36 @@ def set_password(
 
 
 def change_own_password(
-    session: Session,
+    database: Database,
     *,
-    user: User,
+    user_id: int,
     current_password: str,
     new_password: str,
     keep_session_id: int | None,
+    address: str,
+    limits: LoginLimits,
 ) -> PasswordChanged:
     """A user's own change: the current password is required, so a borrowed unlocked
-    browser or a leaked token cannot lock the owner out."""
-    if not verify_password(user.password_hash, current_password):
+    browser or a leaked token cannot lock the owner out. Its check is throttled and counted
+    like a login, so a stolen session is no unlimited oracle for guessing the password."""
+    with database.read() as session:
+        user = session.get_one(User, user_id)
+    attempt = LoginAttempt.of(username=user.username, address=address)
+    if not _password_checked(
+        database, user=user, password=current_password, attempt=attempt, limits=limits
+    ):
         raise InvalidInput("the current password is wrong", field="current_password")
     if current_password == new_password:
         raise InvalidInput(
             "the new password must differ from the current one", field="new_password"
         )
-    return set_password(session, user=user, password=new_password, keep_session_id=keep_session_id)
+    with session_scope(database.write) as session:
+        return set_password(
+            session,
+            user=session.get_one(User, user_id),
+            password=new_password,
+            keep_session_id=keep_session_id,
+        )
 
 
 def delete_user(session: Session, *, user: User, acting_admin: User) -> None:
@@ -163,33 +177,49 @@ def log_in_with_password(
     max_age: timedelta,
 ) -> LoggedIn:
     """A new login session for these credentials; ``NotAuthenticated`` (the same message
-    whether or not the account exists) or ``RateLimited`` otherwise.
-
-    Throttling is checked before the password, and the password is checked outside any write
-    transaction: argon2 takes tens of milliseconds, and a stream of guesses must not hold
-    SQLite's write lock meanwhile. The failure is then counted in its own short transaction,
-    committed although the login fails.
-    """
+    whether or not the account exists) or ``RateLimited`` otherwise."""
+    with database.read() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.is_active:
+        user = None
     attempt = LoginAttempt.of(username=username, address=address)
+    checked = _password_checked(
+        database, user=user, password=password, attempt=attempt, limits=limits
+    )
+    if user is None or not checked:
+        raise NotAuthenticated("wrong username or password")
+    with session_scope(database.write) as session:
+        return _record_login(session, user_id=user.id, password=password, max_age=max_age)
+
+
+def _password_checked(
+    database: Database,
+    *,
+    user: User | None,
+    password: str,
+    attempt: LoginAttempt,
+    limits: LoginLimits,
+) -> bool:
+    """Whether ``password`` is ``user``'s, for every endpoint that checks a password.
+
+    Throttled per account and per address (``RateLimited`` before any check once a limit is
+    reached); a failure is counted in its own short transaction, committed although the
+    request fails, and a success starts the account afresh. The password is checked outside
+    any write transaction: argon2 takes tens of milliseconds, and a stream of guesses must
+    not hold SQLite's write lock meanwhile. ``user`` None (no such active account) is
+    checked against a dummy hash, so the answer takes as long.
+    """
     now = utcnow()
     with database.read() as session:
         refuse_if_throttled(session, attempt=attempt, limits=limits, now=now)
-        user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.is_active:
-        verify_password(DUMMY_HASH, password)
-        matches = False
-    else:
-        matches = verify_password(user.password_hash, password)
+    matches = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    matches = matches and user is not None
     with session_scope(database.write) as session:
-        if user is None or not matches:
-            record_login_failure(session, attempt=attempt, limits=limits, now=now)
-            logged_in = None
-        else:
-            logged_in = _record_login(session, user_id=user.id, password=password, max_age=max_age)
+        if matches:
             forget_account_failures(session, attempt=attempt)
-    if logged_in is None:
-        raise NotAuthenticated("wrong username or password")
-    return logged_in
+        else:
+            record_login_failure(session, attempt=attempt, limits=limits, now=now)
+    return matches
 
 
 def _record_login(session: Session, *, user_id: int, password: str, max_age: timedelta) -> LoggedIn:
