@@ -31,7 +31,7 @@ BOXES_AND_CHOICES = """<View>
   <Image name="image" value="$image"/>
   <Labels name="label" toName="image"><Label value="PERSON" hotkey="1"/></Labels>
   <RectangleLabels name="box" toName="image">
-    <Label value="LOGO" hotkey="l"/><Label value="SIGNATURE" hotkey="s"/>
+    <Label value="LOGO" hotkey="g"/><Label value="SIGNATURE" hotkey="s"/>
   </RectangleLabels>
   <Choices name="doc_type" toName="image" choice="single">
     <Choice value="invoice" hotkey="i"/><Choice value="receipt"/>

@@ -1,9 +1,12 @@
-"""Work on the labeling page is never lost silently: a second tab's save is a stale write."""
+"""Work on the labeling page is never lost silently: leaving with unsaved edits asks first, and
+a second tab's save is a stale write."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, expect
 
 from tests.browser.labeling_fixtures import (
     Labeler,
@@ -14,18 +17,24 @@ from tests.browser.labeling_fixtures import (
     labeling_server,
 )
 from tests.browser.test_labeling import click_word, open_task, regions_in_panel
+from visualner.words import Word
 
 pytestmark = pytest.mark.browser
 FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 
+def new_grid_task(labeler: Labeler, title: str) -> tuple[int, int, list[Word]]:
+    """A forms project with one task of six words: (project id, task id, words)."""
+    project_id = labeler.new_project("forms")
+    words = grid_words(6, 600, 400, columns=3)
+    page = drawn_page(labeler.server.services, 600, 400, words)
+    return project_id, labeler.new_task(project_id, title, [page]), words
+
+
 def test_the_same_user_in_two_tabs_gets_the_conflict_banner_not_a_second_annotation(
     labeler: Labeler,
 ) -> None:
-    services = labeler.server.services
-    project_id = labeler.new_project("forms")
-    words = grid_words(6, 600, 400, columns=3)
-    task_id = labeler.new_task(project_id, "Two tabs", [drawn_page(services, 600, 400, words)])
+    _, task_id, words = new_grid_task(labeler, "Two tabs")
     first, second = labeler.context.new_page(), labeler.context.new_page()
     open_task(first, task_id)
     open_task(second, task_id)
@@ -48,3 +57,57 @@ def test_the_same_user_in_two_tabs_gets_the_conflict_banner_not_a_second_annotat
     second.get_by_test_id("conflict-reload").click()
     expect(second.get_by_test_id("labeling")).to_have_attribute("data-ready", "true")
     assert regions_in_panel(second) == [("question", "w0")]
+
+
+def test_leaving_with_edits_after_submit_asks_first_on_links_and_on_unload(
+    labeler: Labeler,
+) -> None:
+    _, task_id, words = new_grid_task(labeler, "Submitted")
+    page = labeler.context.new_page()
+    open_task(page, task_id)
+    click_word(page, words[0].bbox)
+    page.keyboard.press("q")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_test_id("save-status")).to_have_text("Submitted · v1")
+    click_word(page, words[1].bbox)
+    page.keyboard.press("a")
+    expect(page.get_by_test_id("save-status")).to_have_text("Unsaved changes: press Update")
+
+    page.get_by_test_id("back-to-project").click()
+    dialog = page.get_by_test_id("leave-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Press Update")
+    dialog.get_by_test_id("bulk-cancel").click()
+    expect(dialog).to_have_count(0)
+    assert regions_in_panel(page) == [("question", "w0"), ("answer", "w1")]
+
+    prompts: list[str] = []
+
+    def stay(prompt: Dialog) -> None:
+        prompts.append(prompt.type)
+        prompt.dismiss()
+
+    page.on("dialog", stay)
+    page.close(run_before_unload=True)
+    expect(page.get_by_test_id("save-status")).to_have_text("Unsaved changes: press Update")
+    assert prompts == ["beforeunload"]
+    page.remove_listener("dialog", stay)
+
+    page.get_by_test_id("skip").click()
+    page.get_by_test_id("leave-dialog").get_by_test_id("bulk-confirm").click()
+    page.wait_for_url(re.compile(r"/projects/\d+"))
+    annotations = labeler.api("GET", f"/api/tasks/{task_id}/annotations")
+    assert [(a["version"], len(a["regions"])) for a in annotations] == [(1, 1)]
+
+
+def test_a_draft_edit_is_saved_when_leaving_without_a_prompt(labeler: Labeler) -> None:
+    project_id, task_id, words = new_grid_task(labeler, "Draft")
+    page = labeler.context.new_page()
+    open_task(page, task_id)
+    click_word(page, words[0].bbox)
+    page.keyboard.press("q")
+    page.get_by_test_id("back-to-project").click()
+    page.wait_for_url(re.compile(rf"/projects/{project_id}$"))
+    expect(page.get_by_test_id("leave-dialog")).to_have_count(0)
+    annotations = labeler.api("GET", f"/api/tasks/{task_id}/annotations")
+    assert [[r["label"] for r in a["regions"]] for a in annotations] == [["question"]]

@@ -10,6 +10,7 @@ from visualner.projects import service
 from visualner.projects.access import Capability, project_access
 from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project, Role
+from visualner.projects.page_keys import parse_config_to_save
 from visualner.projects.schemas import (
     ConfigCheck,
     ConfigCheckResult,
@@ -55,7 +56,7 @@ def validate_label_config(body: ConfigCheck, user: CurrentUser) -> ConfigCheckRe
     """Check a labeling config without saving it (the editor's live validation)."""
     del user
     try:
-        parsed = parse_label_config(body.label_config)
+        parsed = parse_config_to_save(body.label_config)
     except InvalidInput as exc:
         return ConfigCheckResult(valid=False, error=exc.message)
     return ConfigCheckResult(valid=True, parsed=parsed.to_json())

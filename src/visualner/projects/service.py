@@ -14,8 +14,8 @@ from visualner.auth.service import get_user_by_username
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.preannotation.service import validate_model_settings
 from visualner.projects.access import ProjectAccess
-from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project, ProjectMember, Role
+from visualner.projects.page_keys import parse_config_to_save
 from visualner.projects.templates import get_template
 
 PROJECT_SETTING_DEFAULTS: dict[str, Any] = {
@@ -44,7 +44,7 @@ def create_project(
 ) -> Project:
     """Create a project; its creator becomes its manager."""
     xml = label_config if label_config is not None else get_template(template or "").xml
-    parse_label_config(xml)
+    parse_config_to_save(xml)
     project = Project(
         title=title.strip(),
         description=description,
@@ -109,7 +109,7 @@ def update_project(
     if description is not None:
         project.description = description
     if label_config is not None:
-        parse_label_config(label_config)
+        parse_config_to_save(label_config)
         project.label_config = label_config
     if settings is not None:
         unknown = set(settings) - set(PROJECT_SETTING_DEFAULTS)

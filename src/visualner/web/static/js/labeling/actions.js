@@ -4,6 +4,7 @@
  * tools all call these, so a feature behaves the same whichever way it is reached.
  */
 import { containsPoint } from "./model/geometry.js";
+import { labelKinds, labelsForRegion } from "./model/label_kinds.js";
 import {
   acceptPredictions,
   addBoxRegion,
@@ -44,6 +45,7 @@ export function createActions({ store, config, pages, view, modelOf }) {
   const boxLabels = config.label_groups.filter((g) => g.kind === "rectanglelabels").flatMap((g) => g.labels);
   const allLabels = config.label_groups.flatMap((g) => g.labels);
   const defaultBoxLabel = (boxLabels[0] || allLabels[0]).value;
+  const kinds = labelKinds(config.label_groups);
   /** @type {{doc: Doc | null, page: number, owners: Int32Array}} */
   let ownerCache = { doc: null, page: -1, owners: new Int32Array(0) };
 
@@ -75,6 +77,8 @@ export function createActions({ store, config, pages, view, modelOf }) {
 
   const actions = {
     currentPage,
+    /** @param {Region} region @returns {string[]} the labels this region may take */
+    labelsFor: (region) => labelsForRegion(kinds, region),
     defaultBoxLabel,
     /**
      * The region under a page point: the one holding `word`, else the smallest free box.
@@ -102,13 +106,14 @@ export function createActions({ store, config, pages, view, modelOf }) {
 
     /**
      * A label's hotkey or button: label the selected words; else relabel the active
-     * region; else make it the label of the next drawn box.
+     * region; else make it the label of the next drawn box. A label of the other kind
+     * (a box label on words, a word label on a free box) never touches the region.
      * @param {string} label
      */
     applyLabel(label) {
       const { ui } = store.state;
       const page = currentPage();
-      if (ui.selection.length && page) {
+      if (ui.selection.length && page && kinds.word.includes(label)) {
         /** @type {string | null} */
         let created = null;
         store.commit("label words", (doc) => {
@@ -126,7 +131,7 @@ export function createActions({ store, config, pages, view, modelOf }) {
         return;
       }
       const active = ui.activeRegionId && regionById(ui.activeRegionId);
-      if (active) {
+      if (active && labelsForRegion(kinds, active).includes(label)) {
         actions.relabelRegion(active.id, label);
         return;
       }
@@ -151,7 +156,7 @@ export function createActions({ store, config, pages, view, modelOf }) {
     /** @param {string} id @param {string} label */
     relabelRegion(id, label) {
       const region = regionById(id);
-      if (!region || region.label === label) return;
+      if (!region || region.label === label || !labelsForRegion(kinds, region).includes(label)) return;
       store.commit("change label", (doc) => updateRegion(doc, id, reviewed(region, { label })));
     },
 

@@ -111,6 +111,10 @@ export function createSaver({ taskId, getDoc, onChange, initial }) {
     submit() {
       return save("submitted");
     },
+    /** True when leaving now would drop edits: `flushOnLeave` sends only a draft's, when idle. */
+    leavesUnsaved() {
+      return state.dirty && (state.status === "submitted" || Boolean(state.conflict) || inFlight !== null);
+    },
     /** Before leaving: save pending edits of a draft now (even while the page unloads). */
     flushOnLeave() {
       if (!state.dirty || state.conflict || state.status === "submitted" || inFlight) return;

@@ -7,6 +7,7 @@
 import { byRole } from "../dom.js";
 import { showToast } from "../toast.js";
 import { createSaver } from "./autosave.js";
+import { guardLeaving } from "./leave_guard.js";
 
 /** @typedef {import("./model/regions.js").Doc} Doc */
 /** @typedef {import("./autosave.js").SaveState} SaveState */
@@ -70,9 +71,10 @@ export function createSaveControls(root, { taskId, projectId, canAnnotate, own, 
     else if (saver.state.error) showToast(saver.state.error, "error");
   }
   submitButton.addEventListener("click", submit);
+  const guard = guardLeaving({ leavesUnsaved: () => saver.leavesUnsaved(), status: () => saver.state.status });
   byRole(root, "skip").addEventListener("click", async () => {
     if (saver.state.dirty && saver.state.status !== "submitted") await saver.saveNow();
-    window.location.assign(`/projects/${projectId}/next?after=${taskId}`);
+    guard.leave(`/projects/${projectId}/next?after=${taskId}`);
   });
   window.addEventListener("pagehide", () => saver.flushOnLeave());
   return { saver, submit };

@@ -24,18 +24,19 @@ export function createRegionList(root, { config, actions, colorOf }) {
   const predictions = byRole(root, "predictions");
   const predictionSummary = byRole(root, "prediction-summary");
   byRole(root, "accept-all").addEventListener("click", () => actions.acceptAll());
-  const labels = config.label_groups.flatMap((g) => g.labels.map((l) => l.value));
-  const uniqueLabels = [...new Set(labels)];
   /** @type {Map<string, {region: Region, row: HTMLLIElement}>} */
   let rows = new Map();
 
   /** @param {Region} region */
   function buildRow(region) {
     const pending = isPending(region);
+    const offered = actions.labelsFor(region);
+    // A label it holds from before (another kind, or one the config dropped) stays visible.
+    const options = offered.includes(region.label) ? offered : [region.label, ...offered];
     const labelSelect = el(
       "select",
       { className: "region-label", testid: "region-label", attrs: { "aria-label": "Label" } },
-      uniqueLabels.map((value) => el("option", { text: value, attrs: { value } })),
+      options.map((value) => el("option", { text: value, attrs: { value } })),
     );
     labelSelect.value = region.label;
     labelSelect.style.setProperty("--chip-color", colorOf(region.label));
