@@ -54,3 +54,14 @@ def test_every_api_route_is_in_docs_api(sqlite_client: TestClient) -> None:
     operations = api_operations(sqlite_client.app.openapi())  # type: ignore[attr-defined]
     missing = [f"{m} {p}" for m, p, _ in operations if f"| {m} | `{p}` |" not in documented]
     assert not missing, f"routes missing from docs/api.md (run scripts/api_routes.py): {missing}"
+
+
+def test_every_cap_and_rate_limit_is_in_docs_security() -> None:
+    security = (ROOT / "docs" / "security.md").read_text()
+    caps = [
+        f"VISUALNER_{n.upper()}"
+        for n in Settings.model_fields
+        if n.startswith(("max_", "login_", "url_fetch_"))
+    ]
+    missing = [name for name in caps if f"`{name}`" not in security]
+    assert caps and not missing, f"caps missing from docs/security.md: {missing}"
