@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from visualner.db import Base, UTCDateTime, utcnow
@@ -63,7 +63,7 @@ class StorageObject(Base):
     storage_id: Mapped[int] = mapped_column(ForeignKey("storages.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(1024))
     etag: Mapped[str] = mapped_column(String(200), default="")
-    size: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[str] = mapped_column(String(10), default=ObjectState.IMPORTED.value)
     job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("storage_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=1024), nullable=False),
         sa.Column("etag", sa.String(length=200), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
