@@ -71,6 +71,7 @@ def _error_response(exc: VisualnerError) -> JSONResponse:
     body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
     if exc.field:
         body["field"] = exc.field
+    body.update(exc.extra())
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 

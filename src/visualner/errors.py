@@ -18,6 +18,10 @@ class VisualnerError(Exception):
         self.message = message
         self.field = field
 
+    def extra(self) -> dict[str, object]:
+        """Fields the JSON answer carries besides ``detail``, ``code`` and ``field``."""
+        return {}
+
 
 class InvalidInput(VisualnerError):
     """The request or file is malformed or breaks a rule."""
@@ -67,6 +71,19 @@ class Conflict(VisualnerError):
 
     status_code = 409
     code = "conflict"
+
+
+class LabelsInUse(Conflict):
+    """A config edit drops labels that regions use, without saying what becomes of them."""
+
+    code = "labels_in_use"
+
+    def __init__(self, message: str, *, labels: dict[str, dict[str, int]]) -> None:
+        super().__init__(message, field="label_changes")
+        self.labels = labels
+
+    def extra(self) -> dict[str, object]:
+        return {"labels_in_use": self.labels}
 
 
 class Unavailable(VisualnerError):

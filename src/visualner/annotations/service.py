@@ -200,6 +200,39 @@ def store_update(
 
     ``annotation`` may come from another (read) session: only its values are used.
     """
+    written = write_next_version(
+        session,
+        annotation=annotation,
+        based_on_version=based_on_version,
+        status=body.status,
+        result=_result_of(body),
+        user_id=annotation.user_id or editor_id,
+    )
+    if not written:
+        current = session.scalar(select(Annotation.version).where(Annotation.id == annotation.id))
+        raise Conflict(
+            f"annotation {annotation.id} was changed by someone else (now version {current}, "
+            f"your edit was based on version {based_on_version}); reload it to see their "
+            "changes before saving again"
+        )
+    refresh_task_status(session, task_id=annotation.task_id)
+    return get_annotation(session, annotation.id)
+
+
+def write_next_version(
+    session: Session,
+    *,
+    annotation: Annotation,
+    based_on_version: int,
+    status: str,
+    result: dict[str, Any],
+    user_id: int | None,
+) -> bool:
+    """Make ``status``/``result`` the annotation's next version and keep its current state as
+    a row of ``annotation_versions``, if ``based_on_version`` is still the current one; False
+    (nothing written) when someone saved in between. Saves and label renames both write
+    versions this way. ``annotation`` may come from another session: only its values are used.
+    """
     previous = AnnotationVersion(
         annotation_id=annotation.id,
         version=annotation.version,
@@ -213,24 +246,18 @@ def store_update(
         .where(Annotation.id == annotation.id, Annotation.version == based_on_version)
         .values(
             version=based_on_version + 1,
-            status=body.status,
-            result=_result_of(body),
-            user_id=annotation.user_id or editor_id,
+            status=status,
+            result=result,
+            user_id=user_id,
             updated_at=utcnow(),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        current = session.scalar(select(Annotation.version).where(Annotation.id == annotation.id))
-        raise Conflict(
-            f"annotation {annotation.id} was changed by someone else (now version {current}, "
-            f"your edit was based on version {based_on_version}); reload it to see their "
-            "changes before saving again"
-        )
+        return False
     session.add(previous)
     session.flush()
-    refresh_task_status(session, task_id=annotation.task_id)
-    return get_annotation(session, annotation.id)
+    return True
 
 
 def get_annotation(session: Session, annotation_id: int) -> Annotation:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
+from visualner.annotations.label_changes import config_label_usage
 from visualner.deps import CurrentUser, IdPath, PagingDep, SessionDep
 from visualner.errors import InvalidInput
 from visualner.projects import service
@@ -14,6 +15,7 @@ from visualner.projects.page_keys import parse_config_to_save
 from visualner.projects.schemas import (
     ConfigCheck,
     ConfigCheckResult,
+    LabelUsageOut,
     MemberIn,
     MemberOut,
     ProjectCreate,
@@ -102,7 +104,9 @@ def get_project(project_id: IdPath, user: CurrentUser, session: SessionDep) -> P
 def update_project(
     project_id: IdPath, body: ProjectUpdate, user: CurrentUser, session: SessionDep
 ) -> ProjectOut:
-    """Change title, description, labeling config or settings (managers)."""
+    """Change title, description, labeling config or settings (managers). A config that
+    drops labels regions use answers 409 with their counts unless ``label_changes`` says
+    what becomes of them."""
     access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
     project = service.update_project(
         session,
@@ -110,10 +114,26 @@ def update_project(
         title=body.title,
         description=body.description,
         label_config=body.label_config,
+        rename_labels=body.label_changes.rename if body.label_changes else None,
+        remove_labels=body.label_changes.remove if body.label_changes else None,
         settings=body.settings,
     )
     counts = service.task_counts(session, [project_id])
     return project_out(project, access.role, counts.get(project_id, 0))
+
+
+@router.get("/projects/{project_id}/label-usage", response_model=list[LabelUsageOut])
+def get_label_usage(
+    project_id: IdPath, user: CurrentUser, session: SessionDep
+) -> list[LabelUsageOut]:
+    """How many regions each label has in the project's annotations and predictions
+    (managers): the config's labels, then any label only the regions still use."""
+    access = project_access(session, user=user, project_id=project_id, capability=Capability.MANAGE)
+    config = parse_label_config(access.project.label_config)
+    return [
+        LabelUsageOut(**row)
+        for row in config_label_usage(session, project_id=project_id, config=config)
+    ]
 
 
 @router.delete("/projects/{project_id}", status_code=status.HTTP_204_NO_CONTENT)

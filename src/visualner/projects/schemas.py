@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from visualner.annotations.schemas import MAX_LABEL
 from visualner.projects.models import Role
 
 
@@ -23,11 +24,41 @@ class ProjectCreate(BaseModel):
         return self
 
 
+class LabelChanges(BaseModel):
+    """What becomes of the regions of labels a new config renames or drops."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rename: dict[str, Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]] = Field(
+        default_factory=dict,
+        description="old label → its new name (a label of the new config)",
+    )
+    remove: dict[str, Annotated[str, Field(min_length=1, max_length=MAX_LABEL + 10)]] = Field(
+        default_factory=dict,
+        description='dropped label → "delete" (its regions) or "relabel:OTHER"',
+    )
+
+
 class ProjectUpdate(BaseModel):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
     label_config: str | None = None
+    label_changes: LabelChanges | None = None
     settings: dict[str, Any] | None = None
+
+
+class LabelUsageOut(BaseModel):
+    """One label's regions in the project's annotations and predictions."""
+
+    label: str
+    in_config: bool
+    kind: str = Field(
+        description="labels (words), rectanglelabels (boxes), or '' if not in the config"
+    )
+    regions: int
+    annotations: int
+    predicted_regions: int
+    predictions: int
 
 
 class ProjectOut(BaseModel):

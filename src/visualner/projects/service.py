@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from visualner.annotations.label_changes import apply_label_mapping, plan_label_changes
 from visualner.assignments.queue import MAX_OVERLAP, OVERLAP_SETTING
 from visualner.assignments.visibility import SETTING as ASSIGNED_ONLY_SETTING
 from visualner.auth.models import User
@@ -14,6 +16,7 @@ from visualner.auth.service import get_user_by_username
 from visualner.errors import Conflict, InvalidInput, NotFound
 from visualner.preannotation.service import validate_model_settings
 from visualner.projects.access import ProjectAccess
+from visualner.projects.config import parse_label_config
 from visualner.projects.models import Project, ProjectMember, Role
 from visualner.projects.page_keys import parse_config_to_save
 from visualner.projects.templates import get_template
@@ -99,8 +102,13 @@ def update_project(
     title: str | None = None,
     description: str | None = None,
     label_config: str | None = None,
+    rename_labels: Mapping[str, str] | None = None,
+    remove_labels: Mapping[str, str] | None = None,
     settings: dict[str, Any] | None = None,
 ) -> Project:
+    """Change what is given. A new ``label_config`` that drops labels regions use needs
+    ``rename_labels`` / ``remove_labels`` for them (``annotations.label_changes``); the
+    regions are rewritten in this transaction, so config and regions never disagree."""
     project = access.project
     if title is not None:
         if not title.strip():
@@ -109,8 +117,21 @@ def update_project(
     if description is not None:
         project.description = description
     if label_config is not None:
-        parse_config_to_save(label_config)
+        mapping = plan_label_changes(
+            session,
+            project_id=project.id,
+            old=parse_label_config(project.label_config),
+            new=parse_config_to_save(label_config),
+            rename=rename_labels or {},
+            remove=remove_labels or {},
+        )
+        apply_label_mapping(session, project_id=project.id, mapping=mapping)
         project.label_config = label_config
+    elif rename_labels or remove_labels:
+        raise InvalidInput(
+            "label_changes go with the new label_config that renames or removes the labels",
+            field="label_changes",
+        )
     if settings is not None:
         unknown = set(settings) - set(PROJECT_SETTING_DEFAULTS)
         if unknown:

@@ -10,11 +10,13 @@ export class ApiError extends Error {
    * @param {string} message the server's `detail`, written for the user
    * @param {number} status
    * @param {string | undefined} field the input the error is about, when the server names one
+   * @param {any} [payload] the whole JSON answer (its `code` and any extra fields)
    */
-  constructor(message, status, field) {
+  constructor(message, status, field, payload = null) {
     super(message);
     this.status = status;
     this.field = field;
+    this.payload = payload;
   }
 }
 
@@ -59,6 +61,7 @@ export async function api(path, { method = "GET", body, quiet = false } = {}) {
       detail || `The server answered ${response.status} ${response.statusText}.`,
       response.status,
       payload ? payload.field : undefined,
+      payload,
     );
     if (!quiet) showToast(error.message, "error");
     throw error;

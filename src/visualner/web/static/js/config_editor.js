@@ -20,10 +20,13 @@ const DEBOUNCE_MS = 300;
 
 /**
  * @param {HTMLElement} root the element with `data-config-editor`
- * @param {{onValidity?: (valid: boolean) => void}} [options]
+ * @param {{
+ *   onValidity?: (valid: boolean) => void,
+ *   onParsed?: (parsed: import("./config_preview.js").ParsedConfig) => void,
+ * }} [options] onParsed: the parsed config each time the XML is found valid
  * @returns {ConfigEditor}
  */
-export function attachConfigEditor(root, { onValidity = () => {} } = {}) {
+export function attachConfigEditor(root, { onValidity = () => {}, onParsed = () => {} } = {}) {
   const source = /** @type {HTMLTextAreaElement} */ (byRole(root, "source"));
   const status = byRole(root, "status");
   const errorBox = byRole(root, "error");
@@ -71,6 +74,7 @@ export function attachConfigEditor(root, { onValidity = () => {} } = {}) {
       setStatus("valid", "Valid");
       renderConfigPreview(preview, result.parsed);
       preview.classList.remove("is-stale");
+      onParsed(result.parsed);
       setValid(true);
     } else {
       showError(result.error || "The labeling config is not valid.");

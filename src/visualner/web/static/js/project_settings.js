@@ -3,9 +3,10 @@
  * The Settings tab: title/description, the labeling config (same live editor as the
  * new-project page), and deleting the project after typing its title.
  */
-import { api } from "./api.js";
+import { ApiError, api } from "./api.js";
 import { attachConfigEditor } from "./config_editor.js";
 import { byRole } from "./dom.js";
+import { attachLabelUsage } from "./label_usage_panel.js";
 import { showToast } from "./toast.js";
 
 const header = /** @type {HTMLElement} */ (document.querySelector("[data-project-id]"));
@@ -17,14 +18,25 @@ const configForm = /** @type {HTMLFormElement} */ (document.querySelector("[data
 const saveConfig = /** @type {HTMLButtonElement | null} */ (
   configForm.querySelector('[data-testid="settings-config-save"]')
 );
+const usageRoot = /** @type {HTMLElement | null} */ (configForm.querySelector("[data-label-usage]"));
+let configValid = false;
+function updateSaveConfig() {
+  if (saveConfig) saveConfig.disabled = !configValid || Boolean(usage && !usage.ready());
+}
+const usage = usageRoot
+  ? attachLabelUsage(usageRoot, { usageUrl: `${projectUrl}/label-usage`, onChange: updateSaveConfig })
+  : null;
 const editor = attachConfigEditor(
   /** @type {HTMLElement} */ (configForm.querySelector("[data-config-editor]")),
   {
     onValidity: (valid) => {
-      if (saveConfig) saveConfig.disabled = !valid;
+      configValid = valid;
+      updateSaveConfig();
     },
+    onParsed: (parsed) => usage?.setParsed(parsed),
   },
 );
+usage?.refresh();
 
 general.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -46,8 +58,17 @@ general.addEventListener("submit", async (event) => {
 
 configForm.addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (!canManage || !editor.isValid()) return;
-  await api(projectUrl, { method: "PATCH", body: { label_config: editor.value() } });
+  if (!canManage || !editor.isValid() || (usage && !usage.ready())) return;
+  const body = { label_config: editor.value(), label_changes: usage ? usage.changes() : undefined };
+  try {
+    await api(projectUrl, { method: "PATCH", body, quiet: true });
+  } catch (error) {
+    showToast(error instanceof Error ? error.message : String(error), "error");
+    // Someone labelled with a dropped label meanwhile: show the fresh counts to choose again.
+    if (error instanceof ApiError && error.payload?.code === "labels_in_use") await usage?.refresh();
+    return;
+  }
+  await usage?.refresh();
   showToast("Labeling config saved.", "success");
 });
 
