@@ -191,3 +191,14 @@ def wait_for_job(user: ApiUser, job_id: int, timeout_s: float = 60) -> dict[str,
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {job_id} did not finish in {timeout_s}s")
+
+
+def import_files(user: ApiUser, project_id: int, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """Upload files to the project's import without OCR and wait for the job; the job."""
+    started = user.post(
+        f"/api/projects/{project_id}/import",
+        files=[("files", file) for file in files],
+        data={"options": '{"ocr": false}'},
+    )
+    assert started.status_code == 202, started.text
+    return wait_for_job(user, started.json()["job_id"])

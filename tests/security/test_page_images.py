@@ -4,7 +4,6 @@ point only at images of projects the importer can open (issue 12, items 1 and 2)
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import orjson
@@ -17,21 +16,11 @@ from tests.factories import (
     ApiUser,
     add_member,
     admin_user,
+    import_files,
     new_project,
     new_user,
-    wait_for_job,
 )
 from tests.fixture_files import png_bytes, text_image
-
-
-def run_import(user: ApiUser, project_id: int, files: list[tuple[str, bytes]]) -> dict[str, Any]:
-    started = user.post(
-        f"/api/projects/{project_id}/import",
-        files=[("files", file) for file in files],
-        data={"options": json.dumps({"ocr": False})},
-    )
-    assert started.status_code == 202, started.text
-    return wait_for_job(user, started.json()["job_id"])
 
 
 def tasks_of(user: ApiUser, project_id: int) -> list[dict[str, Any]]:
@@ -67,10 +56,10 @@ def scan(text: str) -> bytes:
 def test_a_json_page_record_never_sets_the_image_content_type(worker_client: TestClient) -> None:
     admin = admin_user(worker_client, ADMIN_PASSWORD)
     project_id = new_project(admin)["id"]
-    assert run_import(admin, project_id, [("scan.png", scan("Invoice 7"))])["done"] == 1
+    assert import_files(admin, project_id, [("scan.png", scan("Invoice 7"))])["done"] == 1
     sha = page_sha(admin, project_id)
     probe = orjson.dumps([task_pointing_at(sha, "text/html")])
-    job = run_import(admin, project_id, [("tasks.json", probe)])
+    job = import_files(admin, project_id, [("tasks.json", probe)])
     assert job["done"] == 1, job
     for task in tasks_of(admin, project_id):
         served = admin.get(f"/api/tasks/{task['id']}/pages/0/image")
@@ -86,7 +75,7 @@ def test_every_blob_response_carries_nosniff_a_sandbox_and_a_disposition(
 ) -> None:
     admin = admin_user(worker_client, ADMIN_PASSWORD)
     project_id = new_project(admin)["id"]
-    run_import(admin, project_id, [("scan.png", scan("Invoice 7"))])
+    import_files(admin, project_id, [("scan.png", scan("Invoice 7"))])
     [task] = tasks_of(admin, project_id)
     first = admin.get(f"/api/tasks/{task['id']}/pages/0/image")
     revalidated = admin.client.get(
@@ -105,11 +94,11 @@ def test_an_import_cannot_point_a_page_at_another_projects_image(
 ) -> None:
     admin = admin_user(worker_client, ADMIN_PASSWORD)
     private = new_project(admin, title="Private")["id"]
-    run_import(admin, private, [("secret.png", scan("Salary 90000"))])
+    import_files(admin, private, [("secret.png", scan("Salary 90000"))])
     sha = page_sha(admin, private)
     outsider = new_user(admin)
     own = new_project(outsider, title="Mine")["id"]
-    job = run_import(outsider, own, [("tasks.json", orjson.dumps([task_pointing_at(sha)]))])
+    job = import_files(outsider, own, [("tasks.json", orjson.dumps([task_pointing_at(sha)]))])
     assert job["done"] == 0 and job["failed"] == 1, job
     [error] = job["errors"]
     assert "not a page image of this project or of a project you can open" in error["error"]
@@ -122,17 +111,17 @@ def test_a_user_removed_from_a_project_cannot_import_its_images_again(
 ) -> None:
     admin = admin_user(worker_client, ADMIN_PASSWORD)
     shared = new_project(admin, title="Shared")["id"]
-    run_import(admin, shared, [("a.png", scan("Policy 1")), ("b.png", scan("Policy 2"))])
+    import_files(admin, shared, [("a.png", scan("Policy 1")), ("b.png", scan("Policy 2"))])
     exported = admin.get(f"/api/projects/{shared}/export", params={"format": "json"}).json()
     first, second = (task["pages"][0]["image"]["sha256"] for task in exported)
     member = new_user(admin)
     add_member(admin, shared, member, "annotator")
     own = new_project(member, title="Copy")["id"]
-    while_member = run_import(member, own, [("a.json", orjson.dumps([task_pointing_at(first)]))])
+    while_member = import_files(member, own, [("a.json", orjson.dumps([task_pointing_at(first)]))])
     assert while_member["done"] == 1, while_member
     removed = admin.delete(f"/api/projects/{shared}/members/{member.username}")
     assert removed.status_code in (200, 204), removed.text
-    after = run_import(member, own, [("b.json", orjson.dumps([task_pointing_at(second)]))])
+    after = import_files(member, own, [("b.json", orjson.dumps([task_pointing_at(second)]))])
     assert after["done"] == 0 and after["failed"] == 1, after
     assert len(tasks_of(member, own)) == 1
 
@@ -143,7 +132,7 @@ def test_imported_annotations_belong_to_the_importer_and_are_not_reviewed(
     admin = admin_user(worker_client, ADMIN_PASSWORD)
     importer = new_user(admin)
     project_id = new_project(importer)["id"]
-    run_import(importer, project_id, [("form.png", scan("Policy 12345"))])
+    import_files(importer, project_id, [("form.png", scan("Policy 12345"))])
     sha = page_sha(importer, project_id)
     forged = task_pointing_at(
         sha,
@@ -157,7 +146,7 @@ def test_imported_annotations_belong_to_the_importer_and_are_not_reviewed(
             }
         ],
     )
-    job = run_import(importer, project_id, [("tasks.json", orjson.dumps([forged]))])
+    job = import_files(importer, project_id, [("tasks.json", orjson.dumps([forged]))])
     assert job["done"] == 1, job
     [imported] = [t for t in tasks_of(importer, project_id) if t["title"] == "probe"]
     [annotation] = imported["annotations"]
@@ -198,7 +187,7 @@ def test_page_files_with_anything_beside_the_image_are_stored_re_encoded(
 ) -> None:
     admin = admin_user(worker_client, ADMIN_PASSWORD)
     project_id = new_project(admin)["id"]
-    job = run_import(admin, project_id, [(name, content)])
+    job = import_files(admin, project_id, [(name, content)])
     assert job["done"] == 1, job
     [task] = tasks_of(admin, project_id)
     served = admin.get(f"/api/tasks/{task['id']}/pages/0/image").content

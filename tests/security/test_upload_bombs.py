@@ -5,17 +5,15 @@ item 3). The hostile files are made here, small, against lowered caps."""
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
-from tests.factories import ApiUser, admin_user, new_project, wait_for_job
+from tests.factories import ApiUser, admin_user, import_files, new_project
 from tests.fixture_files import handmade_pdf, pdf_drawing_image
 from visualner.app import create_app
 
@@ -33,16 +31,6 @@ def capped(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[ApiUser, int]]:
         yield admin, new_project(admin)["id"]
 
 
-def _import(user: ApiUser, project_id: int, name: str, content: bytes) -> dict[str, Any]:
-    started = user.post(
-        f"/api/projects/{project_id}/import",
-        files=[("files", (name, content))],
-        data={"options": json.dumps({"ocr": False})},
-    )
-    assert started.status_code == 202, started.text
-    return wait_for_job(user, started.json()["job_id"])
-
-
 def _png(mode: str, size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, size, "white").save(buffer, "PNG")
@@ -53,7 +41,7 @@ def test_a_pdf_drawing_an_image_above_the_pixel_cap_is_refused(
     capped: tuple[ApiUser, int],
 ) -> None:
     admin, project_id = capped
-    job = _import(admin, project_id, "poster.pdf", pdf_drawing_image(3000, 3000))
+    job = import_files(admin, project_id, [("poster.pdf", pdf_drawing_image(3000, 3000))])
     assert job["done"] == 0 and job["failed"] == 1, job
     error = job["errors"][0]["error"]
     assert "page 1 of poster.pdf holds a 3000×3000 image = 9 MP, above the 4 MP cap" in error
@@ -65,13 +53,13 @@ def test_a_small_png_that_decodes_above_the_memory_cap_is_refused(
     admin, project_id = capped
     colour = _png("RGB", (1800, 1800))  # 3.2 MP, under the pixel cap; 12 MB decoded
     assert len(colour) < 100_000
-    job = _import(admin, project_id, "colour.png", colour)
+    job = import_files(admin, project_id, [("colour.png", colour)])
     assert job["done"] == 0 and job["failed"] == 1, job
     assert (
         "takes 12 MB decoded, above the 8 MB cap (VISUALNER_MAX_PAGE_DECODE_MB)"
         in (job["errors"][0]["error"])
     )
-    grey = _import(admin, project_id, "grey.png", _png("L", (1800, 1800)))  # 3 MB decoded
+    grey = import_files(admin, project_id, [("grey.png", _png("L", (1800, 1800)))])  # 3 MB decoded
     assert grey["done"] == 1, grey
 
 
@@ -81,13 +69,13 @@ def test_a_pdf_page_expanding_to_many_drawing_operations_is_refused(
     admin, project_id = capped
     dense = handmade_pdf(b"0 0 1 1 re f\n" * 5000)
     assert len(dense) < 5000
-    job = _import(admin, project_id, "dense.pdf", dense)
+    job = import_files(admin, project_id, [("dense.pdf", dense)])
     assert job["done"] == 0 and job["failed"] == 1, job
     assert (
         "page 1 of dense.pdf draws 5,000 objects, above the 2,000-object cap"
         in (job["errors"][0]["error"])
     )
-    plain = _import(admin, project_id, "plain.pdf", handmade_pdf(b"0 0 1 1 re f\n" * 100))
+    plain = import_files(admin, project_id, [("plain.pdf", handmade_pdf(b"0 0 1 1 re f\n" * 100))])
     assert plain["done"] == 1, plain
 
 

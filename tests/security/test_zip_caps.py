@@ -5,7 +5,6 @@ to are capped together (issue 12, item 4)."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import ADMIN_PASSWORD, make_settings
-from tests.factories import admin_user, new_project, wait_for_job
+from tests.factories import admin_user, import_files, new_project
 from visualner.app import create_app
 
 MB = 1 << 20
@@ -39,14 +38,7 @@ def import_with_caps(tmp_path: Path, sqlite_url: str) -> Iterator[ImportFiles]:
         client.__enter__()
         clients.append(client)
         admin = admin_user(client, ADMIN_PASSWORD)
-        project_id = new_project(admin)["id"]
-        started = admin.post(
-            f"/api/projects/{project_id}/import",
-            files=[("files", file) for file in files],
-            data={"options": json.dumps({"ocr": False})},
-        )
-        assert started.status_code == 202, started.text
-        return wait_for_job(admin, started.json()["job_id"])
+        return import_files(admin, new_project(admin)["id"], files)
 
     yield run
     for client in clients:

@@ -182,9 +182,14 @@ def _check_page(
     more than ``max_objects`` objects (a small file whose content stream expands to
     millions of drawing operations). Only the page's dictionaries are read, no pixel."""
     where = f"page {page_index + 1} of {pdf.name}"
+    box = page.get_mediabox(fallback_ok=False)  # as written: PDFium would show Letter size
+    if box is not None and (box[2] - box[0] <= 0 or box[3] - box[1] <= 0):
+        left, bottom, right, top = box
+        raise InvalidInput(
+            f"{where} has a page size of {right - left:g}×{top - bottom:g} pt (its MediaBox "
+            f"[{left:g} {bottom:g} {right:g} {top:g}]); a page must be wider and taller than 0"
+        )
     width, height = _pixel_size(page, dpi)
-    if width <= 0 or height <= 0:
-        raise InvalidInput(f"{where} has no area ({page.get_width():g}×{page.get_height():g} pt)")
     if width * height > max_pixels:
         raise TooLarge(
             f"{where}: rendering at {dpi:g} dpi gives "

@@ -168,7 +168,10 @@ def funsd_to_task(
                 words.append(Word(str(raw_word.get("text", "")), (x0, y0, x1, y1)))
                 owner.append(position)
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise InvalidInput(f"{name}: form[{position}] has a malformed word ({exc!r})") from exc
+            raise InvalidInput(
+                f"{name}: form[{position}] has a malformed word: each word needs a 'text' and "
+                "a 'box' of four numbers"
+            ) from exc
     layout = layout_words(words)
     new_index = {old: new for new, old in enumerate(layout.order)}
     ordered = [

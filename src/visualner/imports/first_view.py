@@ -36,7 +36,7 @@ from visualner.imports.documents import (
 )
 from visualner.imports.json.task_spec import TaskSpec
 from visualner.imports.pages import StoredPage, iter_stored_pages
-from visualner.imports.task_rows import PreparedTask
+from visualner.imports.task_rows import PreparedTask, page_side
 from visualner.projects.config import LabelConfig
 from visualner.settings import Settings
 from visualner.tasks.models import Page, Task
@@ -89,8 +89,11 @@ def _original_size(spec: TaskSpec) -> tuple[int, int] | None:
         for item in raw.get("result") or ():
             if not isinstance(item, dict) or item.get("item_index", 0):
                 continue
-            width, height = item.get("original_width"), item.get("original_height")
-            if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+            width, height = (
+                page_side(item.get("original_width")),
+                page_side(item.get("original_height")),
+            )
+            if width is not None and height is not None:
                 return width, height
     return None
 

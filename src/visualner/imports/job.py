@@ -384,7 +384,7 @@ def _named_page_images(raw_task: Any) -> list[str] | None:
     named: list[str] = []
     for raw in raw_pages:
         if not isinstance(raw, dict):
-            return None
+            continue  # the native reader names the bad page
         image = raw.get("image")
         sha = image.get("sha256") if isinstance(image, dict) else None
         if sha is not None:

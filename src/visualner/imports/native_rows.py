@@ -11,17 +11,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from visualner.annotations.rules import check_annotation
 from visualner.errors import InvalidInput
 from visualner.formats.native import RESULT_KEYS
 from visualner.imports.annotation_check import checked_body
-from visualner.imports.task_rows import PreparedTask, page_row, word_json_columns
+from visualner.imports.task_rows import (
+    MAX_PAGE_SIDE,
+    PreparedTask,
+    page_row,
+    page_side,
+    word_json_columns,
+)
 from visualner.projects.config import LabelConfig
 from visualner.tasks.models import OcrStatus
 
 OCR_STATUSES = frozenset(s.value for s in OcrStatus)
 #: the longest username kept as an imported annotation's original author
 AUTHOR_CHARS = 150
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as the user wrote it, cut short for an error message."""
+    text = orjson.dumps(value, default=str).decode()
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _page_size(raw: dict[str, Any], key: str, where: str) -> int:
+    side = page_side(raw.get(key))
+    if side is None:
+        found = _shown(raw[key]) if key in raw else "nothing"
+        raise InvalidInput(
+            f"{where}.{key} must be a whole number of pixels from 1 to {MAX_PAGE_SIDE:,}, "
+            f"not {found}"
+        )
+    return side
 
 
 def _native_pages(
@@ -32,32 +57,40 @@ def _native_pages(
         raise InvalidInput(f"{where}: 'pages' must be a non-empty list")
     rows = []
     for position, raw in enumerate(raw_pages):
-        try:
-            image = raw.get("image") or {}
-            sha256 = image.get("sha256")
-            row = page_row(
-                width=int(raw["width"]),
-                height=int(raw["height"]),
-                image_sha256=sha256,
-                image_mime=image_media_types[sha256] if sha256 is not None else "image/png",
-                words=None,
-            )
-            words = raw.get("words")
-            if words:
+        here = f"{where}.pages[{position}]"
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"{here} must be an object")
+        image = raw.get("image") or {}
+        sha256 = image.get("sha256") if isinstance(image, dict) else None
+        row = page_row(
+            width=_page_size(raw, "width", here),
+            height=_page_size(raw, "height", here),
+            image_sha256=sha256,
+            image_mime=image_media_types[sha256] if sha256 is not None else "image/png",
+            words=None,
+        )
+        words = raw.get("words")
+        if words:
+            if not isinstance(words, list):
+                raise InvalidInput(f"{here}.words must be a list")
+            try:
                 blob, count, text = word_json_columns(words)
-                row.update(
-                    words_blob=blob,
-                    word_count=count,
-                    page_text=text,
-                    words_source=str(raw.get("words_source") or ""),
-                    ocr_engine=str(raw.get("ocr_engine") or ""),
-                    ocr_status=OcrStatus.DONE.value,
-                )
-            status = str(raw.get("ocr_status") or "")
-            if status in OCR_STATUSES:
-                row["ocr_status"] = status
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise InvalidInput(f"{where}.pages[{position}]: {exc!r}") from exc
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise InvalidInput(
+                    f"{here}.words: each word needs a 'text' and a 'bbox' of four numbers "
+                    "('confidence', 'line' and 'block', when given, are numbers)"
+                ) from exc
+            row.update(
+                words_blob=blob,
+                word_count=count,
+                page_text=text,
+                words_source=str(raw.get("words_source") or ""),
+                ocr_engine=str(raw.get("ocr_engine") or ""),
+                ocr_status=OcrStatus.DONE.value,
+            )
+        status = str(raw.get("ocr_status") or "")
+        if status in OCR_STATUSES:
+            row["ocr_status"] = status
         rows.append(row)
     return rows
 

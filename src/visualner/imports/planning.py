@@ -46,6 +46,8 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
             tasks = read_task_list(payload, name=name)
         except VisualnerError as exc:
             return [PlannedItem(name, error=exc.message)]
+        if not tasks:
+            return [PlannedItem(name, error=f"{name} is an empty list: no tasks to import")]
         return [
             PlannedItem(f"{name}[{i}]", {"kind": "task", "task": task, "source": name})
             for i, task in enumerate(tasks)
@@ -72,6 +74,8 @@ def _array_items(path: Path, name: str, relative: str) -> list[PlannedItem]:
             items.append(PlannedItem(where, payload))
     except VisualnerError as exc:
         return [PlannedItem(name, error=f"{name}: not valid JSON ({exc.message})")]
+    if not items:
+        return [PlannedItem(name, error=f"{name} is an empty list: no tasks to import")]
     return items
 
 
@@ -147,6 +151,8 @@ def _archive_items(
             items.extend(_file_items(kept, member_name, staging))
     except VisualnerError as exc:
         items.append(PlannedItem(name, error=exc.message))
+    if not items:
+        items.append(PlannedItem(name, error=f"{name} holds no files to import"))
     return items, inflated
 
 

@@ -120,15 +120,16 @@ def _check_json_file(path: Path) -> None:
     """Refuse a body that is not JSON before a job exists: a list is checked for its
     structure, streaming (each task is parsed by the job, its errors reported per task);
     anything else is small and parsed whole."""
+    tasks = 1
     try:
         if first_significant_byte(path) == b"[":
-            if read_split(path) is not None:  # split while it uploaded: it is one array
-                return
-            for _ in iter_array_elements(path):
-                pass
+            split = read_split(path)  # split while it uploaded: it is one array
+            tasks = len(split) if split is not None else sum(1 for _ in iter_array_elements(path))
         else:
             orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from exc
     except InvalidInput as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc.message}") from exc
+    if not tasks:
+        raise InvalidInput("the body is an empty list: no tasks to import")

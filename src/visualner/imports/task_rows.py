@@ -41,6 +41,20 @@ class PreparedTask:
         return (TaskStatus.IN_PROGRESS if self.annotations else TaskStatus.NEW).value
 
 
+#: the widest or tallest page stored: any page under the pixel caps fits, 10^12 does not
+MAX_PAGE_SIDE = 1_000_000
+
+
+def page_side(value: Any) -> int | None:
+    """A page width or height given in JSON, as whole pixels from 1 to ``MAX_PAGE_SIDE``;
+    ``None`` for anything else (0, negatives, ``true``, strings, 10^12)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value) if 1 <= value <= MAX_PAGE_SIDE else None
+
+
 def page_row(
     *,
     width: int,

@@ -140,14 +140,21 @@ def _plan_items(ctx: JobContext, handler: JobHandler, job: Job) -> None:
 Processed = tuple[JobItem, ItemOutcome | str]
 
 
+def unexpected_error(job: Job, item: JobItem | None = None) -> str:
+    """What a job's report says of an error that is not a domain error (a bug, a database
+    failure): where the log has it, never its text (it may hold code, SQL or data)."""
+    where = f"job {job.id}, item {item.position}" if item is not None else f"job {job.id}"
+    return f"an unexpected error on the server stopped this (logged as {where})"
+
+
 def _process(ctx: JobContext, handler: JobHandler, job: Job, item: JobItem) -> Processed:
     try:
         return item, handler.process(ctx, job, item)
     except VisualnerError as exc:
         return item, exc.message
-    except Exception as exc:
+    except Exception:
         log.exception("job %s item %s (%s) crashed", job.id, item.position, item.name)
-        return item, f"internal error: {type(exc).__name__}: {exc}"
+        return item, unexpected_error(job, item)
 
 
 def _apply(
@@ -171,10 +178,10 @@ def _apply(
     except VisualnerError as exc:
         savepoint.rollback()
         return ItemStatus.FAILED, exc.message, {}
-    except Exception as exc:
+    except Exception:
         log.exception("job %s item %s (%s) could not be stored", job.id, item.position, item.name)
         savepoint.rollback()
-        return ItemStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}", {}
+        return ItemStatus.FAILED, unexpected_error(job, item), {}
 
 
 def _store(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
@@ -212,13 +219,13 @@ def _store_batch(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
     try:
         _store(ctx, job, processed)
         return
-    except Exception as exc:
+    except Exception:
         if len(processed) == 1:
             item = processed[0][0]
             log.exception(
                 "job %s item %s (%s) could not be stored", job.id, item.position, item.name
             )
-            _store(ctx, job, [(item, f"internal error: {type(exc).__name__}: {exc}")])
+            _store(ctx, job, [(item, unexpected_error(job, item))])
             return
     for each in processed:
         _store_batch(ctx, job, [each])
@@ -305,13 +312,14 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
                 _fail_if_every_item_failed(session, fresh)
     except Exception as exc:
         log.exception("job %s failed", job_id)
+        error = exc.message if isinstance(exc, VisualnerError) else unexpected_error(job)
         with session_scope(ctx.database.write) as session:
             session.execute(
                 update(Job)
                 .where(Job.id == job_id)
                 .values(
                     status=JobStatus.FAILED.value,
-                    error=f"{type(exc).__name__}: {exc}"[:4000],
+                    error=error[:4000],
                     finished_at=utcnow(),
                 )
             )

@@ -28,6 +28,15 @@ def create_ocr_job(
 ) -> Job:
     if page is not None and not 0 <= page < task.page_count:
         raise InvalidInput(f"task {task.id} has no page {page}", field="page")
+    readable = select(Page.id).where(Page.task_id == task.id, Page.image_sha256.is_not(None))
+    if page is not None:
+        readable = readable.where(Page.page_index == page)
+    if session.scalar(readable.limit(1)) is None:
+        raise InvalidInput(
+            f"task {task.id} has no page image to read"
+            + (f" on page {page}" if page is not None else "")
+            + " (a task still waiting for its document gets its pages when first opened)"
+        )
     return create_tasks_ocr_job(
         session,
         project_id=task.project_id,
