@@ -2,7 +2,8 @@
 
 Runs in this process against the database (like ``visualner import``), so it needs no server.
 Page images are referred to by their files in the blob store (this machine's paths), which is
-what training code on the same machine wants; use the API export for URLs.
+what training code on the same machine wants; use the API export for URLs, or
+``--inline-images`` for a zip that carries the images themselves.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 from visualner.cli.common import fail, load_settings, reports_errors
 from visualner.cli.importer import find_project
 from visualner.db import session_scope
+from visualner.exports.bundle import check_images_option, export_with_images_to_file
 from visualner.exports.options import AnnotationFilter, ExportOptions
 from visualner.exports.service import blob_path_image_ref, export_to_file
 from visualner.formats.registry import FORMATS_BY_NAME
@@ -41,6 +43,14 @@ def export_project(
     status: Annotated[
         str | None, typer.Option(help="Only tasks with this status (new, submitted…).")
     ] = None,
+    inline_images: Annotated[
+        bool,
+        typer.Option(
+            "--inline-images",
+            help="Write a zip with the page images, referred to by their paths in it "
+            "(coco, funsd, layoutlm, voc).",
+        ),
+    ] = False,
 ) -> None:
     """Export a project to a file in one of the export formats."""
     if format not in FORMATS_BY_NAME:
@@ -57,7 +67,9 @@ def export_project(
         only=only,
         predictions=predictions,
         status=TaskStatus(status) if status else None,
+        images=inline_images,
     )
+    check_images_option(options)
     with session_scope(services.database.read) as session:
         project_id = find_project(session, project).id
     try:
@@ -70,14 +82,26 @@ def export_project(
                 bar.update(done - shown)
                 shown = done
 
-            exported = export_to_file(
-                services.database,
-                project_id=project_id,
-                options=options,
-                image_ref=blob_path_image_ref(services.blobs),
-                destination=output,
-                on_progress=progress,
-            )
+            if inline_images:
+                size = export_with_images_to_file(
+                    services.database,
+                    settings,
+                    services.blobs,
+                    project_id=project_id,
+                    options=options,
+                    destination=output,
+                    on_progress=progress,
+                )
+            else:
+                size = export_to_file(
+                    services.database,
+                    project_id=project_id,
+                    options=options,
+                    image_ref=blob_path_image_ref(services.blobs),
+                    destination=output,
+                    on_progress=progress,
+                ).size
     finally:
         services.database.dispose()
-    typer.echo(f"wrote {output} ({exported.size:,} bytes, {shown} tasks, format {format})")
+    with_images = " with page images" if inline_images else ""
+    typer.echo(f"wrote {output} ({size:,} bytes, {shown} tasks, format {format}{with_images})")

@@ -8,12 +8,17 @@ file is also written to that target storage's bucket (``storages.targets.write_f
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
+from visualner.exports.bundle import export_with_images_to_file
 from visualner.exports.options import ExportOptions
 from visualner.exports.service import export_filename, scratch_export, url_image_ref
 from visualner.formats.registry import export_format
@@ -40,7 +45,7 @@ def create_export_job(
         params={
             "options": options.model_dump(mode="json"),
             "base_url": base_url,
-            "filename": export_filename(project, export),
+            "filename": export_filename(project, export, images=options.images),
         },
     )
 
@@ -54,14 +59,8 @@ class ExportJob:
     def process(self, ctx: JobContext, job: Job, item: JobItem) -> ItemOutcome:
         options = ExportOptions.model_validate(job.params["options"])
         assert job.project_id is not None
-        with scratch_export(
-            ctx.database,
-            ctx.settings,
-            project_id=job.project_id,
-            options=options,
-            image_ref=url_image_ref(job.params.get("base_url", "")),
-        ) as exported:
-            sha256 = ctx.blobs.put_file(exported.path)
+        with self._exported(ctx, job, options) as (path, size, media_type):
+            sha256 = ctx.blobs.put_file(path)
             storage_key = (
                 write_file(
                     ctx.settings,
@@ -69,20 +68,49 @@ class ExportJob:
                     project_id=job.project_id,
                     storage_id=options.target_storage_id,
                     key=job.params["filename"],
-                    path=exported.path,
+                    path=path,
                 )
                 if options.target_storage_id is not None
                 else None
             )
         stored: dict[str, Any] = {
             "sha256": sha256,
-            "size": exported.size,
+            "size": size,
             "filename": job.params["filename"],
-            "media_type": exported.format.media_type,
+            "media_type": media_type,
         }
         if storage_key is not None:
             stored["storage_key"] = storage_key
         return ItemOutcome(apply=lambda _session: stored)
+
+    @contextmanager
+    def _exported(
+        self, ctx: JobContext, job: Job, options: ExportOptions
+    ) -> Iterator[tuple[Path, int, str]]:
+        """The export file in the scratch space (path, size, media type) for the block."""
+        assert job.project_id is not None
+        if options.images:
+            ctx.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=ctx.settings.scratch_dir) as folder:
+                path = Path(folder) / "export.zip"
+                size = export_with_images_to_file(
+                    ctx.database,
+                    ctx.settings,
+                    ctx.blobs,
+                    project_id=job.project_id,
+                    options=options,
+                    destination=path,
+                )
+                yield path, size, "application/zip"
+            return
+        with scratch_export(
+            ctx.database,
+            ctx.settings,
+            project_id=job.project_id,
+            options=options,
+            image_ref=url_image_ref(job.params.get("base_url", "")),
+        ) as exported:
+            yield exported.path, exported.size, exported.format.media_type
 
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
         result = session.scalar(

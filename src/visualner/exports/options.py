@@ -29,6 +29,11 @@ class ExportOptions(BaseModel):
     task_ids: list[RowId] | None = Field(
         None, max_length=10_000, description="Only these tasks (a selection of the list)."
     )
+    images: bool = Field(
+        False,
+        description="Include the page images: a zip of the export, its image references "
+        "pointing at images/… inside it (coco, funsd, layoutlm and voc only).",
+    )
     target_storage_id: RowId | None = Field(
         None,
         description="Export jobs: also write the file to this target storage of the project "

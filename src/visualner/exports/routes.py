@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import Conflict, InvalidInput, NotFound
+from visualner.exports.bundle import check_images_option, stream_export_with_images
 from visualner.exports.job import KIND, create_export_job
 from visualner.exports.options import AnnotationFilter, ExportOptions
 from visualner.exports.service import (
@@ -36,6 +37,7 @@ def _options(
     task_status: str | None,
     query: str | None = None,
     task_ids: list[int] | None = None,
+    images: bool = False,
 ) -> ExportOptions:
     try:
         options = ExportOptions(
@@ -45,12 +47,14 @@ def _options(
             status=task_status or None,
             query=query,
             task_ids=task_ids,
+            images=images,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise InvalidInput(f"{where}: {first.get('msg')}", field=where) from exc
     export_format(options.format)
+    check_images_option(options)
     return options
 
 
@@ -77,26 +81,38 @@ def export_project(
     task_status: str | None = Query(None, alias="status", description="only tasks in it"),
     q: str | None = Query(None, description="only tasks matching this search query"),
     task_ids: list[int] | None = Query(None, description="only these tasks", max_length=10_000),
+    images: bool = Query(False, description="a zip with the page images (coco, funsd, …)"),
 ) -> StreamingResponse:
     """Download a project's export (managers and reviewers), streamed as it is written:
     ``format`` one of ``/api/export-formats``; ``only`` = ``submitted`` (default),
     ``reviewed`` (accepted by a reviewer) or ``all`` (drafts too); ``predictions=true`` adds
     predictions; ``status`` keeps tasks of that status, ``q`` those matching a search query,
-    ``task_ids`` the tasks listed."""
-    options = _options(format, only, predictions, task_status, q, task_ids)
+    ``task_ids`` the tasks listed; ``images=true`` (coco, funsd, layoutlm, voc) answers a zip
+    of the export and its page images, referred to by their paths in it."""
+    options = _options(format, only, predictions, task_status, q, task_ids, images)
     access = project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
     check_selection(session, project=access.project, options=options)
     export = export_format(options.format)
-    filename = export_filename(access.project, export)
-    chunks = stream_export(
-        services.database,
-        project_id=project_id,
-        options=options,
-        image_ref=url_image_ref(_base_url(request)),
+    filename = export_filename(access.project, export, images=options.images)
+    chunks = (
+        stream_export_with_images(
+            services.database,
+            services.settings,
+            services.blobs,
+            project_id=project_id,
+            options=options,
+        )
+        if options.images
+        else stream_export(
+            services.database,
+            project_id=project_id,
+            options=options,
+            image_ref=url_image_ref(_base_url(request)),
+        )
     )
     return StreamingResponse(
         chunks,
-        media_type=export.media_type,
+        media_type="application/zip" if options.images else export.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -111,10 +127,11 @@ def start_export_job(
 ) -> dict[str, Any]:
     """Export in the background (managers and reviewers), for very big projects. The body
     takes the options of ``GET …/export`` (``format``, ``only``, ``predictions``, ``status``,
-    ``query``, ``task_ids``) and ``target_storage_id`` (managers: also write the file to
-    that target storage);
+    ``query``, ``task_ids``, ``images``) and ``target_storage_id`` (managers: also write the
+    file to that target storage);
     answers ``{"job_id"}``; when the job has succeeded, ``GET /api/jobs/{id}/download``."""
     export_format(body.format)
+    check_images_option(body)
     base_url = _base_url(request)
 
     def create(session: Session) -> Job:

@@ -79,9 +79,12 @@ def export_context(
     )
 
 
-def export_filename(project: Project, export: ExportFormat) -> str:
+def export_filename(project: Project, export: ExportFormat, *, images: bool = False) -> str:
+    """``<title>-<id>-<format>-<stamp>.<ext>``; with page images, ``…-images.zip``."""
     title = re.sub(r"[^A-Za-z0-9_-]+", "-", project.title).strip("-")[:40] or "project"
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    if images:
+        return f"{title}-{project.id}-{export.name}-{stamp}-images.zip"
     return f"{title}-{project.id}-{export.name}-{stamp}.{export.extension}"
 
 
@@ -151,24 +154,31 @@ def export_to_file(
     on_progress: ProgressCallback | None = None,
 ) -> ExportedFile:
     """Write the export to ``destination``; a failed export leaves no partial file."""
-    export = export_format(options.format)
+    chunks = stream_export(
+        database,
+        project_id=project_id,
+        options=options,
+        image_ref=image_ref,
+        on_progress=on_progress,
+    )
+    size = write_chunks(chunks, destination)
+    return ExportedFile(path=destination, size=size, format=export_format(options.format))
+
+
+def write_chunks(chunks: Iterator[bytes], destination: Path) -> int:
+    """Write an export's chunks to ``destination`` through a ``.partial`` file, so a failed
+    export leaves nothing behind; returns the size."""
     partial = destination.with_name(destination.name + ".partial")
     size = 0
     try:
         with partial.open("wb") as handle:
-            for chunk in stream_export(
-                database,
-                project_id=project_id,
-                options=options,
-                image_ref=image_ref,
-                on_progress=on_progress,
-            ):
+            for chunk in chunks:
                 handle.write(chunk)
                 size += len(chunk)
         partial.replace(destination)
     finally:
         partial.unlink(missing_ok=True)
-    return ExportedFile(path=destination, size=size, format=export)
+    return size
 
 
 @contextmanager
@@ -180,6 +190,7 @@ def scratch_export(
     options: ExportOptions,
     image_ref: ImageRef,
     name: str = "export",
+    on_progress: ProgressCallback | None = None,
 ) -> Iterator[ExportedFile]:
     """The export written to a temp folder of the scratch space, removed after the block
     (an export job stores it in the blob store or a bucket meanwhile)."""
@@ -192,6 +203,7 @@ def scratch_export(
             options=options,
             image_ref=image_ref,
             destination=Path(folder) / name,
+            on_progress=on_progress,
         )
 
 

@@ -128,7 +128,8 @@ def _uncovered_lines(page: ExportPage, covered: set[int]) -> list[list[int]]:
 
 
 class FunsdWriter:
-    """A zip of ``<task-N_page-P>.json`` FUNSD files, one per page of an annotated task."""
+    """A zip of ``<task-N_page-P>.json`` FUNSD files, one per page of an annotated task; each
+    names its page image in ``image`` (a URL, or its path in a zip with the images)."""
 
     def __init__(self, sink: BinaryIO, ctx: ExportContext) -> None:
         self.archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
@@ -137,6 +138,7 @@ class FunsdWriter:
     def write_task(self, task: ExportTask) -> None:
         for page, regions, annotation in annotated_pages(task):
             document = funsd_page(regions, annotation.relations, page)
+            document["image"] = self.ctx.image_ref(task.id, page.index, page.image_sha256)
             write_zip_member(self.archive, f"{page_stem(task, page)}.json", orjson.dumps(document))
 
     def close(self) -> Iterator[None]:

@@ -42,6 +42,8 @@ class ExportFormat:
     writer: WriterFactory
     all_annotations: bool
     """True: every annotation of a task; False: one per task (see ``chosen_result``)."""
+    refers_to_images: bool = False
+    """True: its files name page images, so it can be exported with them (exports/bundle.py)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -50,6 +52,7 @@ class ExportFormat:
             "media_type": self.media_type,
             "extension": self.extension,
             "all_annotations": self.all_annotations,
+            "refers_to_images": self.refers_to_images,
         }
 
 
@@ -79,6 +82,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         "zip",
         FunsdWriter,
         False,
+        refers_to_images=True,
     ),
     ExportFormat(
         "conll",
@@ -96,6 +100,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         "jsonl",
         LayoutLmWriter,
         False,
+        refers_to_images=True,
     ),
     ExportFormat(
         "coco",
@@ -104,6 +109,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         "json",
         CocoWriter,
         False,
+        refers_to_images=True,
     ),
     ExportFormat(
         "voc",
@@ -112,6 +118,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         "zip",
         VocWriter,
         False,
+        refers_to_images=True,
     ),
     ExportFormat(
         "csv",

@@ -23,6 +23,21 @@ def test_every_template_is_a_valid_config(key: str) -> None:
     assert config.label_values
 
 
+@pytest.mark.parametrize(
+    ("key", "relation"),
+    [
+        ("forms", "answers"),
+        ("visual_ner", "belongs_to"),
+        ("receipts", "price_of"),
+        ("invoices", "belongs_to"),
+    ],
+)
+def test_templates_where_links_fit_offer_relations(key: str, relation: str) -> None:
+    config = parse_label_config(TEMPLATES[key].xml)
+    assert config.has_relations
+    assert [r.value for r in config.relations] == [relation]
+
+
 def test_a_minimal_config_gives_labels_colors_and_hotkeys() -> None:
     config = parse_label_config(MINIMAL)
     group = config.label_groups[0]

@@ -8,10 +8,10 @@
 import { api } from "./api.js";
 import { followJob, jobOutcome } from "./job_progress.js";
 
-/** @typedef {{name: string, description: string, extension: string}} ExportFormat */
+/** @typedef {{name: string, description: string, extension: string, refers_to_images: boolean}} ExportFormat */
 
 /**
- * @typedef {{format: string, only: string, predictions: boolean,
+ * @typedef {{format: string, only: string, predictions: boolean, images: boolean,
  *   query?: string, task_ids?: number[]}} ExportChoice
  */
 
@@ -28,6 +28,7 @@ function chosenOptions(form, dialog) {
     format: String(data.get("format") || "json"),
     only: String(data.get("only") || "submitted"),
     predictions: data.get("predictions") !== null,
+    images: data.get("images") !== null,
     ...selection,
   };
 }
@@ -42,6 +43,7 @@ export function exportUrl(projectId, options) {
     only: options.only,
     predictions: String(options.predictions),
   });
+  if (options.images) query.set("images", "true");
   if (options.query !== undefined) query.set("q", options.query);
   for (const id of options.task_ids || []) query.append("task_ids", String(id));
   return `/api/projects/${projectId}/export?${query}`;
@@ -76,9 +78,13 @@ async function setUp(dialog) {
     option.textContent = `${format.name} (.${format.extension})`;
     select.append(option);
   }
+  const images = /** @type {HTMLInputElement} */ (dialog.querySelector('[data-role="images"]'));
   const describe = () => {
     const chosen = formats.find((f) => f.name === select.value);
     description.textContent = chosen ? chosen.description : "";
+    // Only formats that name page images can carry them.
+    images.disabled = !chosen || !chosen.refers_to_images;
+    if (images.disabled) images.checked = false;
   };
   select.addEventListener("change", describe);
   describe();
