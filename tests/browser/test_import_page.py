@@ -38,10 +38,12 @@ def test_a_manager_imports_files_from_the_page_and_sees_each_outcome(
         re.compile(r"Finished: 2 of 3 done, 1 failed"), timeout=60_000
     )
     expect(page.get_by_test_id("import-error")).to_contain_text("broken.png")
-    # The outcome names the failure and its reason, not a plain "finished" (issue 13/4) ...
-    expect(page.get_by_test_id("toast-error")).to_contain_text(
+    # The outcome names the failure and its reason, not a plain "finished" (issue 13/4),
+    # above the table of problems rather than in a toast over it (issue 13/11) ...
+    expect(page.get_by_test_id("import-outcome")).to_contain_text(
         "Import finished: 2 imported. 1 failed: broken.png: "
     )
+    expect(page.get_by_test_id("toast-error")).to_have_count(0)
     # ... and the Tasks tab counts the new tasks without a reload (issue 13/5).
     expect(page.get_by_test_id("tab-tasks-count")).to_have_text("2")
     page.get_by_test_id("to-tasks").click()
@@ -77,3 +79,20 @@ def test_ocr_server_choices_follow_the_ocr_switch_and_an_unreachable_server_warn
     )
     expect(page.get_by_test_id(f"server-{name}")).to_be_disabled()
     expect(page.get_by_test_id(f"server-{name}")).not_to_be_checked()
+
+
+def test_a_refused_url_is_listed_under_its_url(
+    page: Page, context: BrowserContext, admin_csrf: str
+) -> None:
+    project = api_post(
+        context, admin_csrf, "/api/projects", {"title": unique("Urls"), "template": "forms"}
+    )
+    blocked = "http://10.255.255.1/claim.pdf"
+    page.goto(f"/projects/{project['id']}/import")
+    page.locator("details.url-import summary").click()
+    page.get_by_test_id("url-input").fill(blocked)
+    page.get_by_test_id("import-start").click()
+    error = page.get_by_test_id("import-error")
+    expect(error.locator("td").first).to_have_text(blocked, timeout=60_000)
+    expect(error).not_to_contain_text("tasks.json")
+    expect(page.get_by_test_id("import-outcome")).to_contain_text(f"failed: {blocked}")

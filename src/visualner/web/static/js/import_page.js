@@ -132,13 +132,31 @@ function options() {
   };
 }
 
+/** The name the URL box's task list is sent under; its tasks are reported as `tasks.json[i]`. */
+const URL_TASKS_NAME = "tasks.json";
+/** @type {string[]} the URLs of the last import's URL lines, by task index */
+let sentUrls = [];
+
 /** The URL box as a task list: JSON as given, or one URL per line. */
 function urlTasks() {
   const text = urlInput.value.trim();
+  sentUrls = [];
   if (!text) return null;
   if (text.startsWith("[") || text.startsWith("{")) return new Blob([text], { type: "application/json" });
-  const tasks = text.split(/\s+/).filter(Boolean).map((url) => ({ image: url }));
+  sentUrls = text.split(/\s+/).filter(Boolean);
+  const tasks = sentUrls.map((url) => ({ image: url }));
   return new Blob([JSON.stringify(tasks)], { type: "application/json" });
+}
+
+/**
+ * A job item's label for the error table: a URL line's own URL rather than the name of the
+ * task list the page wrapped it in.
+ * @param {string} name e.g. "tasks.json[0]"
+ */
+function itemLabel(name) {
+  const match = /^tasks\.json\[(\d+)\]$/.exec(name);
+  const url = match ? sentUrls[Number(match[1])] : undefined;
+  return url || name;
 }
 
 const progress = byRole(root, "progress");
@@ -156,10 +174,11 @@ startButton.addEventListener("click", async () => {
   const form = new FormData();
   for (const file of files) form.append("files", file, file.name);
   const tasks = urlTasks();
-  if (tasks) form.append("files", tasks, "tasks.json");
+  if (tasks) form.append("files", tasks, URL_TASKS_NAME);
   form.append("options", JSON.stringify(options()));
   startButton.disabled = true;
   byRole(root, "errors-table").hidden = true;
+  byRole(root, "outcome").hidden = true;
   byRole(root, "to-tasks").hidden = true;
   try {
     const { job_id: jobId } = await uploadForm(`/api/projects/${projectId}/import`, form, (f) =>
@@ -184,7 +203,14 @@ startButton.addEventListener("click", async () => {
     urlInput.value = "";
     renderFiles();
     const outcome = jobOutcome(job, "Import", `Import finished: ${job.done} imported.`);
-    showToast(outcome.message, outcome.kind);
+    // With problems, the outcome stays above their table (a toast would cover it).
+    const outcomeLine = byRole(root, "outcome");
+    outcomeLine.hidden = !job.errors.length;
+    outcomeLine.textContent = job.errors.length
+      ? outcome.message.replace(/tasks\.json\[\d+\]/g, (name) => itemLabel(name))
+      : "";
+    outcomeLine.dataset.kind = outcome.kind;
+    if (!job.errors.length) showToast(outcome.message, outcome.kind);
   } catch (error) {
     showProgress(0, error instanceof Error ? error.message : String(error));
     startButton.disabled = false;
@@ -208,10 +234,14 @@ function showErrors(errors) {
   const table = byRole(root, "errors-table");
   table.hidden = !errors.length;
   byRole(root, "errors").replaceChildren(
-    ...errors.map((item) => el("tr", { testid: "import-error" }, [
-      el("td", { text: item.name }),
-      el("td", { text: `${item.status === "skipped" ? "skipped: " : ""}${item.error}` }),
-    ])),
+    ...errors.map((item) => {
+      const label = itemLabel(item.name);
+      const error = label === item.name ? item.error : item.error.replace(item.name, label);
+      return el("tr", { testid: "import-error" }, [
+        el("td", { text: label }),
+        el("td", { text: `${item.status === "skipped" ? "skipped: " : ""}${error}` }),
+      ]);
+    }),
   );
 }
 
