@@ -1,6 +1,7 @@
 """Settings → Storage: a manager adds a source bucket through the form (the secret is not
-shown again), a refused endpoint is explained inline, and "Sync now" imports the bucket's
-document (a server of its own whose storage allow-list names the test SeaweedFS)."""
+shown again), a refused endpoint is explained inline, "Sync now" imports the bucket's
+document, and a target storage's "Export all" writes the export to its bucket (a server of
+its own whose storage allow-list names the test SeaweedFS)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def storage_page(browser: Browser, storage_server: str) -> Iterator[tuple[Page, 
     context.close()
 
 
-def test_a_manager_adds_a_source_storage_and_syncs_it(
+def test_a_manager_adds_storages_syncs_a_source_and_exports_to_a_target(
     storage_page: tuple[Page, BrowserContext], s3_server: S3Server
 ) -> None:
     page, context = storage_page
@@ -77,6 +78,22 @@ def test_a_manager_adds_a_source_storage_and_syncs_it(
         "Sync done: 1 tasks created; 1 new", timeout=60000
     )
     expect(storage_row.get_by_test_id("storage-imported")).to_have_text("1")
+
+    page.get_by_test_id("storage-role").select_option("target")
+    expect(page.get_by_test_id("storage-glob")).to_be_hidden()
+    page.get_by_test_id("storage-prefix").fill(f"{prefix}-out")
+    page.get_by_test_id("storage-access-key").fill(ACCESS_KEY_ID)
+    page.get_by_test_id("storage-secret").fill(SECRET_ACCESS_KEY)
+    page.get_by_test_id("storage-format").select_option("csv")
+    page.get_by_test_id("storage-add").click()
+    target_row = page.get_by_test_id("storage-row").filter(has_text="writes csv")
+    expect(target_row).to_have_count(1)
+    target_row.get_by_test_id("storage-export").click()
+    expect(page.get_by_test_id("storage-job")).to_contain_text(
+        f"Export written to s3://{BUCKET}/{prefix}-out/", timeout=60000
+    )
+    written = [m["path"] for b in obstore.list(s3_server.store(f"{prefix}-out")) for m in b]
+    assert len(written) == 1 and written[0].endswith(".csv")
 
     page.goto(f"/projects/{project['id']}")
     expect(page.get_by_text("scan.png")).to_be_visible()

@@ -60,6 +60,38 @@ function syncButton(storage) {
 }
 
 /**
+ * "Export all": an export job of every task's submitted annotations in the target's format,
+ * its file also written to the target's bucket.
+ * @param {Storage} storage
+ */
+function exportButton(storage) {
+  const button = el("button", {
+    className: "btn btn-sm btn-ghost",
+    testid: "storage-export",
+    text: "Export all",
+    attrs: { type: "button" },
+  });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const { job_id: jobId } = await api(`/api/projects/${header.dataset.projectId}/exports`, {
+        method: "POST",
+        body: { format: storage.export_format, target_storage_id: storage.id },
+      });
+      const job = await followJob(jobId, (progress) => {
+        jobLine.hidden = false;
+        jobLine.textContent = `Export to ${where(storage)}: ${progress.status}`;
+      });
+      const written = `Export written to s3://${storage.bucket}/${job.result.storage_key}.`;
+      jobLine.textContent = jobOutcome(job, "Export", written).message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+/**
  * What a finished sync did (counts of objects; deleted ones named), in the wording every
  * job panel uses for failures.
  * @param {import("./job_progress.js").Job} job
@@ -78,7 +110,7 @@ function syncSummary(job) {
 /** @param {Storage} storage */
 function storageRow(storage) {
   const actions = el("span", { className: "row-actions" }, [
-    ...(storage.role === "source" ? [syncButton(storage)] : []),
+    storage.role === "source" ? syncButton(storage) : exportButton(storage),
     confirmedActionButton({
       text: "Remove",
       testid: "storage-remove",
