@@ -34,6 +34,7 @@ from visualner.ocr.routes import router as ocr_router
 from visualner.ocr.servers.store import check_all_servers
 from visualner.preannotation.routes import router as preannotation_router
 from visualner.projects.routes import router as projects_router
+from visualner.review.routes import router as review_router
 from visualner.runtime import Services, build_services
 from visualner.settings import Settings
 from visualner.storages.routes import router as storages_router
@@ -176,6 +177,7 @@ def create_app(
         preannotation_router,
         storages_router,
         assignments_router,
+        review_router,
     ):
         app.include_router(router)
     mount_web(app)

@@ -8,6 +8,7 @@ from visualner.jobs import models as job_models
 from visualner.ocr.servers import models as ocr_models
 from visualner.preannotation import models as preannotation_models
 from visualner.projects import models as project_models
+from visualner.review import models as review_models
 from visualner.search import models as search_models
 from visualner.storages import models as storage_models
 from visualner.tags import models as tag_models
@@ -45,6 +46,7 @@ __all__ = [
     "ocr_models",
     "preannotation_models",
     "project_models",
+    "review_models",
     "search_models",
     "storage_models",
     "tag_models",

@@ -1,5 +1,7 @@
 """The team workflow in a real browser, several users on one server: a manager assigns ten
-tasks to two annotators from the task list, and each annotator's list shows exactly theirs."""
+tasks to two annotators from the task list, and each annotator's list shows exactly theirs;
+an annotator submits, the reviewer rejects with a comment, the annotator sees it, fixes and
+resubmits, the reviewer accepts, and the reviewed export holds exactly that annotation."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tests.browser.labeling_fixtures import (
     labeler,
     labeling_server,
 )
+from tests.browser.test_labeling import click_word, open_task
 
 pytestmark = pytest.mark.browser
 FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
@@ -87,3 +90,68 @@ def test_a_manager_assigns_ten_tasks_and_each_annotator_sees_exactly_theirs(
             assert annotator.url.endswith(f"/tasks/{theirs[0]}")
         finally:
             context.close()
+
+
+def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
+    browser: Browser, labeler: Labeler
+) -> None:
+    project_id = labeler.new_project("forms")
+    services = labeler.server.services
+    words = grid_words(4, 400, 200, columns=2)
+    task_id = labeler.new_task(project_id, "form.png", [drawn_page(services, 400, 200, words)])
+    annotator = _member(labeler, project_id, "annotator")
+    reviewer = _member(labeler, project_id, "reviewer")
+    labeler.api(
+        "POST",
+        f"/api/projects/{project_id}/assignments",
+        {"task_ids": [task_id], "annotators": [annotator[0]], "reviewer": reviewer[0]},
+    )
+    comment = "<script>alert(1)</script> the second word is an answer"
+    as_annotator = _as(browser, labeler, *annotator)
+    as_reviewer = _as(browser, labeler, *reviewer)
+    try:
+        page = as_annotator.new_page()
+        open_task(page, task_id)
+        click_word(page, words[0].bbox)
+        page.keyboard.press("q")
+        page.get_by_test_id("submit").click()
+        expect(page.get_by_test_id("save-status")).to_have_text("Submitted · v1")
+
+        review = as_reviewer.new_page()
+        review.goto(f"/projects/{project_id}/review-next")
+        expect(review.get_by_test_id("labeling")).to_have_attribute("data-ready", "true")
+        expect(review.get_by_test_id("region-count")).to_have_text("1")
+        expect(review.get_by_test_id("review-state")).to_contain_text(f"Read-only: {annotator[0]}")
+        click_word(review, words[1].bbox)
+        review.keyboard.press("a")
+        expect(review.get_by_test_id("region-count")).to_have_text("1")  # read-only
+        review.get_by_test_id("review-reject").click()
+        review.get_by_test_id("review-comment-input").fill(comment)
+        review.get_by_test_id("review-reject-confirm").click()
+        review.wait_for_url(f"**/projects/{project_id}?status=submitted")
+
+        page.goto(f"/projects/{project_id}")
+        expect(page.get_by_test_id("task-status")).to_have_text("to correct")
+        open_task(page, task_id)
+        expect(page.get_by_test_id("review-comment")).to_have_text(comment)
+        expect(page.get_by_test_id("review-verdict")).to_contain_text(f"To correct — {reviewer[0]}")
+        click_word(page, words[1].bbox)
+        page.keyboard.press("a")
+        expect(page.get_by_test_id("region-count")).to_have_text("2")
+        page.get_by_test_id("submit").click()
+        expect(page.get_by_test_id("save-status")).to_contain_text("Submitted")
+
+        review.goto(f"/projects/{project_id}/review-next")
+        expect(review.get_by_test_id("labeling")).to_have_attribute("data-ready", "true")
+        expect(review.get_by_test_id("region-count")).to_have_text("2")
+        review.keyboard.press("Alt+a")
+        review.wait_for_url(f"**/projects/{project_id}?status=submitted")
+    finally:
+        as_annotator.close()
+        as_reviewer.close()
+
+    exported = labeler.api("GET", f"/api/projects/{project_id}/export?format=json&only=reviewed")
+    assert [(t["id"], len(t["annotations"])) for t in exported] == [(task_id, 1)]
+    annotation = exported[0]["annotations"][0]
+    assert annotation["user"] == annotator[0]
+    assert sorted(r["label"] for r in annotation["regions"]) == ["answer", "question"]

@@ -34,11 +34,14 @@ class Team:
         assert response.status_code == 200, response.text
         return [item["id"] for item in response.json()["items"]]
 
+    def password_of(self, user: ApiUser) -> str:
+        return ADMIN_PASSWORD if user is self.manager else f"pw-{user.username}-long"
+
     def page_as(self, user: ApiUser, url: str) -> Any:
         """A server-rendered page as ``user`` (pages take the session cookie, not tokens)."""
         login = self.client.post(
             "/api/auth/login",
-            json={"username": user.username, "password": f"pw-{user.username}-long"},
+            json={"username": user.username, "password": self.password_of(user)},
         )
         assert login.status_code == 200, login.text
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from visualner.db import Base, UTCDateTime, utcnow
@@ -32,6 +32,11 @@ class Annotation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     review_status: Mapped[str] = mapped_column(String(20), default="")
+    #: the task's ground truth, the one annotation exports take (review/service.py)
+    ground_truth: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: who saved the current version (the author, or a reviewer who edited it); no foreign
+    #: key, so the column is added without rebuilding the table and its triggers
+    edited_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: the author an imported annotation's JSON named (metadata: it names no account here)
     imported_from: Mapped[str] = mapped_column(String(150), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -42,19 +42,47 @@ def _result_of(body: AnnotationBody) -> dict[str, Any]:
     return body.model_dump(include={"regions", "relations", "choices"}, mode="json")
 
 
+def annotation_state(status: str, review_status: str) -> TaskStatus:
+    """Where one annotation stands, in the task statuses' words (an annotator's own view)."""
+    if review_status == "accepted":
+        return TaskStatus.REVIEWED
+    if status == "submitted":
+        return TaskStatus.SUBMITTED
+    if review_status == "rejected":
+        return TaskStatus.TO_CORRECT
+    return TaskStatus.IN_PROGRESS
+
+
+def own_task_states(session: Session, *, user_id: int, task_ids: list[int]) -> dict[int, str]:
+    """The status each task has for one annotator: their own annotation's ("new" without)."""
+    states = {task_id: TaskStatus.NEW.value for task_id in task_ids}
+    if task_ids:
+        for task_id, status, review in session.execute(
+            select(Annotation.task_id, Annotation.status, Annotation.review_status).where(
+                Annotation.user_id == user_id, Annotation.task_id.in_(task_ids)
+            )
+        ):
+            states[task_id] = annotation_state(status, review).value
+    return states
+
+
+#: which annotation state speaks for the task, first match wins: an accepted annotation
+#: makes it reviewed; one waiting for review, submitted; then one to correct.
+TASK_STATE_ORDER = (
+    TaskStatus.REVIEWED,
+    TaskStatus.SUBMITTED,
+    TaskStatus.TO_CORRECT,
+    TaskStatus.IN_PROGRESS,
+)
+
+
 def refresh_task_status(session: Session, *, task_id: int) -> None:
     """Derive a task's status and annotation count from its annotations."""
     rows = session.execute(
         select(Annotation.status, Annotation.review_status).where(Annotation.task_id == task_id)
     ).all()
-    if any(review == "accepted" for _, review in rows):
-        status = TaskStatus.REVIEWED
-    elif any(status == "submitted" for status, _ in rows):
-        status = TaskStatus.SUBMITTED
-    elif rows:
-        status = TaskStatus.IN_PROGRESS
-    else:
-        status = TaskStatus.NEW
+    states = {annotation_state(status, review) for status, review in rows}
+    status = next((s for s in TASK_STATE_ORDER if s in states), TaskStatus.NEW)
     session.execute(
         update(Task)
         .where(Task.id == task_id)
@@ -146,7 +174,12 @@ def store_new_annotation(
     if existing is not None:
         raise _already_annotated(existing.id, existing.version)
     annotation = Annotation(
-        task_id=task_id, user_id=user_id, status=body.status, version=1, result=_result_of(body)
+        task_id=task_id,
+        user_id=user_id,
+        edited_by_id=user_id,
+        status=body.status,
+        version=1,
+        result=_result_of(body),
     )
     try:
         with session.begin_nested():
@@ -207,6 +240,8 @@ def store_update(
         status=body.status,
         result=_result_of(body),
         user_id=annotation.user_id or editor_id,
+        edited_by_id=editor_id,
+        reset_review=body.status == "submitted",
     )
     if not written:
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation.id))
@@ -227,20 +262,26 @@ def write_next_version(
     status: str,
     result: dict[str, Any],
     user_id: int | None,
+    edited_by_id: int | None = None,
+    reset_review: bool = False,
 ) -> bool:
     """Make ``status``/``result`` the annotation's next version and keep its current state as
     a row of ``annotation_versions``, if ``based_on_version`` is still the current one; False
     (nothing written) when someone saved in between. Saves and label renames both write
     versions this way. ``annotation`` may come from another session: only its values are used.
+    ``edited_by_id`` is who saved the new version; ``reset_review`` makes it wait for review
+    again (a new submission), while a draft or a rename keeps what the review said.
     """
     previous = AnnotationVersion(
         annotation_id=annotation.id,
         version=annotation.version,
         status=annotation.status,
         result=annotation.result,
-        user_id=annotation.user_id,
+        user_id=annotation.edited_by_id or annotation.user_id,
         created_at=annotation.updated_at,
     )
+    review = {"review_status": "", "ground_truth": False} if reset_review else {}
+    editor = {"edited_by_id": edited_by_id} if edited_by_id is not None else {}
     changed = session.execute(  # type: ignore[attr-defined]
         update(Annotation)
         .where(Annotation.id == annotation.id, Annotation.version == based_on_version)
@@ -250,6 +291,8 @@ def write_next_version(
             result=result,
             user_id=user_id,
             updated_at=utcnow(),
+            **review,
+            **editor,
         )
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -73,11 +73,12 @@ def task_access(
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
-    access = project_access(session, user=user, project_id=task.project_id, capability=capability)
+    access = project_access(session, user=user, project_id=task.project_id)
     condition = visible_tasks_condition(session, access)
     if (
         condition is not None
         and session.scalar(select(Task.id).where(Task.id == task_id, condition)) is None
     ):
         raise NotFound(f"no task {task_id}")
+    access.require(capability)  # after the view: a task out of sight is 404, never 403
     return TaskAccess(task=task, access=access)

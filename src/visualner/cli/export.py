@@ -35,8 +35,12 @@ def export_project(
         "export.out"
     ),
     only: Annotated[
-        str, typer.Option(help="submitted (default), reviewed (accepted) or all (drafts too).")
-    ] = "submitted",
+        str,
+        typer.Option(
+            help="ground_truth (default: each task's accepted or picked annotation, else "
+            "its submitted ones), submitted, reviewed (accepted) or all (drafts too)."
+        ),
+    ] = "ground_truth",
     predictions: Annotated[
         bool, typer.Option("--predictions", help="Also export model predictions.")
     ] = False,
@@ -56,7 +60,7 @@ def export_project(
     if format not in FORMATS_BY_NAME:
         fail(f"unknown format {format!r}; choose one of {', '.join(FORMATS_BY_NAME)}")
     if only not in AnnotationFilter.__args__:  # type: ignore[attr-defined]
-        fail("--only must be submitted, reviewed or all")
+        fail("--only must be ground_truth, submitted, reviewed or all")
     if status is not None and status not in {s.value for s in TaskStatus}:
         fail(f"--status must be one of {', '.join(s.value for s in TaskStatus)}")
     settings = load_settings()

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from visualner.db import RowId
 from visualner.tasks.models import TaskStatus
 
-AnnotationFilter = Literal["submitted", "reviewed", "all"]
+AnnotationFilter = Literal["ground_truth", "submitted", "reviewed", "all"]
 
 
 class ExportOptions(BaseModel):
@@ -17,9 +17,10 @@ class ExportOptions(BaseModel):
 
     format: str = Field("json", description="A name from GET /api/export-formats.")
     only: AnnotationFilter = Field(
-        "submitted",
-        description="submitted: submitted annotations; reviewed: accepted by a reviewer; "
-        "all: drafts too.",
+        "ground_truth",
+        description="ground_truth: each task's ground truth (accepted or picked; where none "
+        "is, its submitted annotations); submitted: submitted annotations; reviewed: accepted "
+        "by a reviewer; all: drafts too.",
     )
     predictions: bool = Field(False, description="Also export model predictions.")
     status: TaskStatus | None = Field(None, description="Only tasks with this status.")

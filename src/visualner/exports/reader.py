@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Text, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Text, cast, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from visualner.annotations.models import Annotation, AnnotationVersion, Prediction
 from visualner.auth.usernames import usernames
@@ -57,7 +57,16 @@ def _task_conditions(
     return conditions
 
 
+def ground_truth_condition() -> ColumnElement[bool]:
+    """The task's ground truth; in a task without one, its submitted annotations."""
+    other = aliased(Annotation)
+    chosen = exists().where(other.task_id == Annotation.task_id, other.ground_truth.is_(True))
+    return Annotation.ground_truth.is_(True) | ((Annotation.status == "submitted") & ~chosen)
+
+
 def annotation_conditions(options: ExportOptions) -> list[ColumnElement[bool]]:
+    if options.only == "ground_truth":
+        return [ground_truth_condition()]
     if options.only == "submitted":
         return [Annotation.status == "submitted"]
     if options.only == "reviewed":

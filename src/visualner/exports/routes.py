@@ -76,7 +76,9 @@ def export_project(
     session: SessionDep,
     services: ServicesDep,
     format: str = Query("json", description="a name from /api/export-formats"),
-    only: AnnotationFilter = Query("submitted", description="submitted, reviewed or all"),
+    only: AnnotationFilter = Query(
+        "ground_truth", description="ground_truth (default), submitted, reviewed or all"
+    ),
     predictions: bool = Query(False, description="also export predictions"),
     task_status: str | None = Query(None, alias="status", description="only tasks in it"),
     q: str | None = Query(None, description="only tasks matching this search query"),

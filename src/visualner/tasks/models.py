@@ -30,6 +30,8 @@ class TaskStatus(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
+    #: a reviewer rejected its annotation: back with its annotator (review/service.py)
+    TO_CORRECT = "to_correct"
     REVIEWED = "reviewed"
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from visualner.annotations.models import Prediction
-from visualner.annotations.service import annotations_of_task
+from visualner.annotations.service import annotations_of_task, own_task_states
 from visualner.assignments.service import TaskPeople, people_of_tasks
 from visualner.assignments.visibility import task_access, visible_tasks_condition
 from visualner.auth.usernames import usernames
@@ -24,7 +24,7 @@ from visualner.imports.first_view import fetch_on_first_view
 from visualner.jobs.models import Job
 from visualner.jobs.service import start_job
 from visualner.ocr.rerun import create_tasks_ocr_job
-from visualner.projects.access import Capability, project_access
+from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.responses import FastJSONResponse
 from visualner.runtime import Services
 from visualner.search import service as search
@@ -87,11 +87,14 @@ def list_tasks(
     )
     tags = tags_of_tasks(session, [t.id for t in found.tasks])
     people = people_of_tasks(session, [t.id for t in found.tasks])
+    own = _own_states(session, access, [t.id for t in found.tasks])
     items = []
     for task in found.tasks:
         item = task_summary(task)
         item["tags"] = tags.get(task.id, [])
         item.update(_people_json(people.get(task.id)))
+        if own is not None:
+            item["status"] = own[task.id]
         if task.id in found.highlights:
             item.update(found.highlights[task.id].to_json())
         items.append(item)
@@ -104,6 +107,15 @@ def list_tasks(
             "sort": found.sort,
         }
     )
+
+
+def _own_states(
+    session: Session, access: ProjectAccess, task_ids: list[int]
+) -> dict[int, str] | None:
+    """For an annotator, each task's status is their own annotation's (team workflow)."""
+    if access.can(Capability.REVIEW):
+        return None
+    return own_task_states(session, user_id=access.user.id, task_ids=task_ids)
 
 
 def _people_json(people: TaskPeople | None) -> dict[str, Any]:
@@ -156,6 +168,9 @@ def get_task(
     )
     payload["tags"] = tags_of_tasks(session, [task_id]).get(task_id, [])
     payload.update(_people_json(people_of_tasks(session, [task_id]).get(task_id)))
+    own = _own_states(session, access, [task_id])
+    if own is not None:
+        payload["status"] = own[task_id]
     if fetch_error is not None:
         for page in payload["pages"]:
             if page["image_url"] is None:

@@ -51,6 +51,7 @@ def labeling_page(
         "project_id": access.project.id,
         "username": login.user.username,
         "can_annotate": access.can(Capability.ANNOTATE),
+        "can_review": access.can(Capability.REVIEW),
         "can_manage": access.can(Capability.MANAGE),
         "config": config.to_json(),
         "low_confidence": services.settings.ocr_low_confidence,

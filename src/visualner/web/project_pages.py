@@ -16,13 +16,14 @@ from visualner.errors import NotFound, PermissionDenied
 from visualner.projects import service
 from visualner.projects.access import Capability, ProjectAccess, project_access
 from visualner.projects.models import Role
+from visualner.tasks.models import TaskStatus
 from visualner.web.page_auth import PageError, PageLogin, PageLoginDep
 from visualner.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 PROJECTS_SHOWN = 500
-TASK_STATUSES = ("new", "in_progress", "submitted", "reviewed")
+TASK_STATUSES = tuple(status.value for status in TaskStatus)
 ROLES = tuple(role.value for role in Role)
 
 

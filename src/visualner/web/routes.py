@@ -15,6 +15,7 @@ from visualner.web.login_routes import router as login_router
 from visualner.web.model_pages import router as model_router
 from visualner.web.page_auth import LoginRequired, PageError, find_page_login
 from visualner.web.project_pages import router as project_router
+from visualner.web.review_pages import router as review_router
 from visualner.web.templating import install_templates, render
 
 WEB_DIR = Path(__file__).parent
@@ -47,6 +48,7 @@ def mount_web(app: FastAPI) -> None:
         labeling_router,
         import_router,
         model_router,
+        review_router,
     ):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _redirect_to_login)

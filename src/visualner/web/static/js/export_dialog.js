@@ -26,7 +26,7 @@ function chosenOptions(form, dialog) {
   const selection = dialog.dataset.selection ? JSON.parse(dialog.dataset.selection) : {};
   return {
     format: String(data.get("format") || "json"),
-    only: String(data.get("only") || "submitted"),
+    only: String(data.get("only") || "ground_truth"),
     predictions: data.get("predictions") !== null,
     images: data.get("images") !== null,
     ...selection,

@@ -11,6 +11,7 @@ import { bindLabelingKeys } from "./key_bindings.js";
 import { emptyDoc, PENDING_ORIGIN } from "./model/regions.js";
 import { attachPointerInput } from "./pointer_input.js";
 import { createRegionOcr } from "./region_ocr.js";
+import { chosenSource, createReviewPanel } from "./review_panel.js";
 import { createSaveControls } from "./save_status.js";
 import { createStore } from "./state/store.js";
 import { loadSearchHits } from "./search_hits.js";
@@ -36,20 +37,25 @@ const taskId = Number(pageData.task_id);
 const taskRequest = api(`/api/tasks/${taskId}`);
 
 /**
- * The document to start from: this user's annotation, else the latest prediction (its
- * regions pending review), else nothing.
+ * The document to start from: the annotation or prediction chosen for review (see
+ * `review_panel.js`), else this user's annotation, else the latest prediction (its regions
+ * pending review), else nothing.
  * @param {any} task @param {Set<string>} labels
+ * @param {import("./review_panel.js").Source | null} source
  * @returns {{doc: Doc, own: any, models: Map<string, string>}}
  */
-function startingDoc(task, labels) {
+function startingDoc(task, labels, source) {
   /** @type {Map<string, string>} */
   const models = new Map();
   for (const prediction of task.predictions) {
     for (const region of prediction.regions) models.set(region.id, prediction.model_version || "model");
   }
-  const own = task.annotations.filter((/** @type {any} */ a) => a.user === pageData.username).at(-1);
-  if (own) return { doc: { regions: own.regions, relations: own.relations, choices: own.choices }, own, models };
-  const prediction = task.predictions.at(-1);
+  const own =
+    source?.kind === "annotation"
+      ? source.item
+      : task.annotations.filter((/** @type {any} */ a) => a.user === pageData.username).at(-1);
+  if (own && source?.kind !== "prediction") return { doc: { regions: own.regions, relations: own.relations, choices: own.choices }, own, models };
+  const prediction = source?.kind === "prediction" ? source.item : task.predictions.at(-1);
   if (!prediction) return { doc: emptyDoc(), own: null, models };
   /** @type {Region[]} */
   const regions = prediction.regions
@@ -163,7 +169,8 @@ async function start() {
   const colors = new Map();
   for (const group of config.label_groups) for (const label of group.labels) colors.set(label.value, label.background);
   const colorOf = (/** @type {string} */ label) => colors.get(label) || "#8a909b";
-  const { doc, own, models } = startingDoc(task, new Set(colors.keys()));
+  const source = chosenSource(task, pageData, new URLSearchParams(window.location.search));
+  const { doc, own, models } = startingDoc(task, new Set(colors.keys()), source);
 
   const store = createStore(doc);
   const pages = createPageSource(taskId, task);
@@ -182,10 +189,10 @@ async function start() {
     taskId,
     projectId: pageData.project_id,
     canAnnotate: Boolean(pageData.can_annotate),
-    own,
+    own: source?.kind === "prediction" ? null : own,
     getDoc: () => store.state.doc,
   });
-  bindLabelingKeys(root, { config, actions, saveNow: () => saver.saveNow(), submit });
+  const keymap = bindLabelingKeys(root, { config, actions, saveNow: () => saver.saveNow(), submit });
   const pageOcr = createPageOcr({
     root,
     taskId,
@@ -193,6 +200,20 @@ async function start() {
     pageMeta: (index) => pages.meta(index),
     pageCount: pages.count,
     isDirty: () => saver.state.dirty,
+  });
+  createReviewPanel(root, {
+    taskId,
+    projectId: pageData.project_id,
+    username: pageData.username,
+    canReview: Boolean(pageData.can_review),
+    canManage: Boolean(pageData.can_manage),
+    task,
+    shown: source?.kind === "prediction" ? null : own || null,
+    source,
+    store,
+    saver,
+    submit,
+    keymap,
   });
   followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty(), pageOcr });
   createRegionOcr({ root, taskId, canAnnotate: Boolean(pageData.can_annotate), store, pages, view, markDirty: () => saver.markDirty() });

@@ -54,6 +54,8 @@ export function createStore(doc) {
   let future = [];
   /** @type {Set<Listener>} */
   const listeners = new Set();
+  // Read-only (a reviewer looking at someone's annotation): edits are ignored, views are not.
+  let readOnly = false;
 
   /** @param {Change} change */
   function emit(change) {
@@ -92,7 +94,7 @@ export function createStore(doc) {
      */
     commit(reason, edit, uiPatch = {}) {
       const before = state.doc;
-      const next = edit(before);
+      const next = readOnly ? before : edit(before);
       if (next === before && !Object.keys(uiPatch).length) return;
       if (next !== before) {
         past = [...past.slice(-(UNDO_LIMIT - 1)), before];
@@ -108,8 +110,15 @@ export function createStore(doc) {
       state = { ...state, doc: next };
       emit({ doc: true, ui: new Set(), reason: "reset" });
     },
+    get readOnly() {
+      return readOnly;
+    },
+    /** @param {boolean} value */
+    setReadOnly(value) {
+      readOnly = value;
+    },
     undo() {
-      const previous = past.at(-1);
+      const previous = readOnly ? undefined : past.at(-1);
       if (!previous) return false;
       past = past.slice(0, -1);
       future = [...future, state.doc];
@@ -118,7 +127,7 @@ export function createStore(doc) {
       return true;
     },
     redo() {
-      const next = future.at(-1);
+      const next = readOnly ? undefined : future.at(-1);
       if (!next) return false;
       future = future.slice(0, -1);
       past = [...past, state.doc];

@@ -1,0 +1,72 @@
+"""annotation reviews: accept / reject with a comment; ground truth; who saved a version
+
+Revision ID: 0011_annotation_reviews
+Revises: 0010_task_assignments
+Create Date: 2026-12-04 14:30:00.000000
+
+A new table and two plain columns on ``annotations`` (``op.add_column``, no rebuilt table, so
+the search-index and annotator triggers of 0005/0006 stay).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import visualner.db
+
+revision: str = "0011_annotation_reviews"
+down_revision: str | None = "0010_task_assignments"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "annotations",
+        sa.Column("ground_truth", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("annotations", sa.Column("edited_by_id", sa.Integer(), nullable=True))
+    op.create_table(
+        "annotation_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("annotation_id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["annotation_id"],
+            ["annotations.id"],
+            name=op.f("fk_annotation_reviews_annotation_id_annotations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["tasks.id"],
+            name=op.f("fk_annotation_reviews_task_id_tasks"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewer_id"],
+            ["users.id"],
+            name=op.f("fk_annotation_reviews_reviewer_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_annotation_reviews")),
+    )
+    op.create_index(
+        op.f("ix_annotation_reviews_annotation_id"), "annotation_reviews", ["annotation_id"]
+    )
+    op.create_index(op.f("ix_annotation_reviews_task_id"), "annotation_reviews", ["task_id"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_annotation_reviews_task_id"), table_name="annotation_reviews")
+    op.drop_index(op.f("ix_annotation_reviews_annotation_id"), table_name="annotation_reviews")
+    op.drop_table("annotation_reviews")
+    with op.batch_alter_table("annotations") as batch:
+        batch.drop_column("edited_by_id")
+        batch.drop_column("ground_truth")
