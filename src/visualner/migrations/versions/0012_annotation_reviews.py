@@ -1,7 +1,7 @@
 """annotation reviews: accept / reject with a comment; ground truth; who saved a version
 
-Revision ID: 0011_annotation_reviews
-Revises: 0010_task_assignments
+Revision ID: 0012_annotation_reviews
+Revises: 0011_ocr_server_health
 Create Date: 2026-12-04 14:30:00.000000
 
 A new table and two plain columns on ``annotations`` (``op.add_column``, no rebuilt table, so
@@ -15,8 +15,8 @@ from alembic import op
 
 import visualner.db
 
-revision: str = "0011_annotation_reviews"
-down_revision: str | None = "0010_task_assignments"
+revision: str = "0012_annotation_reviews"
+down_revision: str | None = "0011_ocr_server_health"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
