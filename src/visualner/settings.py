@@ -106,10 +106,11 @@ class Settings(BaseSettings):
         "before decoding, however small its file.",
     )
     max_pdf_page_objects: int = Field(
-        200_000,
+        1_000_000,
         ge=1,
-        description="Drawing objects a PDF page may hold; a page with more (a small file "
-        "whose content expands to millions of operations) is refused before rendering.",
+        description="Drawing objects and path segments a PDF page may hold; a page with more "
+        "(a small file whose content expands to millions of operations) is refused before "
+        "rendering.",
     )
     blob_delete_grace_s: float = Field(
         600.0,

@@ -21,6 +21,9 @@ from tests.factories import (
     new_user,
 )
 from tests.fixture_files import png_bytes, text_image
+from visualner.db import session_scope
+from visualner.runtime import Services
+from visualner.tasks.service import NewPage, create_task
 
 
 def tasks_of(user: ApiUser, project_id: int) -> list[dict[str, Any]]:
@@ -194,3 +197,25 @@ def test_page_files_with_anything_beside_the_image_are_stored_re_encoded(
     assert b"<html>" not in served and b"alert" not in served
     with Image.open(io.BytesIO(served)) as image:
         assert image.size == (600, 200)
+
+
+def test_a_page_stored_with_another_type_before_the_fix_is_served_as_a_download(
+    worker_client: TestClient,
+) -> None:
+    admin = admin_user(worker_client, ADMIN_PASSWORD)
+    project_id = new_project(admin)["id"]
+    services: Services = worker_client.app.state.services  # type: ignore[attr-defined]
+    sha = services.blobs.put_bytes(HTML)
+    with session_scope(services.database.write) as session:
+        task = create_task(
+            session,
+            project_id=project_id,
+            title="legacy",
+            data={},
+            pages=[NewPage(width=10, height=10, image_sha256=sha, image_mime="text/html")],
+        )
+    served = admin.get(f"/api/tasks/{task.id}/pages/0/image")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["content-disposition"] == "attachment"
+    assert served.headers["content-security-policy"] == "default-src 'none'; sandbox"

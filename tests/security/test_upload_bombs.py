@@ -72,9 +72,12 @@ def test_a_pdf_page_expanding_to_many_drawing_operations_is_refused(
     job = import_files(admin, project_id, [("dense.pdf", dense)])
     assert job["done"] == 0 and job["failed"] == 1, job
     assert (
-        "page 1 of dense.pdf draws 5,000 objects, above the 2,000-object cap"
+        "page 1 of dense.pdf draws more than 2,000 objects and path segments, above the cap"
         in (job["errors"][0]["error"])
     )
+    long_path = b"0 0 m\n" + b"1 1 l\n" * 3000 + b"S\n"  # one object
+    job = import_files(admin, project_id, [("path.pdf", handmade_pdf(long_path))])
+    assert "path.pdf draws more than 2,000 objects and path segments" in job["errors"][0]["error"]
     plain = import_files(admin, project_id, [("plain.pdf", handmade_pdf(b"0 0 1 1 re f\n" * 100))])
     assert plain["done"] == 1, plain
 

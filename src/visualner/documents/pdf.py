@@ -179,8 +179,9 @@ def _check_page(
     """Refuse a page whose rendering would take unbounded memory or time, before it starts:
     its render above ``max_pixels``; an image it draws above ``max_pixels`` (PDFium decodes
     an image whole, whatever size it is drawn at: a 1.5 MB PDF can hold a 40000×40000 one);
-    more than ``max_objects`` objects (a small file whose content stream expands to
-    millions of drawing operations). Only the page's dictionaries are read, no pixel."""
+    more than ``max_objects`` objects and path segments (a small file whose content stream
+    expands to millions of drawing operations, in many objects or one long path). Only the
+    parsed page is walked, no pixel drawn."""
     where = f"page {page_index + 1} of {pdf.name}"
     box = page.get_mediabox(fallback_ok=False)  # as written: PDFium would show Letter size
     if box is not None and (box[2] - box[0] <= 0 or box[3] - box[1] <= 0):
@@ -196,21 +197,24 @@ def _check_page(
             f"{width}×{height} = {width * height / 1e6:.0f} MP, above the "
             f"{max_pixels / 1e6:.0f} MP cap"
         )
-    if max_objects is not None:
-        count = pdfium_c.FPDFPage_CountObjects(page.raw)
-        if count > max_objects:
+    operations = 0
+    for drawn in page.get_objects():  # form XObjects' objects too, each time one is drawn
+        operations += 1
+        if drawn.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+            operations += max(0, pdfium_c.FPDFPath_CountSegments(drawn.raw))
+        if max_objects is not None and operations > max_objects:
             raise TooLarge(
-                f"{where} draws {count:,} objects, above the {max_objects:,}-object cap "
-                "(VISUALNER_MAX_PDF_PAGE_OBJECTS)"
+                f"{where} draws more than {max_objects:,} objects and path segments, above the "
+                "cap (VISUALNER_MAX_PDF_PAGE_OBJECTS)"
             )
-    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-        image_width, image_height = image.get_px_size()
-        if image_width * image_height > max_pixels:
-            raise TooLarge(
-                f"{where} holds a {image_width}×{image_height} image = "
-                f"{image_width * image_height / 1e6:,.0f} MP, above the "
-                f"{max_pixels / 1e6:,.0f} MP cap (VISUALNER_MAX_IMAGE_PIXELS)"
-            )
+        if isinstance(drawn, pdfium.PdfImage):
+            image_width, image_height = drawn.get_px_size()
+            if image_width * image_height > max_pixels:
+                raise TooLarge(
+                    f"{where} holds a {image_width}×{image_height} image = "
+                    f"{image_width * image_height / 1e6:,.0f} MP, above the "
+                    f"{max_pixels / 1e6:,.0f} MP cap (VISUALNER_MAX_IMAGE_PIXELS)"
+                )
 
 
 def _render(page: pdfium.PdfPage, *, dpi: float, grayscale: bool) -> Image.Image:
