@@ -114,8 +114,11 @@ def test_bad_files_are_reported_one_by_one_while_the_rest_imports(
     assert "plain text" in errors["notes.png"]
     assert "outside the archive" in errors["batch.zip/../../etc/evil.png"]
     assert "ratio" in errors["batch.zip/huge.png"] or "bomb" in errors["batch.zip/huge.png"]
-    titles = sorted(t["title"] for t in importer.tasks())
-    assert titles == ["batch.zip/inner/ok.png", "good.png"]
+    tasks = {t["title"]: t for t in importer.tasks()}
+    # A member's title is its own path; its archive is kept in the task's data (issue 13/11).
+    assert sorted(tasks) == ["good.png", "inner/ok.png"]
+    assert tasks["inner/ok.png"]["data"]["archive"] == "batch.zip"
+    assert "archive" not in tasks["good.png"]["data"]
     assert job["failed"] == 8 and job["done"] == 2
 
 

@@ -191,7 +191,8 @@ class ImportJob:
             source = self._downloads(ctx, state).get(spec.document_ref)
             return self._import_document(ctx, state, job, source, spec)
         path = state.staging / payload["path"]
-        spec = TaskSpec(data={state.config.image_data_key: payload["name"]}, document_ref="")
+        data = {state.config.image_data_key: payload["name"], **_archive_of(payload)}
+        spec = TaskSpec(data=data, document_ref="")
         return self._import_document(ctx, state, job, SourceFile.of(path, payload["name"]), spec)
 
     def _downloads(self, ctx: JobContext, state: _JobState) -> JobDownloads:
@@ -265,6 +266,7 @@ class ImportJob:
             image_sha256=sha256,
             image_mime=page.image_mime,
         )
+        raw_task["data"].update(_archive_of(payload))
         return self._import_native(ctx, state, job, item, raw_task, {sha256: page.image_mime})
 
     def _import_document(
@@ -421,6 +423,12 @@ def _stored(prepared: PreparedTask, project_id: int, job_id: int) -> ItemOutcome
         return {"task_id": task_id, "pages": len(prepared.pages), "fetch": "on first view"}
 
     return ItemOutcome(apply=apply)
+
+
+def _archive_of(payload: dict[str, Any]) -> dict[str, str]:
+    """``{"archive": name}`` for a document that came out of an archive (its task's title is
+    the member's own path; the archive is kept in the task's data), else nothing."""
+    return {"archive": payload["archive"]} if payload.get("archive") else {}
 
 
 def _duplicate_of(session: Session, project_id: int, sha256: str) -> int | None:

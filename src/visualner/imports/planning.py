@@ -27,7 +27,11 @@ from visualner.jobs.handlers import PlannedItem
 from visualner.settings import Settings
 
 
-def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
+def _file_items(
+    path: Path, name: str, staging: Path, *, title: str = "", archive: str = ""
+) -> list[PlannedItem]:
+    """``name`` labels the items in the job's report (``batch.zip/scans/a.png``); a document's
+    task is titled ``title`` (an archive member's own path) and remembers its ``archive``."""
     relative = str(path.relative_to(staging))
     try:
         kind = sniff_file_type(path, display_name=name)
@@ -52,7 +56,8 @@ def _file_items(path: Path, name: str, staging: Path) -> list[PlannedItem]:
             PlannedItem(f"{name}[{i}]", {"kind": "task", "task": task, "source": name})
             for i, task in enumerate(tasks)
         ]
-    return [PlannedItem(name, {"kind": "file", "path": relative, "name": name})]
+    document = {"kind": "file", "path": relative, "name": title or name}
+    return [PlannedItem(name, {**document, "archive": archive} if archive else document)]
 
 
 def _array_items(path: Path, name: str, relative: str) -> list[PlannedItem]:
@@ -105,6 +110,11 @@ def _pair_funsd(items: list[PlannedItem]) -> list[PlannedItem]:
                         "image": item.payload["path"],
                         "name": item.payload["name"],
                         "annotation": annotations[stem].payload["path"],
+                        **(
+                            {"archive": item.payload["archive"]}
+                            if "archive" in item.payload
+                            else {}
+                        ),
                     },
                 )
             )
@@ -148,7 +158,7 @@ def _archive_items(
             inflated += member.size
             kept = folder / f"{index:05d}"
             shutil.move(member.path, kept)
-            items.extend(_file_items(kept, member_name, staging))
+            items.extend(_file_items(kept, member_name, staging, title=member.name, archive=name))
     except VisualnerError as exc:
         items.append(PlannedItem(name, error=exc.message))
     if not items:
