@@ -190,6 +190,16 @@ export function createActions({ store, config, pages, view, modelOf }) {
       store.commit("accept all predictions", (doc) => acceptPredictions(doc, null, modelOf));
     },
 
+    /** Show or hide the regions' boxes and tags on the page (words stay clickable). */
+    toggleRegions() {
+      store.setUi({ showRegions: !store.state.ui.showRegions });
+    },
+
+    /** Show or hide the relation arrows (on dense forms they cover the answers). */
+    toggleRelations() {
+      store.setUi({ showRelations: !store.state.ui.showRelations });
+    },
+
     /** @param {string | null} [id] the region to link from; the active one by default */
     startLink(id) {
       const from = id || store.state.ui.activeRegionId;

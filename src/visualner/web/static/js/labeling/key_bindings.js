@@ -39,6 +39,8 @@ export function bindLabelingKeys(root, { config, actions, saveNow, submit }) {
   keymap.bind(["escape"], "Cancel linking · clear the selection", () => (help.open ? help.close() : actions.escape()), "Esc");
   keymap.bind(["shift+a"], "Accept every prediction", actions.acceptAll, "Shift+A");
   if (config.has_relations) keymap.bind(["l"], "Link the active region to another", () => actions.startLink(), "L");
+  keymap.bind(["shift+b"], "Show or hide region boxes", actions.toggleRegions, "Shift+B");
+  if (config.has_relations) keymap.bind(["shift+l"], "Show or hide relation arrows", actions.toggleRelations, "Shift+L");
   keymap.bind(["v"], "Select tool", () => actions.setTool("select"), "V");
   keymap.bind(["r"], "Box tool (draw a free rectangle)", () => actions.setTool("box"), "R");
   keymap.note("Space+drag", "Pan (or drag with the middle button)");

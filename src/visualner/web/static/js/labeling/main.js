@@ -8,6 +8,7 @@ import { api } from "../api.js";
 import { byRole } from "../dom.js";
 import { createActions } from "./actions.js";
 import { bindLabelingKeys } from "./key_bindings.js";
+import { attachLayerToggles } from "./layer_toggles.js";
 import { emptyDoc, PENDING_ORIGIN } from "./model/regions.js";
 import { attachPointerInput } from "./pointer_input.js";
 import { createRegionOcr } from "./region_ocr.js";
@@ -157,6 +158,7 @@ function followStore(parts) {
       hint.hidden = !from;
       hint.textContent = from ? `Click the region “${from.text || from.label}” points to · Esc cancels` : "";
     }
+    if (ui.has("showRegions") || ui.has("showRelations")) view.requestDraw(true, false);
     if (ui.has("tool")) viewport.dataset.tool = state.ui.tool;
     toolbar.update(state, store);
   });
@@ -182,6 +184,7 @@ async function start() {
   for (const tool of [selectWordsTool, drawBoxTool, panTool]) registry.register(tool);
 
   const toolbar = createToolbar(root, { config, tools: registry.all(), actions, pageCount: pages.count });
+  attachLayerToggles(root, { store, actions, hasRelations: Boolean(config.has_relations), storage: window.localStorage });
   const regionList = createRegionList(root, { config, actions, colorOf });
   const otherPanels = [createRelationsPanel(root, { config, actions }), createChoicesPanel(root, { config, actions })];
 

@@ -19,6 +19,8 @@
  *   linkingFrom: string | null,
  *   band: import("../model/geometry.js").Box | null,
  *   draftBox: import("../model/geometry.js").Box | null,
+ *   showRegions: boolean,
+ *   showRelations: boolean,
  * }} Ui
  */
 /** @typedef {{doc: Doc, ui: Ui}} State */
@@ -41,6 +43,8 @@ export function initialUi() {
     linkingFrom: null,
     band: null,
     draftBox: null,
+    showRegions: true,
+    showRelations: true,
   };
 }
 

@@ -218,16 +218,21 @@ export class PageView {
     for (const region of scene.doc.regions) {
       if (region.page !== page.index) continue;
       onPage.set(region.id, region);
-      drawRegion(ctx, region, page.words, scene.colorOf(region.label), this.scale);
+      if (scene.ui.showRegions) drawRegion(ctx, region, page.words, scene.colorOf(region.label), this.scale);
     }
-    for (const relation of scene.doc.relations) {
+    let arrows = 0;
+    for (const relation of scene.ui.showRelations ? scene.doc.relations : []) {
       const from = onPage.get(relation.from_id);
       const to = onPage.get(relation.to_id);
       if (from && to && from.bbox && to.bbox) {
         const active = scene.ui.activeRegionId;
         drawRelation(ctx, from.bbox, to.bbox, this.scale, active === from.id || active === to.id);
+        arrows += 1;
       }
     }
+    // How many regions and arrows are on the canvas (what the show/hide toggles change).
+    this.el.stage.dataset.regionsDrawn = String(scene.ui.showRegions ? onPage.size : 0);
+    this.el.stage.dataset.relationsDrawn = String(arrows);
   }
 
   /** @param {Scene} scene @param {{x: number, y: number}} origin */

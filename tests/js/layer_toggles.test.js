@@ -1,0 +1,25 @@
+// @ts-check
+// The show/hide choice of region boxes and arrows survives reloads and bad saved values.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { LAYERS_KEY, savedLayers } from "../../src/visualner/web/static/js/labeling/layer_toggles.js";
+
+/** @param {Record<string, string>} items @returns {Storage} */
+function storageWith(items) {
+  return /** @type {Storage} */ (/** @type {unknown} */ ({ getItem: (/** @type {string} */ key) => items[key] ?? null }));
+}
+
+test("both layers show when nothing is saved", () => {
+  assert.deepEqual(savedLayers(storageWith({})), { showRegions: true, showRelations: true });
+  assert.deepEqual(savedLayers(null), { showRegions: true, showRelations: true });
+});
+
+test("a saved choice is read back", () => {
+  const saved = storageWith({ [LAYERS_KEY]: JSON.stringify({ showRegions: false, showRelations: true }) });
+  assert.deepEqual(savedLayers(saved), { showRegions: false, showRelations: true });
+});
+
+test("an unreadable saved value shows both", () => {
+  assert.deepEqual(savedLayers(storageWith({ [LAYERS_KEY]: "{not json" })), { showRegions: true, showRelations: true });
+});
