@@ -46,6 +46,10 @@ _APP_IDENTIFIERS = {
     _APP2: (b"ICC_PROFILE\x00", b"MPF\x00"),
     _APP14: (b"Adobe",),
 }
+#: read as Latin-1 script, a JPEG starts with an identifier (``ÿØÿà``); if the first
+#: segment's length then begins a comment or a string (``/*``, ``"``, ``'``, `` ` ``), the
+#: file can be made valid JavaScript (the JPEG/JS polyglot) — such a file is encoded again
+_SCRIPT_OPENERS = frozenset(b"/\"'`")
 #: in entropy-coded data, 0xFF starts a marker unless stuffed (00), a restart (D0–D7) or fill
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
@@ -107,7 +111,7 @@ def _exact_jpeg(path: Path) -> bool:
 def _jpeg_segments_end_at_eoi(data: mmap.mmap) -> bool:
     """Walk SOI, the segments, each scan's entropy-coded data, and EOI at the very end."""
     size = len(data)
-    if data[0] != 0xFF or data[1] != _SOI:
+    if data[0] != 0xFF or data[1] != _SOI or data[4] in _SCRIPT_OPENERS:
         return False
     position = 2
     seen_frame = False

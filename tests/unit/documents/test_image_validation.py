@@ -28,7 +28,13 @@ def _written(tmp_path: Path, content: bytes) -> Path:
 def test_plain_png_and_jpeg_files_are_kept(tmp_path: Path) -> None:
     assert validate_page_image_file(_written(tmp_path, png_bytes(text_image("a"))), FileKind.PNG)
     assert validate_page_image_file(_written(tmp_path, _jpeg()), FileKind.JPEG)
+    with_exif = _jpeg()[:2] + _exif_segment(0x0100) + _jpeg()[2:]
+    assert validate_page_image_file(_written(tmp_path, with_exif), FileKind.JPEG)
     assert validate_page_image_file(_written(tmp_path, _jpeg(progressive=True)), FileKind.JPEG)
+
+
+def _exif_segment(length: int) -> bytes:
+    return b"\xff\xe1" + length.to_bytes(2, "big") + b"Exif\x00\x00" + bytes(length - 8)
 
 
 def _png_with_text_chunk() -> bytes:
@@ -51,6 +57,8 @@ def _png_with_text_chunk() -> bytes:
         # a JFIF header longer than it says it is hides bytes (the JPEG/JavaScript polyglot)
         (FileKind.JPEG, b"\xff\xd8\xff\xe0\x2f\x2aJFIF\x00" + b"\x00" * 12068 + _jpeg()[20:]),
         (FileKind.BMP, b"BM" + b"\x00" * 60),
+        # an EXIF segment 0x2F2A bytes long: "ÿØÿá/*" opens a script comment
+        (FileKind.JPEG, _jpeg()[:2] + _exif_segment(0x2F2A) + _jpeg()[2:]),
     ],
     ids=[
         "png-trailer",
@@ -61,6 +69,7 @@ def _png_with_text_chunk() -> bytes:
         "jpeg-comment",
         "jpeg-long-jfif",
         "bmp",
+        "jpeg-script-opener",
     ],
 )
 def test_anything_beside_the_image_means_encoding_it_again(
