@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         description="S3 endpoints (host or host:port, comma-separated) that project cloud "
         "storages may use even though they are loopback/private; others must be public.",
     )
+    storage_sync_max_objects: int = Field(
+        1000,
+        ge=1,
+        description="New or changed objects one cloud-storage sync downloads and imports at "
+        "most; the rest wait for the next sync.",
+    )
     ocr_engine: Literal["tesseract", "rapidocr"] = Field(
         "rapidocr", description="Engine of the built-in OCR server (rapidocr or tesseract)."
     )

@@ -128,3 +128,25 @@ def test_narrowing_the_glob_reports_nothing_deleted(sqlite_cloud: CloudProject) 
     assert job["result"]["objects_unchanged"] == 1
     obstore.delete(bucket, "b.png")
     assert sqlite_cloud.sync(storage["id"])["result"]["objects_deleted"] == ["b.png"]
+
+
+def test_a_sync_takes_at_most_the_configured_number_of_objects(
+    tmp_path: Path, sqlite_url: str, s3_server: S3Server
+) -> None:
+    """The rest wait for the next sync; an object over the upload cap is reported, every
+    time, without taking a place in the batch."""
+    overrides: dict[str, object] = {"storage_sync_max_objects": 2, "max_upload_mb": 1}
+    with cloud_app(tmp_path, sqlite_url, s3_server, **overrides) as client:
+        cloud = cloud_project(client, s3_server)
+        obstore.put(cloud.bucket_store, "0-big.bin", b"\0" * (1024 * 1024 + 1))
+        for name in ("a.png", "b.png", "c.png"):
+            obstore.put(cloud.bucket_store, name, png_bytes(text_image(name)))
+        storage = cloud.add_storage(import_options={"ocr": False})
+        first = cloud.sync(storage["id"])
+        assert (first["result"]["objects_new"], first["result"]["objects_remaining"]) == (2, 1)
+        assert [e["name"] for e in first["errors"]] == ["0-big.bin"]
+        assert "larger than the 1 MB upload cap" in first["errors"][0]["error"]
+        second = cloud.sync(storage["id"])
+        assert (second["result"]["objects_new"], second["result"]["objects_remaining"]) == (1, 0)
+        assert [e["name"] for e in second["errors"]] == ["0-big.bin"]
+        assert cloud.task_titles() == ["a.png", "b.png", "c.png"]

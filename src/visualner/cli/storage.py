@@ -133,7 +133,8 @@ def storage_sync(
         f"job {job_id} {job.status}: {result.get('tasks_created', 0)} tasks created; objects: "
         f"{result.get('objects_new', 0)} new, {len(result.get('objects_changed', []))} changed, "
         f"{result.get('objects_unchanged', 0)} unchanged, "
-        f"{len(result.get('objects_deleted', []))} deleted"
+        f"{len(result.get('objects_deleted', []))} deleted, "
+        f"{result.get('objects_remaining', 0)} left for the next sync"
     )
     if job.error:
         typer.secho(job.error, err=True, fg=typer.colors.RED)

@@ -22,9 +22,11 @@ report): it is retried when it changes.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import obstore.exceptions
+from obstore.store import S3Store
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -34,7 +36,14 @@ from visualner.imports.job import ImportJob
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import ItemOutcome, PlannedItem
 from visualner.jobs.models import Job, JobItem
-from visualner.storages.buckets import bucket_error, download, list_objects, matches, open_store
+from visualner.storages.buckets import (
+    RemoteObject,
+    bucket_error,
+    download,
+    list_objects,
+    matches,
+    open_store,
+)
 from visualner.storages.models import ObjectState, Storage, StorageObject
 from visualner.storages.service import SYNC_KIND, bucket_access
 
@@ -67,34 +76,19 @@ class StorageSyncJob(ImportJob):
         if job.params.get("staging"):  # a plan interrupted earlier: start it over
             ctx.blobs.discard_staging(str(job.params["staging"]))
         staging = ctx.blobs.new_staging_folder()
-        cap = ctx.settings.max_upload_mb * 2**20
-        sources: list[dict[str, Any]] = []
-        failed: list[PlannedItem] = []
-        unchanged = 0
         listed = [obj for obj in everything if matches(obj.key, glob)]
-        for obj in listed:
-            seen = known.get(obj.key)
-            if seen is not None and seen == (obj.etag, ObjectState.IMPORTED.value):
-                unchanged += 1
-                continue
-            if obj.size > cap:
-                failed.append(PlannedItem(obj.key, error=f"{obj.key}: larger than the upload cap"))
-                continue
-            path = staging / f"{len(sources):05d}"
-            try:
-                etag = download(store, obj.key, path) or obj.etag
-            except obstore.exceptions.BaseError as exc:
-                failed.append(PlannedItem(obj.key, error=f"{obj.key}: {bucket_error(exc)}"))
-                continue
-            sources.append(
-                {
-                    "path": path.name,
-                    "name": obj.key,
-                    "size": obj.size,
-                    "etag": etag,
-                    "changed": seen is not None,
-                }
-            )
+        candidates = [
+            obj for obj in listed if known.get(obj.key) != (obj.etag, ObjectState.IMPORTED.value)
+        ]
+        cap_mb = ctx.settings.max_upload_mb
+        too_large = [obj for obj in candidates if obj.size > cap_mb * 2**20]
+        fitting = [obj for obj in candidates if obj.size <= cap_mb * 2**20]
+        batch = fitting[: ctx.settings.storage_sync_max_objects]
+        sources, failed = _fetch(store, batch, known, staging)
+        failed += [
+            PlannedItem(obj.key, error=f"{obj.key}: larger than the {cap_mb} MB upload cap")
+            for obj in too_large
+        ]
         listed_keys = {obj.key for obj in everything}  # a key the glob now leaves out is kept
         deleted = sorted(
             key
@@ -107,7 +101,8 @@ class StorageSyncJob(ImportJob):
             "staging": staging.name,
             "sources": sources,
             "deleted": deleted,
-            "unchanged": unchanged,
+            "unchanged": len(listed) - len(candidates),
+            "remaining": len(fitting) - len(batch),
         }
         with session_scope(ctx.database.write) as session:
             session.execute(update(Job).where(Job.id == job.id).values(params=job.params))
@@ -136,8 +131,39 @@ class StorageSyncJob(ImportJob):
             "objects_new": sum(1 for s in sources if not s["changed"]),
             "objects_changed": [s["name"] for s in sources if s["changed"]][:1000],
             "objects_unchanged": job.params.get("unchanged", 0),
+            "objects_remaining": job.params.get("remaining", 0),
             "objects_deleted": deleted[:1000],
         }
+
+
+def _fetch(
+    store: S3Store,
+    objects: list[RemoteObject],
+    known: dict[str, tuple[str, str]],
+    staging: Path,
+) -> tuple[list[dict[str, Any]], list[PlannedItem]]:
+    """Download the objects into the staging folder: the import's sources, and a failed
+    item for each object that could not be read (not recorded: the next sync tries again)."""
+    sources: list[dict[str, Any]] = []
+    failed: list[PlannedItem] = []
+    for obj in objects:
+        path = staging / f"{len(sources):05d}"
+        try:
+            etag = download(store, obj.key, path) or obj.etag
+        except obstore.exceptions.BaseError as exc:
+            path.unlink(missing_ok=True)
+            failed.append(PlannedItem(obj.key, error=f"{obj.key}: {bucket_error(exc)}"))
+            continue
+        sources.append(
+            {
+                "path": path.name,
+                "name": obj.key,
+                "size": obj.size,
+                "etag": etag,
+                "changed": obj.key in known,
+            }
+        )
+    return sources, failed
 
 
 def _record(

@@ -103,6 +103,7 @@ function syncSummary(job) {
     `Sync done: ${result.tasks_created} tasks created; ${result.objects_new} new, ` +
     `${(result.objects_changed || []).length} changed, ${result.objects_unchanged} unchanged` +
     (deleted.length ? `; deleted from the bucket: ${deleted.join(", ")}` : "") +
+    (result.objects_remaining ? `; ${result.objects_remaining} left for the next sync` : "") +
     ".";
   return jobOutcome(job, "Sync", success).message;
 }
