@@ -184,7 +184,7 @@ async function start() {
   for (const tool of [selectWordsTool, drawBoxTool, panTool]) registry.register(tool);
 
   const toolbar = createToolbar(root, { config, tools: registry.all(), actions, pageCount: pages.count });
-  attachLayerToggles(root, { store, actions, hasRelations: Boolean(config.has_relations), storage: window.localStorage });
+  attachLayerToggles(root, { store, actions, hasRelations: Boolean(config.has_relations), storage: window.localStorage, username: pageData.username });
   const regionList = createRegionList(root, { config, actions, colorOf });
   const otherPanels = [createRelationsPanel(root, { config, actions }), createChoicesPanel(root, { config, actions })];
 
