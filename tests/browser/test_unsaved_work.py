@@ -111,3 +111,42 @@ def test_a_draft_edit_is_saved_when_leaving_without_a_prompt(labeler: Labeler) -
     expect(page.get_by_test_id("leave-dialog")).to_have_count(0)
     annotations = labeler.api("GET", f"/api/tasks/{task_id}/annotations")
     assert [[r["label"] for r in a["regions"]] for a in annotations] == [["question"]]
+
+
+def test_a_draft_too_big_to_send_while_unloading_is_saved_before_leaving(
+    labeler: Labeler,
+) -> None:
+    """Browsers refuse an unload-time (keepalive) request over 64 KiB: a big draft's last
+    edit is saved before an in-app link leaves, and closing the tab asks instead."""
+    project_id, task_id, words = new_grid_task(labeler, "Long transcription")
+    long_text = "transcribed " * 7000  # 84 kB: past the keepalive limit
+    labeler.api(
+        "POST",
+        f"/api/tasks/{task_id}/annotations",
+        {
+            "regions": [{"id": "t", "label": "other", "tokens": [5], "text": long_text}],
+            "status": "draft",
+        },
+    )
+    page = labeler.context.new_page()
+    open_task(page, task_id)
+    click_word(page, words[0].bbox)
+    page.keyboard.press("q")
+    page.get_by_test_id("back-to-project").click()
+    page.wait_for_url(re.compile(rf"/projects/{project_id}$"))
+    annotations = labeler.api("GET", f"/api/tasks/{task_id}/annotations")
+    assert [[r["label"] for r in a["regions"]] for a in annotations] == [["other", "question"]]
+
+    open_task(page, task_id)
+    click_word(page, words[1].bbox)
+    page.keyboard.press("a")
+    prompts: list[str] = []
+
+    def stay(prompt: Dialog) -> None:
+        prompts.append(prompt.type)
+        prompt.dismiss()
+
+    page.on("dialog", stay)
+    page.close(run_before_unload=True)
+    expect(page.get_by_test_id("save-status")).to_have_text("Draft saved · v3")
+    assert prompts == ["beforeunload"]

@@ -19,6 +19,9 @@ import { docForSave } from "./model/regions.js";
  */
 
 export const AUTOSAVE_DELAY_MS = 1000;
+// Browsers refuse an unload-time (keepalive) request whose body passes 64 KiB; a draft with long
+// transcriptions passes it, so it is saved before leaving (or the browser asks) instead.
+const KEEPALIVE_BYTES = 60_000;
 
 /**
  * @param {{
@@ -40,6 +43,12 @@ export function createSaver({ taskId, getDoc, onChange, initial }) {
   /** @param {"draft" | "submitted"} status */
   function body(status) {
     return { ...docForSave(getDoc()), status };
+  }
+
+  /** The JSON a draft save sends while the page unloads. */
+  function leavingBody() {
+    const payload = body("draft");
+    return JSON.stringify(state.annotationId === null ? payload : { ...payload, version: state.version });
   }
 
   /** @param {"draft" | "submitted"} status @returns {Promise<boolean>} */
@@ -111,22 +120,38 @@ export function createSaver({ taskId, getDoc, onChange, initial }) {
     submit() {
       return save("submitted");
     },
-    /** True when leaving now would drop edits: `flushOnLeave` sends only a draft's, when idle. */
+    /**
+     * True when leaving now would drop edits: `flushOnLeave` sends only a draft's, when idle
+     * and small enough for an unload-time request.
+     */
     leavesUnsaved() {
-      return state.dirty && (state.status === "submitted" || Boolean(state.conflict) || inFlight !== null);
+      if (!state.dirty) return false;
+      if (state.status === "submitted" || state.conflict || inFlight !== null) return true;
+      return new TextEncoder().encode(leavingBody()).length > KEEPALIVE_BYTES;
+    },
+    /**
+     * Before an in-app link leaves: save a draft's pending edits now, after any save under
+     * way, whatever their size. False when it failed or the edits wait for Update.
+     * @returns {Promise<boolean>}
+     */
+    async saveDraftBeforeLeaving() {
+      if (!state.dirty) return true;
+      if (state.status === "submitted" || state.conflict) return false;
+      return save("draft");
     },
     /** Before leaving: save pending edits of a draft now (even while the page unloads). */
     flushOnLeave() {
       if (!state.dirty || state.conflict || state.status === "submitted" || inFlight) return;
+      const text = leavingBody();
+      if (new TextEncoder().encode(text).length > KEEPALIVE_BYTES) return; // the browser asked first
       window.clearTimeout(timer);
-      const payload = body("draft");
       const url = state.annotationId === null ? `/api/tasks/${taskId}/annotations` : `/api/annotations/${state.annotationId}`;
       fetch(url, {
         method: state.annotationId === null ? "POST" : "PUT",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
         credentials: "same-origin",
         keepalive: true,
-        body: JSON.stringify(state.annotationId === null ? payload : { ...payload, version: state.version }),
+        body: text,
       }).catch(() => {});
       state.dirty = false;
     },

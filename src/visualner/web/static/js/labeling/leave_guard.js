@@ -2,15 +2,16 @@
 /**
  * Leaving the labeling page never drops unsaved edits silently. Pending draft edits are sent
  * as the page unloads (`flushOnLeave`); edits that would not be sent — on a submitted
- * annotation (they wait for Update), after a conflict, or while a save is under way — make
- * the browser ask before unloading (`beforeunload`) and the page's own links and buttons ask
- * in a dialog first.
+ * annotation (they wait for Update), after a conflict, while a save is under way, or a draft
+ * too big for an unload-time request — make the browser ask before unloading
+ * (`beforeunload`); the page's own links and buttons save a draft first and ask in a dialog
+ * only when that fails or the edits wait for Update.
  */
 import { askInDialog } from "../bulk_dialog.js";
 import { el } from "../dom.js";
 
 /**
- * @param {{leavesUnsaved: () => boolean, status: () => string}} saver
+ * @param {{leavesUnsaved: () => boolean, saveDraft: () => Promise<boolean>, status: () => string}} saver
  * @returns {{leave: (url: string) => Promise<void>}}
  */
 export function guardLeaving(saver) {
@@ -23,6 +24,7 @@ export function guardLeaving(saver) {
 
   /** Ask first when edits would be lost; go to `url` unless the user stays. @param {string} url */
   async function leave(url) {
+    if (saver.leavesUnsaved()) await saver.saveDraft();
     if (saver.leavesUnsaved()) {
       const hint = saver.status() === "submitted" ? "Press Update to keep them in a new version." : "They could not be saved.";
       const answer = await askInDialog({

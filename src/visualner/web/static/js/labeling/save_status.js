@@ -71,7 +71,11 @@ export function createSaveControls(root, { taskId, projectId, canAnnotate, own, 
     else if (saver.state.error) showToast(saver.state.error, "error");
   }
   submitButton.addEventListener("click", submit);
-  const guard = guardLeaving({ leavesUnsaved: () => saver.leavesUnsaved(), status: () => saver.state.status });
+  const guard = guardLeaving({
+    leavesUnsaved: () => saver.leavesUnsaved(),
+    saveDraft: () => saver.saveDraftBeforeLeaving(),
+    status: () => saver.state.status,
+  });
   byRole(root, "skip").addEventListener("click", async () => {
     if (saver.state.dirty && saver.state.status !== "submitted") await saver.saveNow();
     guard.leave(`/projects/${projectId}/next?after=${taskId}`);
