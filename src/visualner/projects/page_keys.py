@@ -2,8 +2,8 @@
 
 Checked when a config is saved (created, changed or validated in the editor), not when a stored
 one is read: projects saved before a key was added keep working, their label winning the clash
-on the page. `labeling/key_bindings.js` binds these keys; tests/unit/test_page_keys.py fails when
-it binds one that is missing here.
+on the page. `labeling/key_bindings.js` (and panels such as `review_panel.js`) bind these keys;
+tests/unit/core/test_page_keys.py fails when a labeling script binds one that is missing here.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ PAGE_KEYS: dict[str, str] = {
     "0": "Fit the page width",
     "shift+b": "Show or hide region boxes",
     "shift+l": "Show or hide relation arrows",
+    "alt+a": "Review: accept",
+    "alt+r": "Review: reject",
 }
 
 

@@ -12,7 +12,7 @@ from visualner.projects.config import HOTKEY_PATTERN, parse_label_config
 from visualner.projects.page_keys import PAGE_KEYS, parse_config_to_save
 from visualner.projects.templates import TEMPLATES
 
-KEY_BINDINGS = Path(__file__).parents[3] / "src/visualner/web/static/js/labeling/key_bindings.js"
+LABELING_SCRIPTS = Path(__file__).parents[3] / "src/visualner/web/static/js/labeling"
 LOGO_ON_L = """<View>
   <Image name="image" value="$image"/>
   <Labels name="label" toName="image"><Label value="PERSON" hotkey="1"/></Labels>
@@ -21,14 +21,18 @@ LOGO_ON_L = """<View>
 
 
 def keys_bound_by_the_page() -> set[str]:
-    source = KEY_BINDINGS.read_text()
-    lists = re.findall(r"keymap\.bind\(\[([^\]]*)\]", source)
+    """Every key a labeling script binds (key_bindings.js, and panels such as the review's)."""
+    lists = [
+        keys
+        for script in LABELING_SCRIPTS.rglob("*.js")
+        for keys in re.findall(r"keymap\.bind\(\[([^\]]*)\]", script.read_text())
+    ]
     return {key for keys in lists for key in re.findall(r'"([^"]+)"', keys)}
 
 
 def test_every_page_key_a_hotkey_could_take_is_refused_on_save() -> None:
     bound = keys_bound_by_the_page()
-    assert {"l", "v", "r", "ctrl+z"} <= bound
+    assert {"l", "v", "r", "ctrl+z", "alt+a"} <= bound
     takeable = {key for key in bound if HOTKEY_PATTERN.fullmatch(key)}
     assert takeable - set(PAGE_KEYS) == set()
 
