@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, Prediction
-from visualner.projects.models import Project
 from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
+from visualner.tasks.service import count_and_number_new_task
 from visualner.word_codec import FORMAT_VERSION, encode_words, page_text
 from visualner.words import Word
 
@@ -144,18 +144,12 @@ _TASKS = cast(Table, Task.__table__)
 _PAGES = cast(Table, Page.__table__)
 _ANNOTATIONS = cast(Table, Annotation.__table__)
 _PREDICTIONS = cast(Table, Prediction.__table__)
-_PROJECTS = cast(Table, Project.__table__)
 # Built once: Core statements on the tables skip the ORM's bulk machinery and are compiled
 # once, which halved the cost of storing a task.
 INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
 INSERT_PAGES = insert(_PAGES)
 INSERT_ANNOTATIONS = insert(_ANNOTATIONS)
 INSERT_PREDICTIONS = insert(_PREDICTIONS)
-COUNT_NEW_TASK = (
-    update(_PROJECTS)
-    .where(_PROJECTS.c.id == bindparam("counted_project_id"))
-    .values(task_count=_PROJECTS.c.task_count + 1)
-)
 
 
 def one_annotation_per_account(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -182,6 +176,7 @@ def insert_task(
         INSERT_TASK,
         {
             "project_id": project_id,
+            "number": count_and_number_new_task(session, project_id),
             "title": task.title[:500],
             "data": task.data,
             "status": task.status(),
@@ -205,5 +200,4 @@ def insert_task(
         session.execute(
             INSERT_PREDICTIONS, [{**row, "task_id": task_id} for row in task.predictions]
         )
-    session.execute(COUNT_NEW_TASK, {"counted_project_id": project_id})
     return task_id

@@ -29,6 +29,9 @@ class Project(Base):
     label_config: Mapped[str] = mapped_column(Text)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     task_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: numbers given to its tasks so far (a task's ``number`` is this plus one when added;
+    #: never decreases, so numbers stay unique and stable after deletes)
+    tasks_numbered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

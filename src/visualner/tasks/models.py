@@ -55,10 +55,13 @@ class Task(Base):
         Index("ix_tasks_project_id_annotation_count_id", "project_id", "annotation_count", "id"),
         Index("ix_tasks_project_id_prediction_score_id", "project_id", "prediction_score", "id"),
         Index("ix_tasks_project_id_annotators_id", "project_id", "annotators", "id"),
+        Index("ix_tasks_project_id_number", "project_id", "number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    #: its number in its project (the first task is 1), shown instead of the global id
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     title: Mapped[str] = mapped_column(String(500), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default=TaskStatus.NEW.value)

@@ -13,6 +13,7 @@ def task_summary(task: Task) -> dict[str, Any]:
     """A task as listed (the ``TaskSummary`` schema)."""
     return {
         "id": task.id,
+        "number": task.number,
         "project_id": task.project_id,
         "title": task.title,
         "status": task.status,
@@ -94,6 +95,7 @@ def task_json(
     inline = len(pages) <= words_inline_limit
     return {
         "id": task.id,
+        "number": task.number,
         "project_id": task.project_id,
         "title": task.title,
         "data": task.data,

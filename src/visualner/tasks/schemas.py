@@ -14,6 +14,9 @@ class TaskSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    number: int | None = Field(
+        None, description="The task's number in its project (its first task is 1)."
+    )
     project_id: int
     title: str
     status: str

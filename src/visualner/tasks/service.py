@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from visualner.errors import NotFound
@@ -36,15 +36,23 @@ def get_task(session: Session, task_id: int) -> Task:
     return task
 
 
-def _count_tasks(session: Session, project_id: int, delta: int) -> None:
-    """Keep ``projects.task_count`` exact (an atomic UPDATE), so listing 100k tasks needs no
-    COUNT(*) over the project."""
-    session.execute(
-        update(Project)
-        .where(Project.id == project_id)
-        .values(task_count=Project.task_count + delta)
-        .execution_options(synchronize_session=False)
-    )
+_PROJECTS = cast(Table, Project.__table__)
+COUNT_AND_NUMBER_NEW_TASK = (
+    update(_PROJECTS)
+    .where(_PROJECTS.c.id == bindparam("counted_project_id"))
+    .values(task_count=_PROJECTS.c.task_count + 1, tasks_numbered=_PROJECTS.c.tasks_numbered + 1)
+    .returning(_PROJECTS.c.tasks_numbered)
+)
+
+
+def count_and_number_new_task(session: Session, project_id: int) -> int:
+    """Count a task about to be added to ``projects.task_count`` (kept exact, so listing 100k
+    tasks needs no COUNT(*)) and give it its number in the project: one atomic UPDATE, so two
+    imports into one project never hand out the same number."""
+    number: int = session.execute(
+        COUNT_AND_NUMBER_NEW_TASK, {"counted_project_id": project_id}
+    ).scalar_one()
+    return number
 
 
 def pages_of_task(session: Session, *, task_id: int) -> list[Page]:
@@ -84,6 +92,7 @@ def create_task(
 ) -> Task:
     task = Task(
         project_id=project_id,
+        number=count_and_number_new_task(session, project_id),
         title=title[:500],
         data=data,
         page_count=len(pages),
@@ -92,7 +101,6 @@ def create_task(
     )
     session.add(task)
     session.flush()
-    _count_tasks(session, project_id, +1)
     for index, new_page in enumerate(pages):
         page = Page(
             task_id=task.id,

@@ -17,7 +17,7 @@ const PAGE_SIZE = 25;
 /**
  * @typedef {{text: string, hits: number[][], page: number | null, label: string | null}} Snippet
  * @typedef {{
- *   id: number, title: string, status: string, page_count: number,
+ *   id: number, number: number | null, title: string, status: string, page_count: number,
  *   annotation_count: number, prediction_count: number, prediction_score: number | null,
  *   annotators: string, assignees: string[], reviewer: string | null,
  *   updated_at: string, tags: string[], snippet?: Snippet | null, title_hits?: number[][],
@@ -107,7 +107,7 @@ function titleCell(task) {
       testid: "task-link",
       attrs: { href: state.q ? `/tasks/${task.id}?q=${encodeURIComponent(state.q)}` : `/tasks/${task.id}` },
     },
-    marked(task.title || `Task ${task.id}`, task.title ? task.title_hits || [] : []),
+    marked(task.title || `Task ${task.number ?? task.id}`, task.title ? task.title_hits || [] : []),
   );
   const cell = el("div", { className: "task-title-cell" }, [link]);
   if (task.tags.length) {
@@ -154,14 +154,15 @@ function peopleCell(task) {
 function taskRow(task) {
   const box = el("input", {
     testid: "task-select",
-    attrs: { type: "checkbox", "aria-label": `Select task ${task.id}` },
+    attrs: { type: "checkbox", "aria-label": `Select task ${task.number ?? task.id}` },
     dataset: { taskId: String(task.id) },
   });
   box.checked = state.allMatching || state.selected.has(task.id);
   const score = task.prediction_score === null ? "" : ` (${task.prediction_score.toFixed(2)})`;
   const cells = [
     box,
-    String(task.id),
+    // The task's number in this project (its first task is 1), not the global id.
+    String(task.number ?? task.id),
     titleCell(task),
     statusBadge(task.status),
     peopleCell(task),
