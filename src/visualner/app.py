@@ -22,6 +22,7 @@ from visualner.annotations.routes import router as annotations_router
 from visualner.assignments.routes import router as assignments_router
 from visualner.auth.routes import router as auth_router
 from visualner.bootstrap import ensure_admin, ensure_builtin_ocr_server
+from visualner.comments.routes import router as comments_router
 from visualner.db import session_scope
 from visualner.deps import refuse_unstorable_input
 from visualner.errors import RateLimited, VisualnerError
@@ -178,6 +179,7 @@ def create_app(
         storages_router,
         assignments_router,
         review_router,
+        comments_router,
     ):
         app.include_router(router)
     mount_web(app)

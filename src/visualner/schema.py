@@ -3,6 +3,7 @@
 from visualner.annotations import models as annotation_models
 from visualner.assignments import models as assignment_models
 from visualner.auth import models as auth_models
+from visualner.comments import models as comment_models
 from visualner.db import Base
 from visualner.jobs import models as job_models
 from visualner.ocr.servers import models as ocr_models
@@ -40,6 +41,7 @@ __all__ = [
     "annotation_models",
     "assignment_models",
     "auth_models",
+    "comment_models",
     "include_in_model_comparison",
     "job_models",
     "metadata",

@@ -6,6 +6,7 @@ resubmits, the reviewer accepts, and the reviewed export holds exactly that anno
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
@@ -155,3 +156,42 @@ def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
     annotation = exported[0]["annotations"][0]
     assert annotation["user"] == annotator[0]
     assert sorted(r["label"] for r in annotation["regions"]) == ["answer", "question"]
+
+
+def test_a_region_comment_highlights_its_region_and_text_stays_text(labeler: Labeler) -> None:
+    project_id = labeler.new_project("forms")
+    services = labeler.server.services
+    words = grid_words(4, 400, 200, columns=2)
+    task_id = labeler.new_task(project_id, "memo.png", [drawn_page(services, 400, 200, words)])
+    regions = [
+        {"id": "q1", "page": 0, "label": "question", "tokens": [0], "text": words[0].text},
+        {"id": "a1", "page": 0, "label": "answer", "tokens": [3], "text": words[3].text},
+    ]
+    annotation = labeler.api(
+        "POST", f"/api/tasks/{task_id}/annotations", {"regions": regions, "status": "submitted"}
+    )
+    hostile = "<img src=x onerror=alert(1)> check this answer"
+    labeler.api(
+        "POST",
+        f"/api/tasks/{task_id}/comments",
+        {"body": hostile, "annotation_id": annotation["id"], "region_id": "a1"},
+    )
+    page = labeler.context.new_page()
+    page.goto(f"/projects/{project_id}")
+    expect(page.get_by_test_id("task-open-comments")).to_have_text("💬 1")
+    open_task(page, task_id)
+    comment = page.get_by_test_id("comment").first
+    expect(comment.get_by_test_id("comment-body")).to_have_text(hostile)
+    expect(page.locator("img[src=x]")).to_have_count(0)
+    expect(page.get_by_test_id("comments-open-count")).to_have_text("1")
+    rows = page.get_by_test_id("region-row")
+    expect(rows.nth(1)).not_to_have_class(re.compile(r"\bactive\b"))
+    comment.get_by_test_id("comment-region").click()
+    expect(rows.nth(1)).to_have_class(re.compile(r"\bactive\b"))
+    page.get_by_test_id("comment-input").fill("whole task: fine otherwise")
+    page.get_by_test_id("comment-add").click()
+    expect(page.get_by_test_id("comment")).to_have_count(2)
+    expect(page.get_by_test_id("comments-open-count")).to_have_text("2")
+    comment.get_by_test_id("comment-resolve").click()
+    expect(page.get_by_test_id("comments-open-count")).to_have_text("1")
+    expect(page.get_by_test_id("comment").first).to_have_attribute("data-resolved", "true")

@@ -4,7 +4,7 @@ A field is a conditions builder over ``tasks`` (``Task``): it checks its value a
 project (labels and choices against its config, statuses against the known ones) and raises
 ``QueryError`` naming the term, or answers a boolean SQL expression. Adding a field (the team
 workflow's ``assignee:``, ``reviewer:``, ``has:comments``) is one ``register_field`` call or
-one ``HAS_CONDITIONS`` entry.
+one ``HAS_CONDITIONS`` entry (``has:comments``: an open comment).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from visualner.annotations.models import Annotation, Prediction
 from visualner.assignments.models import AssignmentRole, TaskAssignment
 from visualner.auth.models import User
+from visualner.comments.models import Comment
 from visualner.db import MAX_INTEGER
 from visualner.projects.config import LabelConfig
 from visualner.search.fulltext import FullText
@@ -194,6 +195,9 @@ HAS_CONDITIONS: dict[str, Callable[[QueryContext], ColumnElement[bool]]] = {
     "predictions": lambda context: Task.prediction_count > 0,
     "annotations": lambda context: Task.annotation_count > 0,
     "tags": lambda context: exists().where(TaskTag.task_id == Task.id),
+    "comments": lambda context: exists().where(
+        Comment.task_id == Task.id, Comment.resolved_at.is_(None)
+    ),
     "assignees": lambda context: exists().where(
         TaskAssignment.task_id == Task.id, TaskAssignment.role == AssignmentRole.ANNOTATOR.value
     ),

@@ -17,6 +17,7 @@ from visualner.assignments.service import TaskPeople, people_of_tasks
 from visualner.assignments.visibility import task_access, visible_tasks_condition
 from visualner.auth.usernames import usernames
 from visualner.blob_responses import blob_response, page_media_type
+from visualner.comments.service import open_comment_counts
 from visualner.deps import CurrentUser, IdPath, IndexPath, PagingDep, ServicesDep, SessionDep
 from visualner.errors import InvalidInput, NotFound
 from visualner.imports.first_view import SETTING as FIRST_VIEW_SETTING
@@ -88,6 +89,7 @@ def list_tasks(
     tags = tags_of_tasks(session, [t.id for t in found.tasks])
     people = people_of_tasks(session, [t.id for t in found.tasks])
     own = _own_states(session, access, [t.id for t in found.tasks])
+    open_comments = open_comment_counts(session, [t.id for t in found.tasks])
     items = []
     for task in found.tasks:
         item = task_summary(task)
@@ -95,6 +97,7 @@ def list_tasks(
         item.update(_people_json(people.get(task.id)))
         if own is not None:
             item["status"] = own[task.id]
+        item["open_comments"] = open_comments[task.id]
         if task.id in found.highlights:
             item.update(found.highlights[task.id].to_json())
         items.append(item)

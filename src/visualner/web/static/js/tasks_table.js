@@ -19,7 +19,7 @@ const PAGE_SIZE = 25;
  * @typedef {{
  *   id: number, number: number | null, title: string, status: string, page_count: number,
  *   annotation_count: number, prediction_count: number, prediction_score: number | null,
- *   annotators: string, assignees: string[], reviewer: string | null,
+ *   annotators: string, assignees: string[], reviewer: string | null, open_comments: number,
  *   updated_at: string, tags: string[], snippet?: Snippet | null, title_hits?: number[][],
  * }} TaskSummary
  */
@@ -110,6 +110,10 @@ function titleCell(task) {
     marked(task.title || `Task ${task.number ?? task.id}`, task.title ? task.title_hits || [] : []),
   );
   const cell = el("div", { className: "task-title-cell" }, [link]);
+  if (task.open_comments) {
+    const n = task.open_comments;
+    cell.append(el("span", { className: "comment-badge", text: `💬 ${n}`, testid: "task-open-comments", attrs: { title: `${n} open comment${n === 1 ? "" : "s"}` } }));
+  }
   if (task.tags.length) {
     cell.append(
       el(

@@ -12,6 +12,7 @@ import { attachLayerToggles } from "./layer_toggles.js";
 import { emptyDoc, PENDING_ORIGIN } from "./model/regions.js";
 import { attachPointerInput } from "./pointer_input.js";
 import { createRegionOcr } from "./region_ocr.js";
+import { createCommentsPanel } from "./comments_panel.js";
 import { chosenSource, createReviewPanel } from "./review_panel.js";
 import { createSaveControls } from "./save_status.js";
 import { createStore } from "./state/store.js";
@@ -217,6 +218,14 @@ async function start() {
     saver,
     submit,
     keymap,
+  });
+  createCommentsPanel(root, {
+    taskId,
+    username: pageData.username,
+    canReview: Boolean(pageData.can_review),
+    store,
+    focusRegion: (id) => actions.focusRegion(id),
+    annotationId: () => saver.state.annotationId,
   });
   followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty(), pageOcr });
   createRegionOcr({ root, taskId, canAnnotate: Boolean(pageData.can_annotate), store, pages, view, markDirty: () => saver.markDirty() });
