@@ -1,7 +1,7 @@
 """comments on tasks and on regions, resolved or open
 
-Revision ID: 0013_comments
-Revises: 0012_annotation_reviews
+Revision ID: 0014_comments
+Revises: 0013_task_numbers
 Create Date: 2026-12-04 14:50:00.000000
 
 A new table only.
@@ -14,8 +14,8 @@ from alembic import op
 
 import visualner.db
 
-revision: str = "0013_comments"
-down_revision: str | None = "0012_annotation_reviews"
+revision: str = "0014_comments"
+down_revision: str | None = "0013_task_numbers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
