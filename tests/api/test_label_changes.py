@@ -12,6 +12,7 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ApiUser, add_member, admin_user, new_task, new_user
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope
+from visualner.projects.models import Project
 from visualner.runtime import Services
 
 WORDS = '<Label value="{}"/>'
@@ -208,7 +209,10 @@ def test_label_changes_that_cannot_apply_are_refused(client: TestClient) -> None
     cases: list[tuple[dict[str, Any], str]] = [
         ({"rename": {"ADDRESS": "PLACE"}}, "'PLACE' is not a label of the new config"),
         ({"rename": {"PERSON": "LOCATION"}}, "cannot rename 'PERSON': the new config still has it"),
-        ({"rename": {"FAX": "LOCATION"}}, "it is not a label of the current config"),
+        (
+            {"rename": {"FAX": "LOCATION"}},
+            "it is neither a label of the current config nor used by any region",
+        ),
         ({"rename": {"ADDRESS": "STAMP"}}, "one is a word label"),
         ({"remove": {"PHONE": "shred"}}, "'delete' or 'relabel:OTHER_LABEL', not 'shred'"),
         ({"remove": {"PHONE": "relabel:FAX"}}, "'FAX' is not a label of the new config"),
@@ -237,3 +241,31 @@ def test_label_changes_that_cannot_apply_are_refused(client: TestClient) -> None
     assert unknown_key.status_code == 422
     assert admin.get(f"/api/projects/{project_id}").json()["label_config"] == OLD
     assert labels_of(admin, task_id) == (["PERSON", "ADDRESS", "PHONE"], ["ADDRESS", "PHONE"])
+
+
+def test_regions_whose_label_the_config_already_lacks_can_be_repaired(client: TestClient) -> None:
+    """A project broken before this check (its config lost ADDRESS and PHONE while regions
+    kept them) is repaired by naming those labels in label_changes."""
+    admin, project_id, task_id, annotation_id = labelled_project(client)
+    broken = config(["PERSON", "LOCATION", "OTHER"])
+    with session_scope(_services(client).database.write) as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        project.label_config = broken
+    usage = {
+        row["label"]: row for row in admin.get(f"/api/projects/{project_id}/label-usage").json()
+    }
+    assert usage["ADDRESS"]["in_config"] is False and usage["ADDRESS"]["regions"] == 1
+
+    unchanged = admin.patch(f"/api/projects/{project_id}", json={"label_config": broken})
+    assert unchanged.status_code == 200  # not this edit's drop: saving is not blocked
+    repaired = admin.patch(
+        f"/api/projects/{project_id}",
+        json={
+            "label_config": broken,
+            "label_changes": {"rename": {"ADDRESS": "LOCATION"}, "remove": {"PHONE": "delete"}},
+        },
+    )
+    assert repaired.status_code == 200, repaired.text
+    assert labels_of(admin, task_id) == (["PERSON", "LOCATION"], ["LOCATION"])
+    assert admin.get(f"/api/annotations/{annotation_id}").json()["version"] == 2

@@ -15,6 +15,8 @@ from tests.browser.labeling_fixtures import (
     labeler,
     labeling_server,
 )
+from visualner.db import session_scope
+from visualner.projects.models import Project
 
 pytestmark = pytest.mark.browser
 FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
@@ -97,3 +99,35 @@ def test_the_config_editor_counts_used_labels_and_asks_before_dropping_one(
     expect(location.get_by_test_id("label-usage-regions")).to_have_text("1")
     expect(page.locator('[data-testid="label-usage-row"][data-label="PHONE"]')).to_have_count(0)
     expect(page.get_by_test_id("label-usage-hint")).to_be_hidden()
+
+
+def test_regions_of_a_label_the_config_already_lacks_are_repaired_in_the_editor(
+    labeler: Labeler,
+) -> None:
+    services = labeler.server.services
+    project_id = labeler.new_project(label_config=labels_config(["PERSON", "ADDRESS"]))
+    words = grid_words(2, 400, 200, columns=2)
+    task_id = labeler.new_task(project_id, "Old", [drawn_page(services, 400, 200, words)])
+    labeler.api(
+        "POST",
+        f"/api/tasks/{task_id}/annotations",
+        {"regions": [{"id": "a", "label": "ADDRESS", "tokens": [0], "text": "w0"}]},
+    )
+    # the config lost ADDRESS before edits were checked: its regions are left without a label
+    with session_scope(services.database.write) as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        project.label_config = labels_config(["PERSON", "LOCATION"])
+    page = labeler.context.new_page()
+    page.goto(f"/projects/{project_id}/settings")
+    expect(page.get_by_test_id("config-status")).to_have_text("Valid")
+    address = page.locator('[data-testid="label-usage-row"][data-label="ADDRESS"]')
+    expect(address.get_by_test_id("label-usage-regions")).to_have_text("1")
+    save = page.get_by_test_id("settings-config-save")
+    expect(save).to_be_enabled()  # fixing it is optional: other edits still save
+    address.get_by_test_id("label-change").select_option("LOCATION")
+    save.click()
+    expect(page.get_by_test_id("toast-success")).to_contain_text("Labeling config saved.")
+    task = labeler.api("GET", f"/api/tasks/{task_id}")
+    assert [r["label"] for r in task["annotations"][0]["regions"]] == ["LOCATION"]
+    expect(page.locator('[data-testid="label-usage-row"][data-label="ADDRESS"]')).to_have_count(0)

@@ -149,7 +149,8 @@ def _target(old: LabelConfig, new: LabelConfig, label: str, target: str, field: 
             f"({', '.join(new.label_values)})",
             field=field,
         )
-    if not _kinds(old, label) & _kinds(new, target):
+    kinds = _kinds(old, label)  # none for a label the current config already lacks
+    if kinds and not kinds & _kinds(new, target):
         raise InvalidInput(
             f"{label!r} cannot become {target!r}: one is a word label (<Labels>) and the other "
             "a box label (<RectangleLabels>)",
@@ -158,13 +159,14 @@ def _target(old: LabelConfig, new: LabelConfig, label: str, target: str, field: 
     return target
 
 
-def _check_dropped(label: str, verb: str, dropped: list[str], new: LabelConfig) -> None:
-    """A rename or removal must name a label the edit drops."""
-    if label not in dropped:
+def _check_dropped(label: str, verb: str, changeable: set[str], new: LabelConfig) -> None:
+    """A rename or removal must name a label the edit drops, or one that regions use though
+    the config already lacks it."""
+    if label not in changeable:
         why = (
             "the new config still has it"
             if label in new.label_values
-            else "it is not a label of the current config"
+            else "it is neither a label of the current config nor used by any region"
         )
         raise InvalidInput(f"cannot {verb} {label!r}: {why}", field=f"label_changes.{verb}")
 
@@ -183,17 +185,26 @@ def plan_label_changes(
 
     ``rename`` maps an old label to its new name; ``remove`` maps a dropped label to
     ``"delete"`` or ``"relabel:OTHER"``. A label of ``old`` that ``new`` lacks and that regions
-    still use must be in one of them, or ``LabelsInUse`` (409) says which and how many.
+    still use must be in one of them, or ``LabelsInUse`` (409) says which and how many. They
+    may also name a label regions use that neither config has (left by an edit made before
+    this check, or an import): the way to repair those regions.
     """
+    usage = label_usage(session, project_id=project_id)
     dropped = [label for label in old.label_values if label not in new.label_values]
+    orphans = {
+        label
+        for label, u in usage.items()
+        if u.in_use and label not in old.label_values and label not in new.label_values
+    }
+    changeable = set(dropped) | orphans
     mapping: dict[str, str | None] = {}
     for label, target in rename.items():
         if label in remove:
             raise InvalidInput(f"{label!r} is both renamed and removed", field="label_changes")
-        _check_dropped(label, "rename", dropped, new)
+        _check_dropped(label, "rename", changeable, new)
         mapping[label] = _target(old, new, label, target, "label_changes.rename")
     for label, action in remove.items():
-        _check_dropped(label, "remove", dropped, new)
+        _check_dropped(label, "remove", changeable, new)
         if action == DELETE_REGIONS:
             mapping[label] = None
         elif action.startswith(RELABEL_PREFIX):
@@ -205,7 +216,6 @@ def plan_label_changes(
                 f"'{RELABEL_PREFIX}OTHER_LABEL', not {action!r}",
                 field="label_changes.remove",
             )
-    usage = label_usage(session, project_id=project_id)
     undecided = {
         label: usage[label]
         for label in dropped

@@ -4,7 +4,8 @@
  * in annotations and predictions, and, for every used label the edited XML no longer has, a
  * choice of what becomes of its regions (renamed to a label of the new config, or deleted).
  * The config cannot be saved until every such label has a choice; the server refuses it the
- * same way (409 `labels_in_use`), see docs/api.md.
+ * same way (409 `labels_in_use`), see docs/api.md. Labels that regions use though the saved
+ * config already lacks them (a project broken before this check) get the same, optional, choice.
  */
 import { api } from "./api.js";
 import { el } from "./dom.js";
@@ -55,14 +56,22 @@ export function attachLabelUsage(root, { usageUrl, onChange }) {
     return usage.filter((u) => u.in_config && !kept.has(u.label) && inUse(u));
   }
 
+  /** Used labels the saved config already lacks, and the edited one too (optional to fix). */
+  function orphans() {
+    if (!parsed) return [];
+    const kept = newLabels();
+    return usage.filter((u) => !u.in_config && !kept.has(u.label) && inUse(u));
+  }
+
   /** @param {LabelUsage} u */
   function choiceFor(u) {
     const select = el("select", { testid: "label-change", dataset: { label: u.label } });
     const kinds = newLabels();
     const regions = u.regions + u.predicted_regions;
-    select.append(el("option", { text: "Choose what becomes of its regions…", attrs: { value: "" } }));
+    const prompt = u.in_config ? "Choose what becomes of its regions…" : "Keep them as they are (not in the config)";
+    select.append(el("option", { text: prompt, attrs: { value: "" } }));
     for (const [label, kind] of kinds) {
-      if (kind !== u.kind) continue;
+      if (u.kind && kind !== u.kind) continue;
       select.append(el("option", { text: `Rename to ${label}`, attrs: { value: label } }));
     }
     select.append(el("option", { text: `Delete its ${regions} regions`, attrs: { value: DELETE } }));
@@ -78,16 +87,14 @@ export function attachLabelUsage(root, { usageUrl, onChange }) {
 
   /** @param {LabelUsage} u */
   function status(u) {
-    if (!parsed || newLabels().has(u.label)) {
-      return u.in_config ? el("span", { className: "muted", text: "kept" }) : el("span", { text: "not in the config" });
-    }
-    if (!u.in_config) return el("span", { text: "not in the config" });
+    if (!parsed) return el("span", { className: "muted", text: u.in_config ? "kept" : "not in the config" });
+    if (newLabels().has(u.label)) return el("span", { className: "muted", text: u.in_config ? "kept" : "added back" });
     if (!inUse(u)) return el("span", { className: "muted", text: "removed (unused)" });
     return choiceFor(u);
   }
 
   function render() {
-    const live = new Set(dropped().map((u) => u.label));
+    const live = new Set([...dropped(), ...orphans()].map((u) => u.label));
     for (const label of [...choices.keys()]) if (!live.has(label)) choices.delete(label);
     body.replaceChildren(
       ...usage.map((u) =>
@@ -100,7 +107,7 @@ export function attachLabelUsage(root, { usageUrl, onChange }) {
         ]),
       ),
     );
-    hint.hidden = live.size === 0;
+    hint.hidden = dropped().length === 0;
     onChange();
   }
 
@@ -130,7 +137,7 @@ export function attachLabelUsage(root, { usageUrl, onChange }) {
       const saved = new Set(usage.filter((u) => u.in_config).map((u) => u.label));
       /** @type {LabelChanges} */
       const changes = { rename: {}, remove: {} };
-      for (const u of dropped()) {
+      for (const u of [...dropped(), ...orphans()]) {
         const choice = choices.get(u.label) || "";
         if (choice === DELETE) changes.remove[u.label] = DELETE;
         else if (saved.has(choice)) changes.remove[u.label] = `relabel:${choice}`;
