@@ -62,7 +62,7 @@ def test_a_submitted_annotation_is_written_to_the_target_storage(cloud: CloudPro
         if "rectanglelabels" in r["value"]
     ]
     assert labels == [["question"]]
-    assert _keys(cloud.bucket_store) == [f"task-{submitted}.json"]  # never the draft
+    assert _keys(cloud.bucket_store) == [f"task-{submitted}.json"]  # never the draft task
 
 
 def test_an_export_job_writes_its_file_to_a_target_storage(cloud: CloudProject) -> None:
@@ -107,4 +107,18 @@ def test_a_bucket_that_refuses_the_write_never_fails_the_save(cloud: CloudProjec
     job = cloud.wait(job_id)
     assert job["failed"] == 1
     assert f"cannot write task-{task_id}.json" in job["errors"][0]["error"]
+    assert _keys(cloud.bucket_store) == []
+
+
+def test_deleting_the_submitted_annotation_removes_the_tasks_file(cloud: CloudProject) -> None:
+    services: Services = cloud.admin.client.app.state.services  # type: ignore[attr-defined]
+    cloud.add_storage("target")
+    task_id = new_task(services, cloud.project_id)
+    saved = cloud.admin.post(f"/api/tasks/{task_id}/annotations", json=_annotation("submitted"))
+    assert saved.status_code == 201, saved.text
+    _read_when_there(cloud.bucket_store, f"task-{task_id}.json")
+    assert cloud.admin.delete(f"/api/annotations/{saved.json()['id']}").status_code == 204
+    deadline = time.monotonic() + 60
+    while _keys(cloud.bucket_store) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert _keys(cloud.bucket_store) == []

@@ -124,7 +124,15 @@ def list_versions(
 
 
 @router.delete("/annotations/{annotation_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_annotation(annotation_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
+def delete_annotation(
+    annotation_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    background_tasks: BackgroundTasks,
+) -> None:
+    """Delete an annotation (its author, reviewers and managers); the task's file in the
+    project's target storages is written again, or removed (after the response)."""
     annotation = service.get_annotation(session, annotation_id)
     found = task_access(
         session, user=user, task_id=annotation.task_id, capability=Capability.ANNOTATE
@@ -135,3 +143,6 @@ def delete_annotation(annotation_id: IdPath, user: CurrentUser, session: Session
     session.delete(annotation)
     session.flush()
     service.refresh_task_status(session, task_id=task.id)
+    background_tasks.add_task(
+        write_to_targets_if_any, services.queue, project_id=task.project_id, task_id=task.id
+    )

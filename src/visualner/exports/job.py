@@ -69,6 +69,7 @@ class ExportJob:
                     storage_id=options.target_storage_id,
                     key=job.params["filename"],
                     path=path,
+                    media_type=media_type,
                 )
                 if options.target_storage_id is not None
                 else None

@@ -1,11 +1,11 @@
 """Target storages: annotations written to a bucket as they change, and whole exports.
 
-After an annotation is saved as submitted, ``write_to_targets_if_any`` (a background task of
-the save's response, so after its commit; the save never waits for a bucket) starts a
-``storage_export`` job when the project has target storages. The job writes the task's
-export, in each target's format and filter, to ``<prefix>/task-<id>.<extension>``,
-replacing the earlier file. A task with nothing to write under a target's filter (its
-annotations are drafts, or not yet reviewed) is skipped for that target.
+After an annotation is saved as submitted or deleted, ``write_to_targets_if_any`` (a
+background task of the response, so after the commit; the save never waits for a bucket)
+starts a ``storage_export`` job when the project has target storages. The job writes the
+task's export, in each target's format and filter, to ``<prefix>/task-<id>.<extension>``,
+replacing the earlier file; a task left with nothing to write under a target's filter (its
+submitted annotation deleted, or none accepted yet) has that file removed.
 
 ``write_file`` puts a finished export file into a target storage (the export job's
 ``target_storage_id`` option).
@@ -33,7 +33,7 @@ from visualner.jobs.models import Job, JobItem
 from visualner.jobs.queue import JobQueue
 from visualner.jobs.service import create_job, start_job
 from visualner.settings import Settings
-from visualner.storages.buckets import bucket_error, open_store, upload
+from visualner.storages.buckets import BucketAccess, bucket_error, open_store, upload
 from visualner.storages.models import Storage, StorageRole
 from visualner.storages.service import bucket_access
 
@@ -71,17 +71,10 @@ def write_to_targets_if_any(queue: JobQueue, *, project_id: int, task_id: int) -
     return start_job(queue, create)
 
 
-def write_file(
-    settings: Settings,
-    database: Database,
-    *,
-    project_id: int,
-    storage_id: int,
-    key: str,
-    path: Path,
-) -> str:
-    """Put a file into a target storage of the project under ``key`` (below its prefix);
-    the full key."""
+def _target(
+    settings: Settings, database: Database, *, project_id: int, storage_id: int
+) -> BucketAccess:
+    """A target storage of the project, ready to reach (its endpoint checked again)."""
     with session_scope(database.read) as session:
         storage = session.get(Storage, storage_id)
         if (
@@ -90,15 +83,46 @@ def write_file(
             or storage.role != StorageRole.TARGET.value
         ):
             raise NotFound(f"no target storage {storage_id}")
-        access = bucket_access(settings, storage)
-    media_type = "application/zip" if key.endswith(".zip") else "application/octet-stream"
-    if key.endswith(".json"):
-        media_type = "application/json"
+        return bucket_access(settings, storage)
+
+
+def _full_key(access: BucketAccess, key: str) -> str:
+    return f"{access.prefix}/{key}" if access.prefix else key
+
+
+def write_file(
+    settings: Settings,
+    database: Database,
+    *,
+    project_id: int,
+    storage_id: int,
+    key: str,
+    path: Path,
+    media_type: str,
+) -> str:
+    """Put a file into a target storage of the project under ``key`` (below its prefix),
+    replacing what was there; the full key."""
+    access = _target(settings, database, project_id=project_id, storage_id=storage_id)
     try:
         upload(open_store(access), key, path, content_type=media_type)
     except obstore.exceptions.BaseError as exc:
         raise InvalidInput(f"{access.bucket}: cannot write {key}: {bucket_error(exc)}") from exc
-    return f"{access.prefix}/{key}" if access.prefix else key
+    return _full_key(access, key)
+
+
+def remove_file(
+    settings: Settings, database: Database, *, project_id: int, storage_id: int, key: str
+) -> str:
+    """Remove ``key`` from a target storage (nothing happens when it is not there); the full
+    key."""
+    access = _target(settings, database, project_id=project_id, storage_id=storage_id)
+    try:
+        obstore.delete(open_store(access), key)
+    except FileNotFoundError:
+        pass
+    except obstore.exceptions.BaseError as exc:
+        raise InvalidInput(f"{access.bucket}: cannot remove {key}: {bucket_error(exc)}") from exc
+    return _full_key(access, key)
 
 
 class StorageExportJob:
@@ -135,10 +159,17 @@ class StorageExportJob:
                 .where(Annotation.task_id == task_id, *annotation_conditions(options))
                 .limit(1)
             )
-            if annotated is None:
-                return ItemOutcome(skipped_reason=f"nothing {storage.export_only} to write")
         export = export_format(options.format)
         key = f"task-{task_id}.{export.extension}"
+        if annotated is None:  # no longer submitted (or accepted), or deleted: not there either
+            removed = remove_file(
+                ctx.settings,
+                ctx.database,
+                project_id=job.project_id,
+                storage_id=storage_id,
+                key=key,
+            )
+            return ItemOutcome(apply=lambda _session: {"removed": removed})
         with scratch_export(
             ctx.database,
             ctx.settings,
@@ -154,6 +185,7 @@ class StorageExportJob:
                 storage_id=storage_id,
                 key=key,
                 path=exported.path,
+                media_type=export.media_type,
             )
         result = {"key": written, "size": exported.size}
         return ItemOutcome(apply=lambda _session: result)
@@ -162,4 +194,7 @@ class StorageExportJob:
         written = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")
         ).all()
-        return {"written": [r["key"] for r in written if "key" in r][:1000]}
+        return {
+            "written": [r["key"] for r in written if "key" in r][:1000],
+            "removed": [r["removed"] for r in written if "removed" in r][:1000],
+        }
