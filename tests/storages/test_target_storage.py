@@ -122,3 +122,24 @@ def test_deleting_the_submitted_annotation_removes_the_tasks_file(cloud: CloudPr
     while _keys(cloud.bucket_store) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _keys(cloud.bucket_store) == []
+
+
+def test_a_reviewed_target_gets_the_task_once_a_reviewer_accepts_it(cloud: CloudProject) -> None:
+    services: Services = cloud.admin.client.app.state.services  # type: ignore[attr-defined]
+    cloud.add_storage("target", export_only="reviewed")
+    annotator = new_user(cloud.admin, prefix="annotator")
+    add_member(cloud.admin, cloud.project_id, annotator, "annotator")
+    task_id = new_task(services, cloud.project_id)
+    saved = annotator.post(f"/api/tasks/{task_id}/annotations", json=_annotation("submitted"))
+    assert saved.status_code == 201, saved.text
+    with session_scope(services.database.read) as session:
+        first_job = session.scalar(select(Job.id).where(Job.kind == TARGET_KIND))
+    assert first_job is not None
+    assert cloud.wait(first_job)["result"]["written"] == []  # submitted, not yet accepted
+    accepted = cloud.admin.post(
+        f"/api/annotations/{saved.json()['id']}/review",
+        json={"action": "accept", "version": saved.json()["version"]},
+    )
+    assert accepted.status_code == 200, accepted.text
+    written = json.loads(_read_when_there(cloud.bucket_store, f"task-{task_id}.json"))
+    assert [t["id"] for t in written] == [task_id]

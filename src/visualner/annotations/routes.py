@@ -55,10 +55,7 @@ def _answer(
             retrain_if_due, services.queue, project_id=saved.project_id, user_id=user.id
         )
         background_tasks.add_task(
-            write_to_targets_if_any,
-            services.queue,
-            project_id=saved.project_id,
-            task_id=saved.annotation.task_id,
+            write_to_targets_if_any, services.queue, task_id=saved.annotation.task_id
         )
     return annotation_json(saved.annotation, saved.usernames)
 
@@ -143,6 +140,4 @@ def delete_annotation(
     session.delete(annotation)
     session.flush()
     service.refresh_task_status(session, task_id=task.id)
-    background_tasks.add_task(
-        write_to_targets_if_any, services.queue, project_id=task.project_id, task_id=task.id
-    )
+    background_tasks.add_task(write_to_targets_if_any, services.queue, task_id=task.id)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
 
 from visualner.assignments.visibility import task_access
 from visualner.auth.usernames import usernames
-from visualner.deps import CurrentUser, IdPath, SessionDep
+from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.review import service
 from visualner.review.models import AnnotationReview
 from visualner.review.schemas import ReviewedOut, ReviewIn, ReviewOut
+from visualner.storages.targets import write_to_targets_if_any
 from visualner.tasks.presenters import annotation_json
 
 router = APIRouter(prefix="/api", tags=["review"])
@@ -31,11 +32,17 @@ def _review_out(review: AnnotationReview, names: dict[int, str]) -> ReviewOut:
 
 @router.post("/annotations/{annotation_id}/review", response_model=ReviewedOut)
 def review_annotation(
-    annotation_id: IdPath, body: ReviewIn, user: CurrentUser, session: SessionDep
+    annotation_id: IdPath,
+    body: ReviewIn,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    background_tasks: BackgroundTasks,
 ) -> ReviewedOut:
     """Accept (→ reviewed, the task's ground truth) or reject with a comment (→ to correct,
     back to its annotator) the submitted ``version`` of an annotation (reviewers and
-    managers); 409 when it is not submitted or was changed since."""
+    managers); 409 when it is not submitted or was changed since. The task's file in the
+    project's target storages is written again after the response."""
     reviewed = service.review_annotation(
         session,
         user=user,
@@ -45,6 +52,9 @@ def review_annotation(
         comment=body.comment,
     )
     names = usernames(session, [reviewed.annotation.user_id, user.id])
+    background_tasks.add_task(
+        write_to_targets_if_any, services.queue, task_id=reviewed.annotation.task_id
+    )
     return ReviewedOut(
         annotation=annotation_json(reviewed.annotation, names),
         review=_review_out(reviewed.review, names),
@@ -53,11 +63,16 @@ def review_annotation(
 
 @router.post("/annotations/{annotation_id}/ground-truth")
 def pick_ground_truth(
-    annotation_id: IdPath, user: CurrentUser, session: SessionDep
+    annotation_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    background_tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     """Make this submitted annotation its task's ground truth, the one exports take
     (managers; accepting one does the same)."""
     annotation = service.pick_ground_truth(session, user=user, annotation_id=annotation_id)
+    background_tasks.add_task(write_to_targets_if_any, services.queue, task_id=annotation.task_id)
     return annotation_json(annotation, usernames(session, [annotation.user_id]))
 
 

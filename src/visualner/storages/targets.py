@@ -36,6 +36,7 @@ from visualner.settings import Settings
 from visualner.storages.buckets import BucketAccess, bucket_error, open_store, upload
 from visualner.storages.models import Storage, StorageRole
 from visualner.storages.service import bucket_access
+from visualner.tasks.models import Task
 
 TARGET_KIND = "storage_export"
 
@@ -50,11 +51,12 @@ def _target_ids(session: Session, project_id: int) -> list[int]:
     )
 
 
-def write_to_targets_if_any(queue: JobQueue, *, project_id: int, task_id: int) -> int | None:
-    """Start writing a task's annotations to the project's target storages; the job's id,
-    or None when the project has none (decided in a read session: the common case)."""
+def write_to_targets_if_any(queue: JobQueue, *, task_id: int) -> int | None:
+    """Start writing a task's annotations to its project's target storages; the job's id,
+    or None when there are none (decided in a read session: the common case)."""
     with session_scope(queue.ctx.database.read) as session:
-        if not _target_ids(session, project_id):
+        project_id = session.scalar(select(Task.project_id).where(Task.id == task_id))
+        if project_id is None or not _target_ids(session, project_id):
             return None
 
     def create(session: Session) -> Job | None:
