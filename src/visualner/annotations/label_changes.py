@@ -189,8 +189,10 @@ def plan_label_changes(
     may also name a label regions use that neither config has (left by an edit made before
     this check, or an import): the way to repair those regions.
     """
-    usage = label_usage(session, project_id=project_id)
     dropped = [label for label in old.label_values if label not in new.label_values]
+    if not dropped and not rename and not remove:
+        return {}  # nothing to count: the usual edit (a colour, a hotkey, a new label)
+    usage = label_usage(session, project_id=project_id)
     orphans = {
         label
         for label, u in usage.items()
