@@ -4,6 +4,10 @@ all failed is failed (issue 13 items 4 and 5, issue 12 item 8)."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from tests.factories import new_user
 from tests.imports.conftest import Importer
 from tests.imports.servers import free_port
@@ -57,3 +61,18 @@ def test_a_job_whose_items_all_failed_is_failed_with_the_first_reason(
     assert job["status"] == "failed", job
     assert job["failed"] == 2 and job["done"] == 0
     assert job["error"].startswith("all 2 items failed: a.png: ")
+
+
+@pytest.mark.parametrize("app_client", [{"ocr_health_check_interval_s": 0.2}], indirect=True)
+def test_servers_are_checked_in_the_background(importer: Importer) -> None:
+    """Nobody asks for a check: the app's background loop records the built-in server's
+    health (it starts as "unknown")."""
+    deadline = time.monotonic() + 60
+    while True:
+        listed = importer.admin.get("/api/ocr-servers").json()
+        builtin = next(s for s in listed if s["is_builtin"])
+        if builtin["health"] != "unknown":
+            break
+        assert time.monotonic() < deadline, "no background check happened"
+        time.sleep(0.2)
+    assert builtin["health"] == "ok" and builtin["checked_at"]
