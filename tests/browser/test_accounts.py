@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from tests.browser.conftest import log_in_through_api
 
@@ -80,3 +80,25 @@ def test_an_admin_resets_a_password_on_the_users_page(
         "/api/auth/login", data={"username": username, "password": "reset-password"}
     )
     assert other.ok
+
+
+def test_an_admin_deletes_a_user_after_confirming(
+    page: Page, context: BrowserContext, admin_csrf: str
+) -> None:
+    username = create_user(context, admin_csrf, "first-password")
+    page.goto("/admin/users")
+    user_row = page.locator(f'[data-testid="user-row"][data-username="{username}"]')
+    questions: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    user_row.get_by_test_id("user-delete").click()
+    expect(page.get_by_test_id("toast-success")).to_contain_text(f"{username} deleted.")
+    expect(user_row).to_have_count(0)
+    assert questions and questions[0].startswith(f"Delete {username}?")
+    # Your own row offers no delete.
+    own = page.locator('[data-testid="user-row"][data-username="admin"]')
+    expect(own.get_by_test_id("user-delete")).to_have_count(0)
