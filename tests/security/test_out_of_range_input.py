@@ -180,12 +180,14 @@ def test_a_10000_character_multipart_file_name_is_a_400(client: TestClient) -> N
 
 
 def test_an_annotation_version_past_any_row_is_a_422(client: TestClient) -> None:
-    """Found by the schema fuzzer: PostgreSQL answered 500 (integer out of range)."""
+    """Found by the schema fuzzer: PostgreSQL answered 500 (integer out of range), also for
+    the largest integer, whose save would store the next version."""
     admin = admin_user(client, ADMIN_PASSWORD)
     project = new_project(admin)
     task_id = new_task(client.app.state.services, project["id"])  # type: ignore[attr-defined]
     created = admin.post(f"/api/tasks/{task_id}/annotations", json={"regions": []})
     assert created.status_code == 201
-    stale = admin.put(f"/api/annotations/{created.json()['id']}", json={"version": 2**62})
-    assert stale.status_code == 422
-    assert "version" in stale.json()["detail"]
+    for version in (2**62, 2**31 - 1):  # the last: its save would store 2^31
+        stale = admin.put(f"/api/annotations/{created.json()['id']}", json={"version": version})
+        assert stale.status_code == 422
+        assert "version" in stale.json()["detail"]

@@ -77,7 +77,10 @@ class AnnotationBody(BaseModel):
 
 
 class AnnotationUpdate(AnnotationBody):
-    version: int = Field(ge=1, le=MAX_INTEGER, description="The version this edit was based on.")
+    # a save stores version + 1, which must still fit the column
+    version: int = Field(
+        ge=1, le=MAX_INTEGER - 1, description="The version this edit was based on."
+    )
 
 
 class AnnotationOut(BaseModel):
