@@ -50,6 +50,9 @@ def test_every_command_has_help() -> None:
         ["user", "deactivate"],
         ["token", "create"],
         ["version"],
+        ["storage", "add"],
+        ["storage", "list"],
+        ["storage", "sync"],
     ):
         result = runner.invoke(cli_app, [*command, "--help"])
         assert result.exit_code == 0, result.output
