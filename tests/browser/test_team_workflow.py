@@ -195,3 +195,47 @@ def test_a_region_comment_highlights_its_region_and_text_stays_text(labeler: Lab
     comment.get_by_test_id("comment-resolve").click()
     expect(page.get_by_test_id("comments-open-count")).to_have_text("1")
     expect(page.get_by_test_id("comment").first).to_have_attribute("data-resolved", "true")
+
+
+def test_the_team_tab_shows_progress_and_the_agreement_matrix(
+    browser: Browser, labeler: Labeler
+) -> None:
+    project_id = labeler.new_project("forms")
+    services = labeler.server.services
+    words = grid_words(4, 400, 200, columns=2)
+    task_id = labeler.new_task(project_id, "pair.png", [drawn_page(services, 400, 200, words)])
+    labeler.api("PATCH", f"/api/projects/{project_id}", {"settings": {"annotations_per_task": 2}})
+    names = []
+    for regions in (
+        [{"id": "q", "page": 0, "label": "question", "tokens": [0]}],
+        [
+            {"id": "q", "page": 0, "label": "question", "tokens": [0]},
+            {"id": "a", "page": 0, "label": "answer", "tokens": [1]},
+        ],
+    ):
+        username, password = _member(labeler, project_id, "annotator")
+        names.append(username)
+        context = _as(browser, labeler, username, password)
+        try:
+            csrf = context.request.post(
+                "/api/auth/login", data={"username": username, "password": password}
+            ).json()["csrf_token"]
+            saved = context.request.post(
+                f"/api/tasks/{task_id}/annotations",
+                data={"regions": regions, "status": "submitted"},
+                headers={"X-CSRF-Token": csrf},
+            )
+            assert saved.ok, saved.text()
+        finally:
+            context.close()
+    page = labeler.context.new_page()
+    page.goto(f"/projects/{project_id}/team")
+    rows = page.get_by_test_id("progress-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text(names[0])
+    matrix = page.get_by_test_id("agreement-row")
+    expect(matrix.first).to_contain_text("66.7% (1)")  # 2·1 / (1 + 2)
+    expect(page.get_by_test_id("agreement-label-row").first).to_contain_text("answer")
+    expect(page.get_by_test_id("agreement-csv")).to_have_attribute(
+        "href", f"/api/projects/{project_id}/agreement?format=csv"
+    )

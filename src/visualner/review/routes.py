@@ -1,15 +1,17 @@
-"""Reviewing annotations: accept / reject, the ground truth, and a task's reviews."""
+"""Reviewing annotations: accept / reject, the ground truth, a task's reviews; the project's
+agreement between annotators and their progress."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 
 from visualner.assignments.visibility import task_access
 from visualner.auth.usernames import usernames
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
-from visualner.review import service
+from visualner.projects.access import Capability, project_access
+from visualner.review import agreement, progress, service
 from visualner.review.models import AnnotationReview
 from visualner.review.schemas import ReviewedOut, ReviewIn, ReviewOut
 from visualner.storages.targets import write_to_targets_if_any
@@ -83,3 +85,69 @@ def list_reviews(task_id: IdPath, user: CurrentUser, session: SessionDep) -> lis
     reviews = service.reviews_of_task(session, task_id=task_id)
     names = usernames(session, (r.reviewer_id for r in reviews))
     return [_review_out(review, names) for review in reviews]
+
+
+@router.get("/projects/{project_id}/agreement", response_model=None)
+def project_agreement(
+    project_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    format: Literal["json", "csv"] = Query("json", description="json or csv"),
+) -> dict[str, Any] | Response:
+    """Entity-level F1 between annotators on the tasks they both submitted, per pair and per
+    label, and each annotator against the model's predictions (reviewers and managers);
+    ``format=csv`` downloads the same numbers."""
+    project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
+    report = agreement.project_agreement(session, project_id=project_id)
+    if format == "csv":
+        return Response(
+            agreement.agreement_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="agreement-{project_id}.csv"'},
+        )
+    return {
+        "annotators": report.annotators,
+        "pairs": [_agreement_json(pair) for pair in report.pairs],
+        "labels": {label: _counts_json(c) for label, c in report.labels().items()},
+        "vs_model": [_agreement_json(versus) for versus in report.vs_model],
+    }
+
+
+def _counts_json(counts: agreement.Counts) -> dict[str, Any]:
+    return {
+        "f1": counts.f1,
+        "matched": counts.matched,
+        "regions_a": counts.left,
+        "regions_b": counts.right,
+    }
+
+
+def _agreement_json(pair: agreement.Agreement) -> dict[str, Any]:
+    return {
+        "a": pair.left,
+        "b": pair.right,
+        "tasks": pair.tasks,
+        **_counts_json(pair.total),
+        "labels": {label: _counts_json(c) for label, c in sorted(pair.by_label.items())},
+    }
+
+
+@router.get("/projects/{project_id}/progress")
+def project_progress(
+    project_id: IdPath, user: CurrentUser, session: SessionDep
+) -> list[dict[str, Any]]:
+    """Per annotator: tasks annotated, submitted, accepted, to correct, rejections received and
+    regions per submitted task (reviewers and managers)."""
+    project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
+    return [
+        {
+            "annotator": row.annotator,
+            "tasks": row.tasks,
+            "submitted": row.submitted,
+            "accepted": row.accepted,
+            "to_correct": row.to_correct,
+            "rejections": row.rejections,
+            "regions_per_task": row.regions_per_task,
+        }
+        for row in progress.project_progress(session, project_id=project_id)
+    ]

@@ -16,6 +16,7 @@ from visualner.web.model_pages import router as model_router
 from visualner.web.page_auth import LoginRequired, PageError, find_page_login
 from visualner.web.project_pages import router as project_router
 from visualner.web.review_pages import router as review_router
+from visualner.web.team_pages import router as team_router
 from visualner.web.templating import install_templates, render
 
 WEB_DIR = Path(__file__).parent
@@ -49,6 +50,7 @@ def mount_web(app: FastAPI) -> None:
         import_router,
         model_router,
         review_router,
+        team_router,
     ):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _redirect_to_login)
