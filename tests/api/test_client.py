@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.fixture_files import png_bytes, text_image
 from visualner.app import create_app
-from visualner.client import ApiError, VersionConflict, VisualnerClient
+from visualner.client import ApiError, JobFailed, VersionConflict, VisualnerClient
 
 
 @pytest.fixture
@@ -75,8 +75,12 @@ def test_the_client_reports_refusals_and_failed_jobs(vn: VisualnerClient, tmp_pa
     project = vn.create_project("Failing", template="forms")
     broken = tmp_path / "notes.txt"
     broken.write_text("not a document")
-    job = vn.wait_for_job(vn.import_files(project["id"], [broken]), poll_s=0.05)
-    assert [e["name"] for e in job["errors"]] == ["notes.txt"]  # one bad file, reported
+    with pytest.raises(JobFailed) as failed:  # its only item failed: the job failed
+        vn.wait_for_job(vn.import_files(project["id"], [broken]), poll_s=0.05)
+    job = failed.value.job
+    assert job["status"] == "failed"
+    assert [e["name"] for e in job["errors"]] == ["notes.txt"]  # the bad file, reported
+    assert "notes.txt" in str(failed.value)
     assert list(vn.iter_tasks(project["id"])) == []
     vn.delete_project(project["id"])
     with pytest.raises(ApiError) as gone:
