@@ -294,6 +294,65 @@ class VisualnerClient:
     def delete_annotation(self, annotation_id: int) -> None:
         self._request("DELETE", f"/api/annotations/{annotation_id}")
 
+    # -- team workflow (docs/team-workflow.md) ------------------------------------------------
+
+    def assign(
+        self,
+        project_id: int,
+        *,
+        task_ids: list[int] | None = None,
+        query: str | None = None,
+        annotators: list[str] | None = None,
+        **extra: Any,
+    ) -> JSON:
+        """Give the selected tasks (``task_ids``, or every task matching ``query``) these
+        annotators; ``reviewer=`` sets (``None`` removes) the reviewer, ``distribute=True``
+        (and ``limit=N``) spreads the unassigned ones evenly instead."""
+        body: JSON = {**extra}
+        body.update({"task_ids": task_ids} if task_ids is not None else {"query": query or ""})
+        if annotators is not None:
+            body["annotators"] = annotators
+        return dict(self._request("POST", f"/api/projects/{project_id}/assignments", json=body))
+
+    def review(self, annotation_id: int, action: str, *, version: int, comment: str = "") -> JSON:
+        """Accept (``"accept"``) or reject (``"reject"``, with a comment) ``version`` of a
+        submitted annotation; ``VersionConflict`` when it changed since."""
+        body = {"action": action, "version": version, "comment": comment}
+        return dict(self._request("POST", f"/api/annotations/{annotation_id}/review", json=body))
+
+    def pick_ground_truth(self, annotation_id: int) -> JSON:
+        return dict(self._request("POST", f"/api/annotations/{annotation_id}/ground-truth"))
+
+    def reviews(self, task_id: int) -> list[JSON]:
+        return list(self._request("GET", f"/api/tasks/{task_id}/reviews"))
+
+    def comments(self, task_id: int) -> list[JSON]:
+        return list(self._request("GET", f"/api/tasks/{task_id}/comments"))
+
+    def add_comment(
+        self,
+        task_id: int,
+        body: str,
+        *,
+        annotation_id: int | None = None,
+        region_id: str | None = None,
+    ) -> JSON:
+        payload: JSON = {"body": body}
+        if region_id is not None:
+            payload.update(annotation_id=annotation_id, region_id=region_id)
+        return dict(self._request("POST", f"/api/tasks/{task_id}/comments", json=payload))
+
+    def resolve_comment(self, comment_id: int, *, resolved: bool = True) -> JSON:
+        return dict(
+            self._request("PATCH", f"/api/comments/{comment_id}", json={"resolved": resolved})
+        )
+
+    def agreement(self, project_id: int) -> JSON:
+        return dict(self._request("GET", f"/api/projects/{project_id}/agreement"))
+
+    def progress(self, project_id: int) -> list[JSON]:
+        return list(self._request("GET", f"/api/projects/{project_id}/progress"))
+
     # -- exports ----------------------------------------------------------------------------
 
     def export_to_file(
