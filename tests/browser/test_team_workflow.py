@@ -239,3 +239,35 @@ def test_the_team_tab_shows_progress_and_the_agreement_matrix(
     expect(page.get_by_test_id("agreement-csv")).to_have_attribute(
         "href", f"/api/projects/{project_id}/agreement?format=csv"
     )
+
+
+def test_the_version_diff_names_an_added_and_a_relabelled_region(labeler: Labeler) -> None:
+    project_id = labeler.new_project("forms")
+    services = labeler.server.services
+    words = grid_words(4, 400, 200, columns=2)
+    task_id = labeler.new_task(project_id, "versions.png", [drawn_page(services, 400, 200, words)])
+    question = {"id": "q1", "page": 0, "label": "question", "tokens": [0], "text": words[0].text}
+    saved = labeler.api(
+        "POST", f"/api/tasks/{task_id}/annotations", {"regions": [question], "status": "draft"}
+    )
+    labeler.api(
+        "PUT",
+        f"/api/annotations/{saved['id']}",
+        {
+            "version": 1,
+            "status": "draft",
+            "regions": [
+                {**question, "label": "answer"},
+                {"id": "h1", "page": 0, "label": "header", "tokens": [2], "text": words[2].text},
+            ],
+        },
+    )
+    page = labeler.context.new_page()
+    open_task(page, task_id)
+    page.get_by_test_id("history-open").click()
+    expect(page.get_by_test_id("history-version")).to_have_count(2)
+    page.get_by_test_id("history-compare").click()
+    expect(page.get_by_test_id("diff-added")).to_have_text(f"Added header “{words[2].text}”")
+    expect(page.get_by_test_id("diff-relabelled")).to_have_text(
+        f"Relabelled question → answer “{words[0].text}”"
+    )

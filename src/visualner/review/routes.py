@@ -3,15 +3,18 @@ agreement between annotators and their progress."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response
 
+from visualner.annotations.service import get_annotation
 from visualner.assignments.visibility import task_access
 from visualner.auth.usernames import usernames
+from visualner.db import MAX_INTEGER
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.projects.access import Capability, project_access
-from visualner.review import agreement, progress, service
+from visualner.review import agreement, history, progress, service
 from visualner.review.models import AnnotationReview
 from visualner.review.schemas import ReviewedOut, ReviewIn, ReviewOut
 from visualner.storages.targets import write_to_targets_if_any
@@ -151,3 +154,23 @@ def project_progress(
         }
         for row in progress.project_progress(session, project_id=project_id)
     ]
+
+
+@router.get("/annotations/{annotation_id}/diff")
+def diff_versions(
+    annotation_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    from_version: int = Query(..., alias="from", ge=1, le=MAX_INTEGER),
+    to_version: int | None = Query(None, alias="to", ge=1, le=MAX_INTEGER),
+) -> dict[str, Any]:
+    """What changed from version ``from`` to version ``to`` (default: the current one):
+    regions added, removed, relabelled, text edited, and moved (other words or box)."""
+    annotation = get_annotation(session, annotation_id)
+    task_access(session, user=user, task_id=annotation.task_id)
+    to_version = to_version or annotation.version
+    diff = history.diff_results(
+        history.version_result(session, annotation, from_version),
+        history.version_result(session, annotation, to_version),
+    )
+    return {"from": from_version, "to": to_version, **asdict(diff)}

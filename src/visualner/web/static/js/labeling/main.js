@@ -13,6 +13,7 @@ import { emptyDoc, PENDING_ORIGIN } from "./model/regions.js";
 import { attachPointerInput } from "./pointer_input.js";
 import { createRegionOcr } from "./region_ocr.js";
 import { createCommentsPanel } from "./comments_panel.js";
+import { createHistoryPanel } from "./history_panel.js";
 import { chosenSource, createReviewPanel } from "./review_panel.js";
 import { createSaveControls } from "./save_status.js";
 import { createStore } from "./state/store.js";
@@ -227,6 +228,7 @@ async function start() {
     focusRegion: (id) => actions.focusRegion(id),
     annotationId: () => saver.state.annotationId,
   });
+  createHistoryPanel(root, { annotationId: () => saver.state.annotationId, currentVersion: () => saver.state.version });
   followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty(), pageOcr });
   createRegionOcr({ root, taskId, canAnnotate: Boolean(pageData.can_annotate), store, pages, view, markDirty: () => saver.markDirty() });
   attachPointerInput({ viewport, ctx: { store, view, page: actions.currentPage, actions }, registry, onClickDrawn });
