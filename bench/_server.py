@@ -113,9 +113,14 @@ def serve(
 
 
 def admin_token(url: str) -> str:
+    return user_token(url, "admin", ADMIN_PASSWORD)
+
+
+def user_token(url: str, username: str, password: str) -> str:
+    """A new personal API token of ``username`` (logged in with the cookie to create it)."""
     with httpx.Client(base_url=url) as client:
         login = client.post(
-            "/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+            "/api/auth/login", json={"username": username, "password": password}
         ).json()
         created = client.post(
             "/api/tokens", json={"name": "bench"}, headers={"X-CSRF-Token": login["csrf_token"]}

@@ -1,5 +1,8 @@
 """API speed on a real server, SQLite and PostgreSQL.
 
+Also the team-workflow figures of ``team_bench.py`` (an annotator's list among 1,000
+assigned tasks; agreement of 1,000 doubly-annotated tasks; ``--only-team`` for just these).
+
 Prints, per engine: requests/s, p50 and p99 of ``GET /api/projects/{id}/tasks`` (pages of 100,
 random pages) on a project of 100,000 tasks, and of annotation saves from 50 concurrent
 clients (errors counted): each annotator's first save to a task creates their annotation
@@ -28,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import admin_token, database_for, percentile, serve
 from search_bench import index_size_mb, report_search, seed_search_project
+from team_bench import run_team
 
 from visualner.db import Database, session_scope
 from visualner.migrate import upgrade_database
@@ -147,7 +151,13 @@ async def run_search(client: httpx.AsyncClient, database_url: str, task_count: i
 
 
 async def run_engine(
-    engine: str, task_count: int, workers: int, *, search: bool = True, only_search: bool = False
+    engine: str,
+    task_count: int,
+    workers: int,
+    *,
+    search: bool = True,
+    only_search: bool = False,
+    only_team: bool = False,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, database_for(engine, Path(tmp)) as database_url:
         upgrade_database(database_url)
@@ -171,6 +181,17 @@ async def run_engine(
                 print(
                     f"{engine}: seeded {task_count} tasks in {time.perf_counter() - started:.1f} s"
                 )
+                if only_team:
+                    await run_team(
+                        client,
+                        server.url,
+                        database_url,
+                        project["id"],
+                        task_ids,
+                        timer=lambda requests, n: time_requests(client, requests, n),
+                        report=report,
+                    )
+                    return
                 pages = task_count // 100
                 list_requests: list[tuple[str, str, dict | None]] = [
                     (
@@ -226,6 +247,15 @@ async def run_engine(
                 report(
                     "save annotation with 300 regions, 1 client",
                     *await flat_out_savers(client, [big_task], many, clients=1, saves=100),
+                )
+                await run_team(
+                    client,
+                    server.url,
+                    database_url,
+                    project["id"],
+                    task_ids,
+                    timer=lambda requests, n: time_requests(client, requests, n),
+                    report=report,
                 )
 
 
@@ -352,6 +382,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--no-search", action="store_true", help="skip the search figures")
     parser.add_argument("--only-search", action="store_true", help="only the search figures")
+    parser.add_argument("--only-team", action="store_true", help="only the team-workflow figures")
     args = parser.parse_args()
     print(
         "targets: list p50 < 20 ms at 100k tasks; 50 concurrent savers p99 < 100 ms; "
@@ -367,6 +398,7 @@ def main() -> None:
                 args.workers,
                 search=not args.no_search,
                 only_search=args.only_search,
+                only_team=args.only_team,
             )
         )
         print(f"  {load_average()}")
