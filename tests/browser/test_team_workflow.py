@@ -156,6 +156,10 @@ def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
     annotation = exported[0]["annotations"][0]
     assert annotation["user"] == annotator[0]
     assert sorted(r["label"] for r in annotation["regions"]) == ["answer", "question"]
+    progress = labeler.api("GET", f"/api/projects/{project_id}/progress")
+    mine = next(row for row in progress if row["annotator"] == annotator[0])
+    assert (mine["accepted"], mine["rejections"]) == (1, 1)
+    assert mine["median_active_s"] is not None and mine["median_active_s"] > 0  # measured
 
 
 def test_a_region_comment_highlights_its_region_and_text_stays_text(labeler: Labeler) -> None:

@@ -141,5 +141,26 @@ def test_agreement_and_progress_endpoints(team: Team) -> None:
         "to_correct": 1,
         "rejections": 1,
         "regions_per_task": 1.0,
+        "median_active_s": None,
     }
     assert progress[b]["submitted"] == 2 and progress[b]["regions_per_task"] == 1.0
+
+
+def test_active_time_adds_up_over_saves_and_progress_shows_the_median(team: Team) -> None:
+    t1, t2, t3 = team.tasks(3)
+    first = team.ann_a.post(
+        f"/api/tasks/{t1}/annotations", json={"regions": [REGION], "active_ms": 5000}
+    ).json()
+    team.ann_a.put(
+        f"/api/annotations/{first['id']}",
+        json={"version": 1, "regions": [REGION], "active_ms": 3000},
+    )
+    team.ann_a.post(f"/api/tasks/{t2}/annotations", json={"regions": [], "active_ms": 2000})
+    team.ann_a.post(f"/api/tasks/{t3}/annotations", json={"regions": [], "status": "draft"})
+    rows = team.manager.get(f"/api/projects/{team.project_id}/progress").json()
+    assert [(r["annotator"], r["median_active_s"]) for r in rows] == [(team.ann_a.username, 5.0)]
+    for bad in (-1, 86_400_001, "a while"):
+        refused = team.ann_a.post(
+            f"/api/tasks/{t3}/annotations", json={"regions": [], "active_ms": bad}
+        )
+        assert refused.status_code == 422

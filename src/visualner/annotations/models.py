@@ -37,6 +37,8 @@ class Annotation(Base):
     #: who saved the current version (the author, or a reviewer who edited it); no foreign
     #: key, so the column is added without rebuilding the table and its triggers
     edited_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: milliseconds of active work on it, summed over its saves (the labeling page measures)
+    active_ms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the author an imported annotation's JSON named (metadata: it names no account here)
     imported_from: Mapped[str] = mapped_column(String(150), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,8 @@ MAX_ORIGIN = 200
 MAX_TEXT = 100_000
 MAX_TOKENS = 100_000
 MAX_ITEMS = 20_000
+#: a day: more active time between two saves is not a measurement
+MAX_ACTIVE_MS_PER_SAVE = 86_400_000
 
 
 class Region(BaseModel):
@@ -74,6 +76,13 @@ class AnnotationBody(BaseModel):
     relations: list[Relation] = Field(default_factory=list, max_length=MAX_ITEMS)
     choices: dict[str, list[str]] = Field(default_factory=dict)
     status: Literal["draft", "submitted"] = "submitted"
+    active_ms: int = Field(
+        0,
+        ge=0,
+        le=MAX_ACTIVE_MS_PER_SAVE,
+        description="Milliseconds of active work since the last save (the labeling page "
+        "measures it; the annotation sums them).",
+    )
 
 
 class AnnotationUpdate(AnnotationBody):

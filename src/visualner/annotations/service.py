@@ -177,6 +177,7 @@ def store_new_annotation(
         task_id=task_id,
         user_id=user_id,
         edited_by_id=user_id,
+        active_ms=body.active_ms,
         status=body.status,
         version=1,
         result=_result_of(body),
@@ -242,6 +243,7 @@ def store_update(
         user_id=annotation.user_id or editor_id,
         edited_by_id=editor_id,
         reset_review=body.status == "submitted",
+        add_active_ms=body.active_ms,
     )
     if not written:
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation.id))
@@ -264,13 +266,15 @@ def write_next_version(
     user_id: int | None,
     edited_by_id: int | None = None,
     reset_review: bool = False,
+    add_active_ms: int = 0,
 ) -> bool:
     """Make ``status``/``result`` the annotation's next version and keep its current state as
     a row of ``annotation_versions``, if ``based_on_version`` is still the current one; False
     (nothing written) when someone saved in between. Saves and label renames both write
     versions this way. ``annotation`` may come from another session: only its values are used.
     ``edited_by_id`` is who saved the new version; ``reset_review`` makes it wait for review
-    again (a new submission), while a draft or a rename keeps what the review said.
+    again (a new submission), while a draft or a rename keeps what the review said;
+    ``add_active_ms`` is the active time spent on this version.
     """
     previous = AnnotationVersion(
         annotation_id=annotation.id,
@@ -293,6 +297,7 @@ def write_next_version(
             updated_at=utcnow(),
             **review,
             **editor,
+            active_ms=Annotation.active_ms + add_active_ms,
         )
         .execution_options(synchronize_session=False)
     ).rowcount

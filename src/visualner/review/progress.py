@@ -1,9 +1,11 @@
-"""Progress per annotator: what they submitted, what reviewers accepted and sent back, and
-how many regions their submitted annotations hold per task."""
+"""Progress per annotator: what they submitted, what reviewers accepted and sent back, how
+many regions their submitted annotations hold per task, and the median active time they
+spent on one (measured by the labeling page)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,17 +25,29 @@ class AnnotatorProgress:
     to_correct: int = 0
     rejections: int = 0
     regions: int = 0
+    active_ms: list[int] = field(default_factory=list)
 
     @property
     def regions_per_task(self) -> float | None:
         return self.regions / self.submitted if self.submitted else None
+
+    @property
+    def median_active_s(self) -> float | None:
+        """Over the submitted annotations whose time was measured."""
+        return statistics.median(self.active_ms) / 1000 if self.active_ms else None
 
 
 def project_progress(session: Session, *, project_id: int) -> list[AnnotatorProgress]:
     """One row per annotator of the project's tasks, by name."""
     in_project = Task.project_id == project_id
     rows = session.execute(
-        select(Annotation.user_id, Annotation.status, Annotation.review_status, Annotation.result)
+        select(
+            Annotation.user_id,
+            Annotation.status,
+            Annotation.review_status,
+            Annotation.result,
+            Annotation.active_ms,
+        )
         .join(Task, Task.id == Annotation.task_id)
         .where(in_project, Annotation.user_id.is_not(None))
     ).all()
@@ -48,12 +62,14 @@ def project_progress(session: Session, *, project_id: int) -> list[AnnotatorProg
     )
     names = usernames(session, [user_id for user_id, *_ in rows])
     by_user: dict[int, AnnotatorProgress] = {}
-    for user_id, status, review, result in rows:
+    for user_id, status, review, result, active_ms in rows:
         progress = by_user.setdefault(user_id, AnnotatorProgress(names.get(user_id, "?")))
         progress.tasks += 1
         if status == "submitted":
             progress.submitted += 1
             progress.regions += len((result or {}).get("regions", []))
+            if active_ms:
+                progress.active_ms.append(active_ms)
         if review == "accepted":
             progress.accepted += 1
         elif review == "rejected" and status != "submitted":

@@ -139,8 +139,9 @@ def _agreement_json(pair: agreement.Agreement) -> dict[str, Any]:
 def project_progress(
     project_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> list[dict[str, Any]]:
-    """Per annotator: tasks annotated, submitted, accepted, to correct, rejections received and
-    regions per submitted task (reviewers and managers)."""
+    """Per annotator: tasks annotated, submitted, accepted, to correct, rejections received,
+    regions per submitted task and the median active seconds spent on one (reviewers and
+    managers)."""
     project_access(session, user=user, project_id=project_id, capability=Capability.REVIEW)
     return [
         {
@@ -151,6 +152,7 @@ def project_progress(
             "to_correct": row.to_correct,
             "rejections": row.rejections,
             "regions_per_task": row.regions_per_task,
+            "median_active_s": row.median_active_s,
         }
         for row in progress.project_progress(session, project_id=project_id)
     ]

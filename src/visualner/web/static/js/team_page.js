@@ -18,13 +18,15 @@ const tableRow = (cells, testid) =>
 
 async function loadProgress() {
   /** @type {{annotator: string, tasks: number, submitted: number, accepted: number,
-   *   to_correct: number, rejections: number, regions_per_task: number | null}[]} */
+   *   to_correct: number, rejections: number, regions_per_task: number | null,
+   *   median_active_s: number | null}[]} */
   const rows = await api(`/api/projects/${projectId}/progress`);
   byRole(root, "progress-rows").replaceChildren(
     ...rows.map((r) =>
       tableRow(
         [r.annotator, String(r.tasks), String(r.submitted), String(r.accepted), String(r.to_correct), String(r.rejections),
-          r.regions_per_task === null ? "—" : r.regions_per_task.toFixed(1)],
+          r.regions_per_task === null ? "—" : r.regions_per_task.toFixed(1),
+          r.median_active_s === null ? "—" : `${Math.round(r.median_active_s)} s`],
         "progress-row",
       ),
     ),

@@ -29,9 +29,10 @@ const KEEPALIVE_BYTES = 60_000;
  *   getDoc: () => Doc,
  *   onChange: (state: SaveState) => void,
  *   initial: {annotationId: number | null, version: number, status: SavedStatus},
+ *   takeActiveMs?: () => number,
  * }} options
  */
-export function createSaver({ taskId, getDoc, onChange, initial }) {
+export function createSaver({ taskId, getDoc, onChange, initial, takeActiveMs = () => 0 }) {
   /** @type {SaveState} */
   const state = { ...initial, dirty: false, saving: false, conflict: null, error: null, savedAt: null };
   let timer = 0;
@@ -42,7 +43,7 @@ export function createSaver({ taskId, getDoc, onChange, initial }) {
 
   /** @param {"draft" | "submitted"} status */
   function body(status) {
-    return { ...docForSave(getDoc()), status };
+    return { ...docForSave(getDoc()), status, active_ms: takeActiveMs() };
   }
 
   /** The JSON a draft save sends while the page unloads. */

@@ -14,6 +14,7 @@ import { attachPointerInput } from "./pointer_input.js";
 import { createRegionOcr } from "./region_ocr.js";
 import { createCommentsPanel } from "./comments_panel.js";
 import { createHistoryPanel } from "./history_panel.js";
+import { trackActiveTime } from "./active_time.js";
 import { chosenSource, createReviewPanel } from "./review_panel.js";
 import { createSaveControls } from "./save_status.js";
 import { createStore } from "./state/store.js";
@@ -196,6 +197,7 @@ async function start() {
     canAnnotate: Boolean(pageData.can_annotate),
     own: source?.kind === "prediction" ? null : own,
     getDoc: () => store.state.doc,
+    takeActiveMs: trackActiveTime(),
   });
   const keymap = bindLabelingKeys(root, { config, actions, saveNow: () => saver.saveNow(), submit });
   const pageOcr = createPageOcr({

@@ -33,9 +33,10 @@ export function saveStatusText(s) {
  *   taskId: number, projectId: number, canAnnotate: boolean,
  *   own: {id: number, version: number, status: import("./autosave.js").SavedStatus} | null,
  *   getDoc: () => Doc,
+ *   takeActiveMs?: () => number,
  * }} options
  */
-export function createSaveControls(root, { taskId, projectId, canAnnotate, own, getDoc }) {
+export function createSaveControls(root, { taskId, projectId, canAnnotate, own, getDoc, takeActiveMs }) {
   const saveStatus = byRole(root, "save-status");
   const submitButton = /** @type {HTMLButtonElement} */ (byRole(root, "submit"));
   const nextTask = byRole(root, "next-task");
@@ -61,6 +62,7 @@ export function createSaveControls(root, { taskId, projectId, canAnnotate, own, 
     getDoc,
     initial: own ? { annotationId: own.id, version: own.version, status: own.status } : { annotationId: null, version: 0, status: "none" },
     onChange: showSaveState,
+    takeActiveMs,
   });
   showSaveState(saver.state);
   byRole(conflict, "reload").addEventListener("click", () => window.location.reload());
