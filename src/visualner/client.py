@@ -76,9 +76,12 @@ class VisualnerClient:
     ) -> VisualnerClient:
         """Log in with a password and make a personal API token for this client."""
         client = cls(base_url, http=http)
-        client.headers = {
-            "Authorization": f"Token {client._new_token(username, password, token_name)}"
-        }
+        try:
+            token = client._new_token(username, password, token_name)
+        except BaseException:
+            client.close()  # a refused login leaves no open connection behind
+            raise
+        client.headers = {"Authorization": f"Token {token}"}
         return client
 
     def _new_token(self, username: str, password: str, token_name: str) -> str:

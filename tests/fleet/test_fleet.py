@@ -105,6 +105,8 @@ def fleet(tmp_path: Path, s3_server: S3Server) -> Iterator[Fleet]:
     env = {
         **os.environ,
         "VISUALNER_ENVIRONMENT": "production",
+        # plain HTTP on loopback: a production server's Secure cookie would never come back
+        "VISUALNER_SECURE_COOKIES": "false",
         "VISUALNER_SECRET_KEY": "fleet-secret-" + "k" * 40,
         "VISUALNER_DATABASE_URL": database_url,
         "VISUALNER_QUEUE_URL": REDIS_URL,

@@ -107,7 +107,11 @@ def test_a_model_whose_labels_the_config_lacks_is_refused_naming_them(
     )
     assert 'value="question"' not in trimmed
     patched = model_project.admin.patch(
-        f"/api/projects/{model_project.project_id}", json={"label_config": trimmed}
+        f"/api/projects/{model_project.project_id}",
+        json={
+            "label_config": trimmed,
+            "label_changes": {"remove": {"question": "delete", "answer": "delete"}},
+        },
     )
     assert patched.status_code == 200, patched.text
 
