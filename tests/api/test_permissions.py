@@ -1,8 +1,9 @@
 """The role × endpoint matrix: who may see and change what in a project.
 
 Non-members get 404 on everything of another project (ids don't leak); annotators can't
-change settings, members or config; reviewers may edit others' annotations; managers and
-admins may do everything.
+change settings, members or config, and read only their own annotations (another's answers
+404, as annotators of one task work blind to each other); reviewers may read and edit others'
+annotations; managers and admins may do everything.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from visualner.jobs.service import create_job
 from visualner.runtime import Services
 
 VIEW, ANNOTATE, EDIT_OTHERS, MANAGE = "view", "annotate", "edit_others", "manage"
+READ_OTHERS = "read_others"
 ALLOWED = {
     "outsider": set(),
     "annotator": {VIEW, ANNOTATE},
-    "reviewer": {VIEW, ANNOTATE, EDIT_OTHERS},
-    "manager": {VIEW, ANNOTATE, EDIT_OTHERS, MANAGE},
-    "admin": {VIEW, ANNOTATE, EDIT_OTHERS, MANAGE},
+    "reviewer": {VIEW, ANNOTATE, READ_OTHERS, EDIT_OTHERS},
+    "manager": {VIEW, ANNOTATE, READ_OTHERS, EDIT_OTHERS, MANAGE},
+    "admin": {VIEW, ANNOTATE, READ_OTHERS, EDIT_OTHERS, MANAGE},
 }
 
 
@@ -35,6 +37,8 @@ class Endpoint:
     path: str
     needs: str
     body: dict[str, Any] | None = None
+    #: what a member without ``needs`` gets: 403, or 404 for what they may not even see
+    denied: str = "403"
 
 
 REGION = {"id": "r1", "page": 0, "label": "question", "tokens": [0, 1], "text": "word0 word1"}
@@ -46,8 +50,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/tasks/{task}", VIEW),
     Endpoint("GET", "/api/tasks/{task}/pages/0", VIEW),
     Endpoint("GET", "/api/tasks/{task}/annotations", VIEW),
-    Endpoint("GET", "/api/annotations/{annotation}", VIEW),
-    Endpoint("GET", "/api/annotations/{annotation}/versions", VIEW),
+    Endpoint("GET", "/api/annotations/{annotation}", READ_OTHERS, denied="404"),
+    Endpoint("GET", "/api/annotations/{annotation}/versions", READ_OTHERS, denied="404"),
     Endpoint("GET", "/api/jobs/{job}", VIEW),
     Endpoint("POST", "/api/tasks/{task}/annotations", ANNOTATE, {"regions": [REGION]}),
     Endpoint(
@@ -119,7 +123,7 @@ def test_role_matrix(client: TestClient, role: str) -> None:
             kwargs["json"]["version"] = current
         response = caller.client.request(endpoint.method, path, headers=caller.headers, **kwargs)
         allowed = endpoint.needs in ALLOWED[role]
-        expected = "2xx" if allowed else ("404" if role == "outsider" else "403")
+        expected = "2xx" if allowed else ("404" if role == "outsider" else endpoint.denied)
         got = "2xx" if 200 <= response.status_code < 300 else str(response.status_code)
         if got != expected:
             mismatches.append(

@@ -161,3 +161,26 @@ def test_removing_the_reviewer_and_reassigning_replaces_annotators(team: Team) -
     assert team.assign(task_ids=[t1], reviewer=manager2.username).json()["reviewer"] == (
         manager2.username
     )
+
+
+def test_annotators_of_one_task_work_blind_to_each_other(team: Team) -> None:
+    (t1,) = team.tasks(1)
+    team.manager.patch(
+        f"/api/projects/{team.project_id}", json={"settings": {"annotations_per_task": 2}}
+    )
+    team.assign(task_ids=[t1], annotators=[team.ann_a.username, team.ann_b.username])
+    mine = team.submit(team.ann_a, t1)
+    theirs = team.submit(team.ann_b, t1)
+    own_view = team.ann_a.get(f"/api/tasks/{t1}").json()["annotations"]
+    assert [a["id"] for a in own_view] == [mine["id"]]
+    listed = team.ann_a.get(f"/api/tasks/{t1}/annotations").json()
+    assert [a["id"] for a in listed] == [mine["id"]]
+    for url in (
+        f"/api/annotations/{theirs['id']}",
+        f"/api/annotations/{theirs['id']}/versions",
+        f"/api/annotations/{theirs['id']}/diff?from=1",
+    ):
+        assert team.ann_a.get(url).status_code == 404, url
+    assert team.ann_a.get(f"/api/annotations/{mine['id']}").status_code == 200
+    reviewed = team.reviewer.get(f"/api/tasks/{t1}").json()["annotations"]
+    assert sorted(a["id"] for a in reviewed) == sorted([mine["id"], theirs["id"]])

@@ -11,7 +11,11 @@ from visualner.annotations.schemas import (
     AnnotationUpdate,
     AnnotationVersionOut,
 )
-from visualner.assignments.visibility import task_access
+from visualner.assignments.visibility import (
+    annotation_access,
+    own_annotations_only,
+    task_access,
+)
 from visualner.auth.usernames import usernames
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
@@ -64,8 +68,10 @@ def _answer(
 def list_annotations(
     task_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> list[dict[str, object]]:
-    task_access(session, user=user, task_id=task_id)
-    annotations = service.annotations_of_task(session, task_id=task_id)
+    access = task_access(session, user=user, task_id=task_id).access
+    annotations = own_annotations_only(
+        access, service.annotations_of_task(session, task_id=task_id)
+    )
     names = usernames(session, (a.user_id for a in annotations))
     return [annotation_json(a, names) for a in annotations]
 
@@ -75,7 +81,7 @@ def get_annotation(
     annotation_id: IdPath, user: CurrentUser, session: SessionDep
 ) -> dict[str, object]:
     annotation = service.get_annotation(session, annotation_id)
-    task_access(session, user=user, task_id=annotation.task_id)
+    annotation_access(session, user=user, annotation=annotation)
     return annotation_json(annotation, usernames(session, [annotation.user_id]))
 
 
@@ -105,7 +111,7 @@ def list_versions(
 ) -> list[AnnotationVersionOut]:
     """The earlier versions of an annotation, newest first."""
     annotation = service.get_annotation(session, annotation_id)
-    task_access(session, user=user, task_id=annotation.task_id)
+    annotation_access(session, user=user, annotation=annotation)
     versions = service.annotation_versions(session, annotation_id=annotation_id)
     names = usernames(session, (v.user_id for v in versions))
     return [

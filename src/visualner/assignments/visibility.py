@@ -5,7 +5,8 @@ Reviewers and managers see every task. An annotator sees every task too, unless 
 shows annotators only their own tasks — the project setting ``annotators_see_assigned_only``:
 ``true``, ``false``, or ``null`` (the default) meaning "on once any task has an assigned
 annotator". An annotator's own tasks are those assigned to them and those they annotated.
-A task someone may not see answers 404, like a task that does not exist.
+A task someone may not see answers 404, like a task that does not exist. Annotators read
+only their own annotations of a task (``own_annotations_only``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,23 @@ def visible_tasks_condition(session: Session, access: ProjectAccess) -> ColumnEl
         select(Annotation.task_id).where(Annotation.user_id == access.user.id),
     )
     return Task.id.in_(own)
+
+
+def own_annotations_only(access: ProjectAccess, annotations: list[Annotation]) -> list[Annotation]:
+    """The annotations this member may read: all for reviewers and managers, their own for
+    annotators (several annotators label a task blind to each other's work)."""
+    if access.can(Capability.REVIEW):
+        return annotations
+    return [a for a in annotations if a.user_id == access.user.id]
+
+
+def annotation_access(session: Session, *, user: User, annotation: Annotation) -> TaskAccess:
+    """``task_access`` for the annotation's task, and ``NotFound`` for an annotator reading
+    another annotator's annotation."""
+    found = task_access(session, user=user, task_id=annotation.task_id)
+    if not own_annotations_only(found.access, [annotation]):
+        raise NotFound(f"no annotation {annotation.id}")
+    return found
 
 
 @dataclass(frozen=True)

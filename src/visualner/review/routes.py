@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Query, Response
 
 from visualner.annotations.service import get_annotation
-from visualner.assignments.visibility import task_access
+from visualner.assignments.visibility import annotation_access, task_access
 from visualner.auth.usernames import usernames
 from visualner.db import MAX_INTEGER
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
@@ -169,7 +169,7 @@ def diff_versions(
     """What changed from version ``from`` to version ``to`` (default: the current one):
     regions added, removed, relabelled, text edited, and moved (other words or box)."""
     annotation = get_annotation(session, annotation_id)
-    task_access(session, user=user, task_id=annotation.task_id)
+    annotation_access(session, user=user, annotation=annotation)
     to_version = to_version or annotation.version
     diff = history.diff_results(
         history.version_result(session, annotation, from_version),

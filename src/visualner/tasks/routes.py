@@ -14,7 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from visualner.annotations.models import Prediction
 from visualner.annotations.service import annotations_of_task, own_task_states
 from visualner.assignments.service import TaskPeople, people_of_tasks
-from visualner.assignments.visibility import task_access, visible_tasks_condition
+from visualner.assignments.visibility import (
+    own_annotations_only,
+    task_access,
+    visible_tasks_condition,
+)
 from visualner.auth.usernames import usernames
 from visualner.blob_responses import blob_response, page_media_type
 from visualner.comments.service import open_comment_counts
@@ -155,7 +159,7 @@ def get_task(
     task, access = found.task, found.access
     fetch_error = _first_view(session, services, access.project.settings, task_id)
     pages = service.pages_of_task(session, task_id=task_id)
-    annotations = annotations_of_task(session, task_id=task_id)
+    annotations = own_annotations_only(access, annotations_of_task(session, task_id=task_id))
     predictions = list(
         session.scalars(
             select(Prediction).where(Prediction.task_id == task_id).order_by(Prediction.id)
