@@ -275,3 +275,39 @@ def test_the_version_diff_names_an_added_and_a_relabelled_region(labeler: Labele
     expect(page.get_by_test_id("diff-relabelled")).to_have_text(
         f"Relabelled question → answer “{words[0].text}”"
     )
+
+
+def test_a_reviewer_edits_then_accepts_as_a_new_version(browser: Browser, labeler: Labeler) -> None:
+    project_id = labeler.new_project("forms")
+    services = labeler.server.services
+    words = grid_words(4, 400, 200, columns=2)
+    task_id = labeler.new_task(project_id, "edit.png", [drawn_page(services, 400, 200, words)])
+    annotator = _member(labeler, project_id, "annotator")
+    reviewer = _member(labeler, project_id, "reviewer")
+    as_annotator = _as(browser, labeler, *annotator)
+    as_reviewer = _as(browser, labeler, *reviewer)
+    try:
+        page = as_annotator.new_page()
+        open_task(page, task_id)
+        click_word(page, words[0].bbox)
+        page.keyboard.press("q")
+        page.get_by_test_id("submit").click()
+        expect(page.get_by_test_id("save-status")).to_have_text("Submitted · v1")
+        review = as_reviewer.new_page()
+        review.goto(f"/projects/{project_id}/review-next")
+        expect(review.get_by_test_id("labeling")).to_have_attribute("data-ready", "true")
+        review.get_by_test_id("review-edit").click()
+        click_word(review, words[1].bbox)
+        review.keyboard.press("a")
+        expect(review.get_by_test_id("region-count")).to_have_text("2")
+        review.get_by_test_id("review-accept").click()
+        review.wait_for_url(f"**/projects/{project_id}?status=submitted")
+    finally:
+        as_annotator.close()
+        as_reviewer.close()
+    exported = labeler.api("GET", f"/api/projects/{project_id}/export?format=json&only=reviewed")
+    (annotation,) = exported[0]["annotations"]
+    assert annotation["user"] == annotator[0]
+    assert sorted(r["label"] for r in annotation["regions"]) == ["answer", "question"]
+    versions = labeler.api("GET", f"/api/annotations/{annotation['id']}/versions")
+    assert [(v["version"], v["user"]) for v in versions] == [(1, annotator[0])]
