@@ -2,13 +2,16 @@
 
 Seeds a project of 10,000 annotated tasks (one page of 300 words, one submitted annotation of
 300 regions and one prediction of 300 regions each) with bulk inserts, then exports it in every
-format, each in a fresh subprocess so its peak memory (max RSS, interpreter included) is its own.
+format, each in a fresh subprocess so its peak memory (max RSS, interpreter included) is its own,
+and stores the file in the blob store as the export job does (``--storage s3``: in a SeaweedFS
+started on loopback, the ``store`` column is that upload's share of the time).
 Targets: every format ≥ 500 tasks/s, peak memory < 300 MB. Tasks per CPU-second (the export
 process's own CPU time) compare runs on a shared machine best. Each line ends with the 1-minute
 load average when the export finished: the machine is shared, so compare figures taken at
 similar loads.
 
     .venv/bin/python bench/export.py [--tasks 10000] [--engines sqlite,postgresql] [--formats …]
+                                     [--storage local|s3]
 """
 
 from __future__ import annotations
@@ -21,22 +24,27 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _server import database_for
 
+from tests.s3_server import running_s3_server, s3_environment
 from visualner.annotations.models import Annotation, Prediction
 from visualner.db import Database, session_scope
+from visualner.documents.stores import open_blob_store
 from visualner.exports.options import ExportOptions
 from visualner.exports.service import export_to_file, url_image_ref
 from visualner.formats.registry import EXPORT_FORMATS
 from visualner.migrate import upgrade_database
 from visualner.projects.models import Project
 from visualner.projects.templates import get_template
+from visualner.settings import Settings
 from visualner.tasks.models import Page, Task
 from visualner.word_codec import encode_words
 from visualner.words import Word
@@ -160,11 +168,25 @@ def child(database_url: str, project_id: int, format: str, predictions: bool) ->
             image_ref=url_image_ref("https://visualner.example"),
             destination=Path(tmp) / "export",
         )
+        written = time.perf_counter()
+        blobs = open_blob_store(Settings(data_dir=Path(tmp) / "data"))
+        blobs.put_file(exported.path)
         seconds = time.perf_counter() - started
+        store_seconds = time.perf_counter() - written
         cpu = time.process_time() - cpu_started
     database.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "bytes": exported.size, "peak_mb": peak_mb}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "store_seconds": store_seconds,
+                "cpu": cpu,
+                "bytes": exported.size,
+                "peak_mb": peak_mb,
+            }
+        )
+    )
 
 
 def run_engine(engine: str, task_count: int, formats: list[str]) -> None:
@@ -189,7 +211,7 @@ def run_engine(engine: str, task_count: int, formats: list[str]) -> None:
             print(
                 f"  {name:<22} {figures['seconds']:7.2f} s {rate:9.0f} tasks/s"
                 f" ({task_count / figures['cpu']:5.0f} per CPU-s)"
-                f" {figures['bytes'] / 2**20:9.1f} MB out"
+                f" {figures['bytes'] / 2**20:9.1f} MB out (store {figures['store_seconds']:5.2f} s)"
                 f"   peak {figures['peak_mb']:6.0f} MB   load {os.getloadavg()[0]:4.1f}   {ok}"
             )
 
@@ -202,12 +224,19 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--formats", default=",".join(f.name for f in EXPORT_FORMATS))
+    parser.add_argument("--storage", choices=("local", "s3"), default="local")
     args = parser.parse_args()
+    stack = ExitStack()
+    if args.storage == "s3":  # every export child stores its file in SeaweedFS
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        os.environ.update(s3_environment(stack.enter_context(running_s3_server(folder / "s3"))))
+    print(f"storage: {args.storage}")
     print(f"targets: every format >= 500 tasks/s, peak memory < 300 MB ({args.tasks} tasks,")
     print(f"  {WORDS} words and {REGIONS} regions each; +predictions adds a 300-region prediction)")
     print(f"peer: {PEER}")
-    for engine in args.engines.split(","):
-        run_engine(engine, args.tasks, args.formats.split(","))
+    with stack:
+        for engine in args.engines.split(","):
+            run_engine(engine, args.tasks, args.formats.split(","))
 
 
 if __name__ == "__main__":
