@@ -270,6 +270,7 @@ def test_the_version_diff_names_an_added_and_a_relabelled_region(labeler: Labele
     open_task(page, task_id)
     page.get_by_test_id("history-open").click()
     expect(page.get_by_test_id("history-version")).to_have_count(2)
+    expect(page.get_by_test_id("history-version").first).to_contain_text("v2 · admin")
     page.get_by_test_id("history-compare").click()
     expect(page.get_by_test_id("diff-added")).to_have_text(f"Added header “{words[2].text}”")
     expect(page.get_by_test_id("diff-relabelled")).to_have_text(
@@ -311,3 +312,5 @@ def test_a_reviewer_edits_then_accepts_as_a_new_version(browser: Browser, labele
     assert sorted(r["label"] for r in annotation["regions"]) == ["answer", "question"]
     versions = labeler.api("GET", f"/api/annotations/{annotation['id']}/versions")
     assert [(v["version"], v["user"]) for v in versions] == [(1, annotator[0])]
+    current = labeler.api("GET", f"/api/annotations/{annotation['id']}")
+    assert (current["version"], current["edited_by"]) == (2, reviewer[0])

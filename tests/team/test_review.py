@@ -98,6 +98,8 @@ def test_a_reviewer_edits_and_accepts_as_a_new_version(team: Team) -> None:
         f"/api/annotations/{first['id']}",
         json={"version": 1, "regions": [{**REGION, "label": "header"}], "status": "submitted"},
     ).json()
+    assert edited["edited_by"] == team.reviewer.username and edited["user"] == team.ann_a.username
+    assert first["edited_by"] == team.ann_a.username
     assert _review(team.reviewer, edited, "accept").status_code == 200
     assert _exported(team, "reviewed") == [(t1, team.ann_a.username, "header")]
     versions = team.manager.get(f"/api/annotations/{first['id']}/versions").json()

@@ -22,7 +22,7 @@ from visualner.errors import PermissionDenied
 from visualner.preannotation.hooks import retrain_if_due
 from visualner.projects.access import Capability
 from visualner.storages.targets import write_to_targets_if_any
-from visualner.tasks.presenters import annotation_json
+from visualner.tasks.presenters import annotation_json, people_of_annotations
 
 router = APIRouter(prefix="/api", tags=["annotations"])
 
@@ -72,7 +72,7 @@ def list_annotations(
     annotations = own_annotations_only(
         access, service.annotations_of_task(session, task_id=task_id)
     )
-    names = usernames(session, (a.user_id for a in annotations))
+    names = usernames(session, people_of_annotations(annotations))
     return [annotation_json(a, names) for a in annotations]
 
 
@@ -82,7 +82,7 @@ def get_annotation(
 ) -> dict[str, object]:
     annotation = service.get_annotation(session, annotation_id)
     annotation_access(session, user=user, annotation=annotation)
-    return annotation_json(annotation, usernames(session, [annotation.user_id]))
+    return annotation_json(annotation, usernames(session, people_of_annotations([annotation])))
 
 
 @router.put("/annotations/{annotation_id}", response_model=AnnotationOut)

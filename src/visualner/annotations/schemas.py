@@ -107,6 +107,9 @@ class AnnotationOut(BaseModel):
     choices: dict[str, list[str]]
     created_at: datetime
     updated_at: datetime
+    edited_by: str | None = Field(
+        None, description="Who saved the current version (its author, or a reviewer)."
+    )
 
 
 class AnnotationVersionOut(BaseModel):

@@ -140,7 +140,7 @@ def save_annotation(
             check_update(
                 reads, access=access, annotation=existing, task=task, body=body, config=config
             )
-            names = usernames(reads, [existing.user_id or user.id])
+            names = usernames(reads, [existing.user_id or user.id, user.id])
     with session_scope(database.write) as session:
         if existing is None:
             annotation = store_new_annotation(session, task_id=task.id, user_id=user.id, body=body)

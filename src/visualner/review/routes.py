@@ -18,7 +18,7 @@ from visualner.review import agreement, history, progress, service
 from visualner.review.models import AnnotationReview
 from visualner.review.schemas import ReviewedOut, ReviewIn, ReviewOut
 from visualner.storages.targets import write_to_targets_if_any
-from visualner.tasks.presenters import annotation_json
+from visualner.tasks.presenters import annotation_json, people_of_annotations
 
 router = APIRouter(prefix="/api", tags=["review"])
 
@@ -56,7 +56,7 @@ def review_annotation(
         version=body.version,
         comment=body.comment,
     )
-    names = usernames(session, [reviewed.annotation.user_id, user.id])
+    names = usernames(session, [*people_of_annotations([reviewed.annotation]), user.id])
     background_tasks.add_task(
         write_to_targets_if_any, services.queue, task_id=reviewed.annotation.task_id
     )
@@ -78,7 +78,7 @@ def pick_ground_truth(
     (managers; accepting one does the same)."""
     annotation = service.pick_ground_truth(session, user=user, annotation_id=annotation_id)
     background_tasks.add_task(write_to_targets_if_any, services.queue, task_id=annotation.task_id)
-    return annotation_json(annotation, usernames(session, [annotation.user_id]))
+    return annotation_json(annotation, usernames(session, people_of_annotations([annotation])))
 
 
 @router.get("/tasks/{task_id}/reviews", response_model=list[ReviewOut])

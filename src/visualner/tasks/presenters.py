@@ -50,6 +50,11 @@ def page_json(page: Page, *, include_words: bool = True) -> dict[str, Any]:
     return payload
 
 
+def people_of_annotations(annotations: list[Annotation]) -> list[int | None]:
+    """The user ids ``annotation_json`` names: each annotation's author and last editor."""
+    return [a.user_id for a in annotations] + [a.edited_by_id for a in annotations]
+
+
 def annotation_json(annotation: Annotation, usernames: dict[int, str]) -> dict[str, Any]:
     result = annotation.result or {}
     return {
@@ -59,6 +64,7 @@ def annotation_json(annotation: Annotation, usernames: dict[int, str]) -> dict[s
         "status": annotation.status,
         "version": annotation.version,
         "review_status": annotation.review_status,
+        "edited_by": usernames.get(annotation.edited_by_id) if annotation.edited_by_id else None,
         "imported_from": annotation.imported_from,
         "regions": result.get("regions", []),
         "relations": result.get("relations", []),

@@ -38,7 +38,12 @@ from visualner.tags.service import add_tags, project_tags, remove_tags, tags_of_
 from visualner.tasks import service
 from visualner.tasks.deletion import delete_tasks
 from visualner.tasks.models import Task
-from visualner.tasks.presenters import page_json, task_json, task_summary
+from visualner.tasks.presenters import (
+    page_json,
+    people_of_annotations,
+    task_json,
+    task_summary,
+)
 from visualner.tasks.schemas import (
     DeletedOut,
     DeleteTasksIn,
@@ -170,7 +175,7 @@ def get_task(
         pages,
         annotations,
         predictions,
-        usernames(session, (a.user_id for a in annotations)),
+        usernames(session, people_of_annotations(annotations)),
         words_inline_limit=WORDS_INLINE_MAX_PAGES,
     )
     payload["tags"] = tags_of_tasks(session, [task_id]).get(task_id, [])

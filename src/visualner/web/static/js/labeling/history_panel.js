@@ -35,9 +35,9 @@ export function diffLines(diff) {
 
 /**
  * @param {HTMLElement} root
- * @param {{annotationId: () => number | null, currentVersion: () => number}} options
+ * @param {{annotationId: () => number | null}} options
  */
-export function createHistoryPanel(root, { annotationId, currentVersion }) {
+export function createHistoryPanel(root, { annotationId }) {
   const list = el("ol", { className: "history-list", testid: "history-list" });
   const diffList = el("ul", { className: "history-diff", testid: "history-diff" });
   const show = el("button", { className: "btn btn-sm btn-ghost", text: "Show history", testid: "history-open", attrs: { type: "button" } });
@@ -56,9 +56,15 @@ export function createHistoryPanel(root, { annotationId, currentVersion }) {
     }
     /** @type {{version: number, user: string | null, created_at: string, region_count: number}[]} */
     const versions = await api(`/api/annotations/${id}/versions`);
-    const current = currentVersion();
+    /** @type {{version: number, edited_by: string | null, user: string | null, updated_at: string, regions: unknown[]}} */
+    const latest = await api(`/api/annotations/${id}`);
+    const current = latest.version;
+    const editor = latest.edited_by || latest.user || "?";
     list.replaceChildren(
-      el("li", { testid: "history-version", text: `v${current} (current)` }),
+      el("li", {
+        testid: "history-version",
+        text: `v${current} · ${editor} · ${formatDate(latest.updated_at)} · ${latest.regions.length} regions (current)`,
+      }),
       ...versions.map((v) => {
         const compare = el("button", { className: "btn btn-sm btn-link", text: "Compare with current", testid: "history-compare", attrs: { type: "button" } });
         compare.addEventListener("click", async () => {

@@ -230,7 +230,7 @@ async function start() {
     focusRegion: (id) => actions.focusRegion(id),
     annotationId: () => saver.state.annotationId,
   });
-  createHistoryPanel(root, { annotationId: () => saver.state.annotationId, currentVersion: () => saver.state.version });
+  createHistoryPanel(root, { annotationId: () => saver.state.annotationId });
   followStore({ store, pages, view, panels: regionList, otherPanels, toolbar, markDirty: () => saver.markDirty(), pageOcr });
   createRegionOcr({ root, taskId, canAnnotate: Boolean(pageData.can_annotate), store, pages, view, markDirty: () => saver.markDirty() });
   attachPointerInput({ viewport, ctx: { store, view, page: actions.currentPage, actions }, registry, onClickDrawn });
