@@ -22,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -181,16 +182,18 @@ async def run_engine(
                 print(
                     f"{engine}: seeded {task_count} tasks in {time.perf_counter() - started:.1f} s"
                 )
+                team_figures = partial(
+                    run_team,
+                    client,
+                    server.url,
+                    database_url,
+                    project["id"],
+                    task_ids,
+                    timer=lambda requests, n: time_requests(client, requests, n),
+                    report=report,
+                )
                 if only_team:
-                    await run_team(
-                        client,
-                        server.url,
-                        database_url,
-                        project["id"],
-                        task_ids,
-                        timer=lambda requests, n: time_requests(client, requests, n),
-                        report=report,
-                    )
+                    await team_figures()
                     return
                 pages = task_count // 100
                 list_requests: list[tuple[str, str, dict | None]] = [
@@ -248,15 +251,7 @@ async def run_engine(
                     "save annotation with 300 regions, 1 client",
                     *await flat_out_savers(client, [big_task], many, clients=1, saves=100),
                 )
-                await run_team(
-                    client,
-                    server.url,
-                    database_url,
-                    project["id"],
-                    task_ids,
-                    timer=lambda requests, n: time_requests(client, requests, n),
-                    report=report,
-                )
+                await team_figures()
 
 
 class Annotator:

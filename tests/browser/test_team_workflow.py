@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import log_in_through_api
 from tests.browser.labeling_fixtures import (
@@ -21,6 +24,7 @@ from tests.browser.labeling_fixtures import (
     labeling_server,
 )
 from tests.browser.test_labeling import click_word, open_task
+from visualner.words import Word
 
 pytestmark = pytest.mark.browser
 FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
@@ -93,9 +97,22 @@ def test_a_manager_assigns_ten_tasks_and_each_annotator_sees_exactly_theirs(
             context.close()
 
 
-def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
-    browser: Browser, labeler: Labeler
-) -> None:
+@dataclass
+class Submitted:
+    """A task an annotator submitted (one "question" region on the first word), opened by
+    the reviewer through "Review next"."""
+
+    project_id: int
+    task_id: int
+    words: list[Word]
+    annotator: tuple[str, str]
+    reviewer: tuple[str, str]
+    page: Page
+    review: Page
+
+
+@contextmanager
+def submitted_and_opened(browser: Browser, labeler: Labeler) -> Iterator[Submitted]:
     project_id = labeler.new_project("forms")
     services = labeler.server.services
     words = grid_words(4, 400, 200, columns=2)
@@ -107,7 +124,6 @@ def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
         f"/api/projects/{project_id}/assignments",
         {"task_ids": [task_id], "annotators": [annotator[0]], "reviewer": reviewer[0]},
     )
-    comment = "<script>alert(1)</script> the second word is an answer"
     as_annotator = _as(browser, labeler, *annotator)
     as_reviewer = _as(browser, labeler, *reviewer)
     try:
@@ -117,10 +133,22 @@ def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
         page.keyboard.press("q")
         page.get_by_test_id("submit").click()
         expect(page.get_by_test_id("save-status")).to_have_text("Submitted · v1")
-
         review = as_reviewer.new_page()
         review.goto(f"/projects/{project_id}/review-next")
         expect(review.get_by_test_id("labeling")).to_have_attribute("data-ready", "true")
+        yield Submitted(project_id, task_id, words, annotator, reviewer, page, review)
+    finally:
+        as_annotator.close()
+        as_reviewer.close()
+
+
+def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
+    browser: Browser, labeler: Labeler
+) -> None:
+    comment = "<script>alert(1)</script> the second word is an answer"
+    with submitted_and_opened(browser, labeler) as done:
+        project_id, task_id, words = done.project_id, done.task_id, done.words
+        annotator, reviewer, page, review = done.annotator, done.reviewer, done.page, done.review
         expect(review.get_by_test_id("region-count")).to_have_text("1")
         expect(review.get_by_test_id("review-state")).to_contain_text(f"Read-only: {annotator[0]}")
         click_word(review, words[1].bbox)
@@ -147,10 +175,6 @@ def test_submit_reject_with_a_comment_fix_resubmit_accept_and_export(
         expect(review.get_by_test_id("region-count")).to_have_text("2")
         review.keyboard.press("Alt+a")
         review.wait_for_url(f"**/projects/{project_id}?status=submitted")
-    finally:
-        as_annotator.close()
-        as_reviewer.close()
-
     exported = labeler.api("GET", f"/api/projects/{project_id}/export?format=json&only=reviewed")
     assert [(t["id"], len(t["annotations"])) for t in exported] == [(task_id, 1)]
     annotation = exported[0]["annotations"][0]
@@ -279,33 +303,19 @@ def test_the_version_diff_names_an_added_and_a_relabelled_region(labeler: Labele
 
 
 def test_a_reviewer_edits_then_accepts_as_a_new_version(browser: Browser, labeler: Labeler) -> None:
-    project_id = labeler.new_project("forms")
-    services = labeler.server.services
-    words = grid_words(4, 400, 200, columns=2)
-    task_id = labeler.new_task(project_id, "edit.png", [drawn_page(services, 400, 200, words)])
-    annotator = _member(labeler, project_id, "annotator")
-    reviewer = _member(labeler, project_id, "reviewer")
-    as_annotator = _as(browser, labeler, *annotator)
-    as_reviewer = _as(browser, labeler, *reviewer)
-    try:
-        page = as_annotator.new_page()
-        open_task(page, task_id)
-        click_word(page, words[0].bbox)
-        page.keyboard.press("q")
-        page.get_by_test_id("submit").click()
-        expect(page.get_by_test_id("save-status")).to_have_text("Submitted · v1")
-        review = as_reviewer.new_page()
-        review.goto(f"/projects/{project_id}/review-next")
-        expect(review.get_by_test_id("labeling")).to_have_attribute("data-ready", "true")
+    with submitted_and_opened(browser, labeler) as done:
+        project_id, annotator, reviewer, review = (
+            done.project_id,
+            done.annotator,
+            done.reviewer,
+            done.review,
+        )
         review.get_by_test_id("review-edit").click()
-        click_word(review, words[1].bbox)
+        click_word(review, done.words[1].bbox)
         review.keyboard.press("a")
         expect(review.get_by_test_id("region-count")).to_have_text("2")
         review.get_by_test_id("review-accept").click()
         review.wait_for_url(f"**/projects/{project_id}?status=submitted")
-    finally:
-        as_annotator.close()
-        as_reviewer.close()
     exported = labeler.api("GET", f"/api/projects/{project_id}/export?format=json&only=reviewed")
     (annotation,) = exported[0]["annotations"]
     assert annotation["user"] == annotator[0]
