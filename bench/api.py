@@ -218,13 +218,16 @@ async def run_engine(
                     {"id": f"r{i}", "page": 0, "label": "question", "tokens": [i], "text": f"w{i}"}
                     for i in range(REGION_COUNT)
                 ]
+                # Both runs save as one user, who has one annotation per task: each run gets
+                # its own half of the tasks, so the second never re-creates the first's.
+                half = len(task_ids) // 2
                 report(
                     f"save annotation ({REGION_COUNT} regions), 50 clients flat out",
-                    *await flat_out_savers(client, task_ids, region, clients=50, saves=1000),
+                    *await flat_out_savers(client, task_ids[:half], region, clients=50, saves=1000),
                 )
                 report(
                     f"save annotation ({REGION_COUNT} regions), 50 annotators x 1 save/s",
-                    *await paced_savers(client, task_ids, region, clients=50, seconds=10),
+                    *await paced_savers(client, task_ids[half:], region, clients=50, seconds=10),
                 )
                 if search:
                     await run_search(client, database_url, task_count)
