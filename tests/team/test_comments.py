@@ -72,3 +72,27 @@ def test_comment_refusals(team: Team) -> None:
     half = team.manager.post(url, json={"body": "x", "region_id": "q1"})
     assert half.status_code == 400 and half.json()["field"] == "region_id"
     assert team.manager.patch("/api/comments/99999", json={"resolved": True}).status_code == 404
+
+
+def test_an_annotator_cannot_anchor_to_or_probe_another_annotators_regions(team: Team) -> None:
+    (task,) = team.tasks(1)
+    team.assign(task_ids=[task], annotators=[team.ann_a.username, team.ann_b.username])
+    theirs = team.ann_a.post(
+        f"/api/tasks/{task}/annotations", json={"regions": [REGION], "status": "submitted"}
+    ).json()
+    url = f"/api/tasks/{task}/comments"
+    for region_id in (REGION["id"], "no-such-region"):  # the same answer either way
+        probe = team.ann_b.post(
+            url, json={"body": "x", "annotation_id": theirs["id"], "region_id": region_id}
+        )
+        assert probe.status_code == 404, probe.text
+    own = team.ann_a.post(
+        url, json={"body": "mine", "annotation_id": theirs["id"], "region_id": REGION["id"]}
+    )
+    assert own.status_code == 201, own.text
+    reviewer = team.reviewer.post(
+        url, json={"body": "check", "annotation_id": theirs["id"], "region_id": REGION["id"]}
+    )
+    assert reviewer.status_code == 201, reviewer.text
+    assert [c["body"] for c in team.ann_b.get(url).json()] == []  # A's region comments
+    assert [c["body"] for c in team.ann_a.get(url).json()] == ["mine", "check"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation
-from visualner.assignments.visibility import task_access
+from visualner.assignments.visibility import own_annotations_only, task_access
 from visualner.auth.models import User
 from visualner.comments.models import MAX_COMMENT_CHARS, Comment
 from visualner.db import utcnow
@@ -18,10 +18,16 @@ from visualner.projects.access import Capability
 
 
 def comments_of_task(session: Session, *, user: User, task_id: int) -> list[Comment]:
-    task_access(session, user=user, task_id=task_id)
-    return list(
-        session.scalars(select(Comment).where(Comment.task_id == task_id).order_by(Comment.id))
-    )
+    """The task's comments; an annotator gets the task's own and those on regions of
+    annotations they may read (not another annotator's, whose work they do not see)."""
+    found = task_access(session, user=user, task_id=task_id)
+    query = select(Comment).where(Comment.task_id == task_id).order_by(Comment.id)
+    if not found.access.can(Capability.REVIEW):
+        readable = select(Annotation.id).where(
+            Annotation.task_id == task_id, Annotation.user_id == user.id
+        )
+        query = query.where(Comment.annotation_id.is_(None) | Comment.annotation_id.in_(readable))
+    return list(session.scalars(query))
 
 
 def add_comment(
@@ -35,7 +41,7 @@ def add_comment(
 ) -> Comment:
     """A comment on the task, or on region ``region_id`` of annotation ``annotation_id``
     (which must be the task's and hold that region)."""
-    task_access(session, user=user, task_id=task_id)
+    found = task_access(session, user=user, task_id=task_id)
     text = body.strip()
     if not text:
         raise InvalidInput("a comment needs some text", field="body")
@@ -47,7 +53,13 @@ def add_comment(
         )
     if annotation_id is not None:
         annotation = session.get(Annotation, annotation_id)
-        if annotation is None or annotation.task_id != task_id:
+        # An annotator may anchor only to an annotation they can read: another annotator's
+        # is "not found", so its ids and region ids cannot be probed through comments.
+        if (
+            annotation is None
+            or annotation.task_id != task_id
+            or not own_annotations_only(found.access, [annotation])
+        ):
             raise NotFound(f"task {task_id} has no annotation {annotation_id}")
         regions = (annotation.result or {}).get("regions", [])
         if not any(region.get("id") == region_id for region in regions):
