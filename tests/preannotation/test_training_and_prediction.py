@@ -20,6 +20,14 @@ from visualner.preannotation.next_task import next_task_by_uncertainty
 from visualner.projects.models import Project
 
 
+def _trained_with_new_tasks(model_project: ModelProject, forms: list[LabeledPage]) -> list[int]:
+    """A model trained on 4 labelled forms; the ids of the unlabelled tasks beside them."""
+    add_labeled_tasks(model_project.services, model_project.project_id, forms[:4])
+    new_ids = add_unlabeled_tasks(model_project.services, model_project.project_id, forms[10:])
+    model_project.train()
+    return new_ids
+
+
 def test_training_stores_a_version_with_held_out_scores_and_a_manifest(
     model_project: ModelProject, funsd_forms: list[LabeledPage]
 ) -> None:
@@ -50,11 +58,7 @@ def test_training_stores_a_version_with_held_out_scores_and_a_manifest(
 def test_pre_annotation_stores_regions_in_the_annotation_json_shape(
     model_project: ModelProject, funsd_forms: list[LabeledPage]
 ) -> None:
-    add_labeled_tasks(model_project.services, model_project.project_id, funsd_forms[:4])
-    new_ids = add_unlabeled_tasks(
-        model_project.services, model_project.project_id, funsd_forms[10:]
-    )
-    model_project.train()
+    new_ids = _trained_with_new_tasks(model_project, funsd_forms)
 
     job = model_project.preannotate()
 
@@ -255,11 +259,7 @@ def test_annotated_relations_train_links_that_predictions_carry_as_relations(
 def test_pre_annotating_a_search_result_predicts_exactly_the_matching_tasks(
     model_project: ModelProject, funsd_forms: list[LabeledPage]
 ) -> None:
-    add_labeled_tasks(model_project.services, model_project.project_id, funsd_forms[:4])
-    new_ids = add_unlabeled_tasks(
-        model_project.services, model_project.project_id, funsd_forms[10:]
-    )
-    model_project.train()
+    new_ids = _trained_with_new_tasks(model_project, funsd_forms)
     chosen = model_project.admin.get(f"/api/tasks/{new_ids[1]}").json()["title"]
 
     job = model_project.preannotate(query=f'"{chosen}" -has:annotations')
