@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from tests.browser.labeling_fixtures import lab_page, labeler, labeling_server
+from tests.browser.server_process import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    log_in_through_api,
+    running_server,
+)
+
+#: the labeling page's fixtures, defined once here so every browser module shares one
+#: session-wide labeling server (imported into each module, each started its own)
+LABELING_FIXTURES = (labeling_server, labeler, lab_page)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,16 +61,6 @@ def context(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
-
-
-def log_in_through_api(context: BrowserContext, username: str, password: str) -> str:
-    """Sets the session cookie in ``context``; returns the CSRF token for API calls."""
-    response = context.request.post(
-        "/api/auth/login", data={"username": username, "password": password}
-    )
-    assert response.ok, response.text()
-    token: str = response.json()["csrf_token"]
-    return token
 
 
 @pytest.fixture

@@ -17,8 +17,12 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import log_in_through_api
-from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from tests.browser.server_process import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    log_in_through_api,
+    running_server,
+)
 from tests.datasets import FUNSD_DIR
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope

@@ -11,9 +11,14 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, log_in_through_api
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.labeling_fixtures import store_task
-from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from tests.browser.server_process import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    log_in_through_api,
+    running_server,
+)
 from visualner.runtime import build_services
 from visualner.settings import Settings
 from visualner.tasks.service import NewPage

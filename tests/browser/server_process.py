@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import BrowserContext
+
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "browser-admin-password"
 #: A wait limit, not a speed check: on a 2-core machine shared with other test runs a cold
@@ -102,3 +104,13 @@ def running_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def log_in_through_api(context: BrowserContext, username: str, password: str) -> str:
+    """Sets the session cookie in ``context``; returns the CSRF token for API calls."""
+    response = context.request.post(
+        "/api/auth/login", data={"username": username, "password": password}
+    )
+    assert response.ok, response.text()
+    token: str = response.json()["csrf_token"]
+    return token

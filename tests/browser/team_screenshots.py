@@ -12,10 +12,15 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, log_in_through_api
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.labeling_fixtures import drawn_page, grid_words, store_task
 from tests.browser.screenshots import SCREENSHOT_DIR
-from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from tests.browser.server_process import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    log_in_through_api,
+    running_server,
+)
 from visualner.runtime import build_services
 from visualner.settings import Settings
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
-from tests.browser.conftest import log_in_through_api
+from tests.browser.server_process import log_in_through_api
 
 pytestmark = pytest.mark.browser
 

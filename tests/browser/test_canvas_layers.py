@@ -13,16 +13,12 @@ from tests.browser.labeling_fixtures import (
     Labeler,
     drawn_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
     png_bytes,
 )
 from tests.browser.test_labeling import open_task, page_point
 from visualner.tasks.service import NewPage
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 
 def drawn(page: Page) -> tuple[str | None, str | None]:

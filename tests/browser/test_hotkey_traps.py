@@ -9,14 +9,10 @@ from tests.browser.labeling_fixtures import (
     Labeler,
     drawn_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
 from tests.browser.test_labeling import click_word, open_task, regions_in_panel
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 WORDS_AND_BOXES = """<View>
   <Image name="image" value="$image"/>

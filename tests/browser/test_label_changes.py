@@ -11,15 +11,11 @@ from tests.browser.labeling_fixtures import (
     add_prediction,
     drawn_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
 from visualner.db import session_scope
 from visualner.projects.models import Project
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 
 def labels_config(labels: list[str]) -> str:

@@ -16,15 +16,11 @@ from tests.browser.labeling_fixtures import (
     drawn_page,
     funsd_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
 from tests.browser.server_process import ADMIN_USERNAME
 from visualner.words import Word
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 HOSTILE_TEXT = "<img src=x onerror=alert(1)>"
 BOXES_AND_CHOICES = """<View>

@@ -13,14 +13,10 @@ from tests.browser.labeling_fixtures import (
     drawn_page,
     funsd_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
 from tests.browser.test_labeling import drag, open_task, page_point
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 WORDS_AND_BOXES = """<View>
   <Image name="image" value="$image"/>

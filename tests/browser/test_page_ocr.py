@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.labeling_fixtures import Labeler, lab_page, labeler, labeling_server, png_bytes
+from tests.browser.labeling_fixtures import Labeler, png_bytes
 from tests.fixture_files import text_image
 from visualner.tasks.service import NewPage
 
 pytestmark = pytest.mark.browser
-
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 
 def test_a_page_without_words_says_so_and_run_ocr_reads_it(

@@ -12,8 +12,12 @@ import obstore
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import log_in_through_api
-from tests.browser.server_process import ADMIN_PASSWORD, ADMIN_USERNAME, running_server
+from tests.browser.server_process import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    log_in_through_api,
+    running_server,
+)
 from tests.browser.test_pages import api_post, unique
 from tests.fixture_files import png_bytes, text_image
 from tests.s3_server import ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, S3Server

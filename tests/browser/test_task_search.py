@@ -14,13 +14,9 @@ from tests.browser.labeling_fixtures import (
     drawn_page,
     funsd_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 PHRASE = "increase laboratory productivity"
 DISTRACTORS = [

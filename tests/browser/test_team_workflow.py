@@ -14,20 +14,16 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import log_in_through_api
 from tests.browser.labeling_fixtures import (
     Labeler,
     drawn_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
+from tests.browser.server_process import log_in_through_api
 from tests.browser.test_labeling import click_word, open_task
 from visualner.words import Word
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 _names = itertools.count(1)
 
 

@@ -12,15 +12,11 @@ from tests.browser.labeling_fixtures import (
     Labeler,
     drawn_page,
     grid_words,
-    lab_page,
-    labeler,
-    labeling_server,
 )
 from tests.browser.test_labeling import click_word, open_task, regions_in_panel
 from visualner.words import Word
 
 pytestmark = pytest.mark.browser
-FIXTURES = (labeling_server, labeler, lab_page)  # imported for pytest to find them
 
 
 def new_grid_task(labeler: Labeler, title: str) -> tuple[int, int, list[Word]]:
