@@ -34,23 +34,28 @@ function where(storage) {
   return `s3://${path}${storage.glob ? ` (${storage.glob})` : ""}`;
 }
 
-/** @param {Storage} storage */
-function syncButton(storage) {
+/**
+ * A row button that starts a job, follows it on the job line and words its end.
+ * @param {{text: string, testid: string, start: () => Promise<{job_id: number}>,
+ *   progress: (job: import("./job_progress.js").Job) => string,
+ *   outcome: (job: import("./job_progress.js").Job) => string}} spec
+ */
+function jobButton(spec) {
   const button = el("button", {
     className: "btn btn-sm btn-ghost",
-    testid: "storage-sync",
-    text: "Sync now",
+    testid: spec.testid,
+    text: spec.text,
     attrs: { type: "button" },
   });
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      const { job_id: jobId } = await api(`${base}/${storage.id}/sync`, { method: "POST" });
+      const { job_id: jobId } = await spec.start();
       const job = await followJob(jobId, (progress) => {
         jobLine.hidden = false;
-        jobLine.textContent = `Sync of ${where(storage)}: ${progress.status}, ${progress.done} of ${progress.total} done`;
+        jobLine.textContent = spec.progress(progress);
       });
-      jobLine.textContent = syncSummary(job);
+      jobLine.textContent = spec.outcome(job);
       await refresh();
     } finally {
       button.disabled = false;
@@ -59,36 +64,37 @@ function syncButton(storage) {
   return button;
 }
 
+/** @param {Storage} storage */
+function syncButton(storage) {
+  return jobButton({
+    text: "Sync now",
+    testid: "storage-sync",
+    start: () => api(`${base}/${storage.id}/sync`, { method: "POST" }),
+    progress: (job) =>
+      `Sync of ${where(storage)}: ${job.status}, ${job.done} of ${job.total} done`,
+    outcome: syncSummary,
+  });
+}
+
 /**
  * "Export all": an export job of every task's submitted annotations in the target's format,
  * its file also written to the target's bucket.
  * @param {Storage} storage
  */
 function exportButton(storage) {
-  const button = el("button", {
-    className: "btn btn-sm btn-ghost",
-    testid: "storage-export",
+  return jobButton({
     text: "Export all",
-    attrs: { type: "button" },
-  });
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    try {
-      const { job_id: jobId } = await api(`/api/projects/${header.dataset.projectId}/exports`, {
+    testid: "storage-export",
+    start: () =>
+      api(`/api/projects/${header.dataset.projectId}/exports`, {
         method: "POST",
         body: { format: storage.export_format, target_storage_id: storage.id },
-      });
-      const job = await followJob(jobId, (progress) => {
-        jobLine.hidden = false;
-        jobLine.textContent = `Export to ${where(storage)}: ${progress.status}`;
-      });
-      const written = `Export written to s3://${storage.bucket}/${job.result.storage_key}.`;
-      jobLine.textContent = jobOutcome(job, "Export", written).message;
-    } finally {
-      button.disabled = false;
-    }
+      }),
+    progress: (job) => `Export to ${where(storage)}: ${job.status}`,
+    outcome: (job) =>
+      jobOutcome(job, "Export", `Export written to s3://${storage.bucket}/${job.result.storage_key}.`)
+        .message,
   });
-  return button;
 }
 
 /**
