@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import visualner.db
+from visualner.migrations.ddl import id_column, id_primary_key, references, timestamp
 
 revision: str = "0002_model_versions"
 down_revision: str | None = "0001_initial_schema"
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "model_versions",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("artifact_sha256", sa.String(length=64), nullable=False),
@@ -37,20 +37,10 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["users.id"],
-            name=op.f("fk_model_versions_created_by_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_model_versions_project_id_projects"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_versions")),
+        timestamp("created_at"),
+        references("model_versions", "created_by_id", "users", ondelete="SET NULL"),
+        references("model_versions", "project_id", "projects", ondelete="CASCADE"),
+        id_primary_key("model_versions"),
         sa.UniqueConstraint("project_id", "version", name=op.f("uq_model_versions_project_id")),
     )
     with op.batch_alter_table("model_versions", schema=None) as batch_op:

@@ -27,6 +27,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from visualner.migrations.ddl import (
+    create_sqlite_row_triggers,
+    drop_sqlite_row_triggers,
+    id_column,
+    id_primary_key,
+    references,
+)
+
 revision: str = "0005_search_index"
 down_revision: str | None = "0004_one_annotation_per_user"
 branch_labels: str | Sequence[str] | None = None
@@ -124,25 +132,15 @@ CREATE TRIGGER tasks_prediction_score AFTER INSERT OR DELETE OR UPDATE OF score,
 def _create_tables() -> None:
     op.create_table(
         "annotation_terms",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("annotation_id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["annotation_id"],
-            ["annotations.id"],
-            name=op.f("fk_annotation_terms_annotation_id_annotations"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["task_id"],
-            ["tasks.id"],
-            name=op.f("fk_annotation_terms_task_id_tasks"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_annotation_terms")),
+        references("annotation_terms", "annotation_id", "annotations", ondelete="CASCADE"),
+        references("annotation_terms", "task_id", "tasks", ondelete="CASCADE"),
+        id_primary_key("annotation_terms"),
     )
     op.create_index(
         "ix_annotation_terms_annotation_id", "annotation_terms", ["annotation_id"], unique=False
@@ -155,29 +153,20 @@ def _create_tables() -> None:
     )
     op.create_table(
         "tags",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("key", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_tags_project_id_projects"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        references("tags", "project_id", "projects", ondelete="CASCADE"),
+        id_primary_key("tags"),
         sa.UniqueConstraint("project_id", "key", name=op.f("uq_tags_project_id")),
     )
     op.create_table(
         "task_tags",
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("tag_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tag_id"], ["tags.id"], name=op.f("fk_task_tags_tag_id_tags"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_task_tags_task_id_tasks"), ondelete="CASCADE"
-        ),
+        references("task_tags", "tag_id", "tags", ondelete="CASCADE"),
+        references("task_tags", "task_id", "tasks", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("task_id", "tag_id", name=op.f("pk_task_tags")),
     )
     op.create_index("ix_task_tags_tag_id_task_id", "task_tags", ["tag_id", "task_id"])
@@ -207,12 +196,7 @@ def _sqlite_upgrade() -> None:
         remove = (
             f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
         )
-        op.execute(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {content} BEGIN {insert} END")
-        op.execute(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {content} BEGIN {remove} END")
-        op.execute(
-            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {content} "
-            f"BEGIN {remove} {insert} END"
-        )
+        create_sqlite_row_triggers(fts, content, update_of=column, on_new=insert, on_old=remove)
         op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
     # Existing annotations (the FTS triggers above index their texts as they are inserted).
     op.execute(SQLITE_LABEL_TERMS.format(row="a", source="annotations AS a,"))
@@ -232,15 +216,12 @@ def _sqlite_upgrade() -> None:
     )
     new_score = SQLITE_SCORE.format(task_id="new.task_id") + ";"
     old_score = SQLITE_SCORE.format(task_id="old.task_id") + ";"
-    op.execute(
-        f"CREATE TRIGGER tasks_prediction_score_insert AFTER INSERT ON predictions BEGIN {new_score} END"
-    )
-    op.execute(
-        f"CREATE TRIGGER tasks_prediction_score_delete AFTER DELETE ON predictions BEGIN {old_score} END"
-    )
-    op.execute(
-        "CREATE TRIGGER tasks_prediction_score_update AFTER UPDATE OF score, task_id ON predictions "
-        f"BEGIN {old_score} {new_score} END"
+    create_sqlite_row_triggers(
+        "tasks_prediction_score",
+        "predictions",
+        update_of="score, task_id",
+        on_new=new_score,
+        on_old=old_score,
     )
     op.execute(SQLITE_SCORE.format(task_id="tasks.id"))
 
@@ -280,11 +261,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("annotation_terms_insert", "annotation_terms_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        for suffix in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER IF EXISTS tasks_prediction_score_{suffix}")
+        drop_sqlite_row_triggers("tasks_prediction_score")
         for fts in FTS_SOURCES:
-            for suffix in ("insert", "delete", "update"):
-                op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
+            drop_sqlite_row_triggers(fts)
             op.execute(f"DROP TABLE IF EXISTS {fts}")
     else:
         op.execute("DROP TRIGGER IF EXISTS annotation_terms_insert ON annotations")

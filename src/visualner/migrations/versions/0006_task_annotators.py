@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from visualner.migrations.ddl import create_sqlite_row_triggers, drop_sqlite_row_triggers
+
 revision: str = "0006_task_annotators"
 down_revision: str | None = "0005_search_index"
 branch_labels: str | Sequence[str] | None = None
@@ -58,15 +60,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         new = SQLITE_NAMES.format(task_id="new.task_id") + ";"
         old = SQLITE_NAMES.format(task_id="old.task_id") + ";"
-        op.execute(
-            f"CREATE TRIGGER tasks_annotators_insert AFTER INSERT ON annotations BEGIN {new} END"
-        )
-        op.execute(
-            f"CREATE TRIGGER tasks_annotators_delete AFTER DELETE ON annotations BEGIN {old} END"
-        )
-        op.execute(
-            "CREATE TRIGGER tasks_annotators_update AFTER UPDATE OF user_id, task_id ON annotations "
-            f"BEGIN {old} {new} END"
+        create_sqlite_row_triggers(
+            "tasks_annotators", "annotations", update_of="user_id, task_id", on_new=new, on_old=old
         )
         op.execute(SQLITE_NAMES.format(task_id="tasks.id"))
     else:
@@ -81,8 +76,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for suffix in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER IF EXISTS tasks_annotators_{suffix}")
+        drop_sqlite_row_triggers("tasks_annotators")
     else:
         op.execute("DROP TRIGGER IF EXISTS tasks_annotators ON annotations")
         op.execute("DROP FUNCTION IF EXISTS tasks_annotators_refresh()")

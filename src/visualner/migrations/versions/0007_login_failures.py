@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import visualner.db
+from visualner.migrations.ddl import id_column, id_primary_key, timestamp
 
 revision: str = "0007_login_failures"
 down_revision: str | None = "0006_task_annotators"
@@ -24,11 +24,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "login_failures",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("account_hash", sa.String(length=64), nullable=False),
         sa.Column("address_hash", sa.String(length=64), nullable=False),
-        sa.Column("failed_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
+        timestamp("failed_at"),
+        id_primary_key("login_failures"),
     )
     op.create_index(
         "ix_login_failures_account_hash_failed_at",

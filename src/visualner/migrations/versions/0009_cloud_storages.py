@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from visualner.db import UTCDateTime
+from visualner.migrations.ddl import id_column, id_primary_key, references, timestamp
 
 revision: str = "0009_cloud_storages"
 down_revision: str | None = "0008_annotation_imported_from"
@@ -23,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "storages",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=10), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -37,35 +37,25 @@ def upgrade() -> None:
         sa.Column("import_options", sa.JSON(), nullable=False),
         sa.Column("export_format", sa.String(length=50), nullable=False),
         sa.Column("export_only", sa.String(length=20), nullable=False),
-        sa.Column("last_sync_at", UTCDateTime(timezone=True), nullable=True),
+        timestamp("last_sync_at", nullable=True),
         sa.Column("last_sync_job_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_storages_project_id_projects"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_storages")),
+        timestamp("created_at"),
+        references("storages", "project_id", "projects", ondelete="CASCADE"),
+        id_primary_key("storages"),
     )
     op.create_index(op.f("ix_storages_project_id"), "storages", ["project_id"], unique=False)
     op.create_table(
         "storage_objects",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("storage_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=1024), nullable=False),
         sa.Column("etag", sa.String(length=200), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=True),
-        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["storage_id"],
-            ["storages.id"],
-            name=op.f("fk_storage_objects_storage_id_storages"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_storage_objects")),
+        timestamp("updated_at"),
+        references("storage_objects", "storage_id", "storages", ondelete="CASCADE"),
+        id_primary_key("storage_objects"),
         sa.UniqueConstraint("storage_id", "key", name=op.f("uq_storage_objects_storage_id")),
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import visualner.db
+from visualner.migrations.ddl import id_column, id_primary_key, references, timestamp
 
 revision: str = "0010_task_assignments"
 down_revision: str | None = "0009_cloud_storages"
@@ -23,31 +23,16 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "task_assignments",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("assigned_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"],
-            ["projects.id"],
-            name=op.f("fk_task_assignments_project_id_projects"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["task_id"],
-            ["tasks.id"],
-            name=op.f("fk_task_assignments_task_id_tasks"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_task_assignments_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_assignments")),
+        timestamp("assigned_at"),
+        references("task_assignments", "project_id", "projects", ondelete="CASCADE"),
+        references("task_assignments", "task_id", "tasks", ondelete="CASCADE"),
+        references("task_assignments", "user_id", "users", ondelete="CASCADE"),
+        id_primary_key("task_assignments"),
         sa.UniqueConstraint("task_id", "role", "user_id", name=op.f("uq_task_assignments_task_id")),
     )
     op.create_index(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import visualner.db
+from visualner.migrations.ddl import timestamp
 
 revision: str = "0011_ocr_server_health"
 down_revision: str | None = "0010_task_assignments"
@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "ocr_servers",
-        sa.Column("checked_at", visualner.db.UTCDateTime(timezone=True), nullable=True),
+        timestamp("checked_at", nullable=True),
     )
 
 

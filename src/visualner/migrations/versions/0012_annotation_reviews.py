@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import visualner.db
+from visualner.migrations.ddl import id_column, id_primary_key, references, timestamp
 
 revision: str = "0012_annotation_reviews"
 down_revision: str | None = "0011_ocr_server_health"
@@ -29,33 +29,18 @@ def upgrade() -> None:
     op.add_column("annotations", sa.Column("edited_by_id", sa.Integer(), nullable=True))
     op.create_table(
         "annotation_reviews",
-        sa.Column("id", sa.Integer(), nullable=False),
+        id_column(),
         sa.Column("annotation_id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("reviewer_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", visualner.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["annotation_id"],
-            ["annotations.id"],
-            name=op.f("fk_annotation_reviews_annotation_id_annotations"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["task_id"],
-            ["tasks.id"],
-            name=op.f("fk_annotation_reviews_task_id_tasks"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["reviewer_id"],
-            ["users.id"],
-            name=op.f("fk_annotation_reviews_reviewer_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_annotation_reviews")),
+        timestamp("created_at"),
+        references("annotation_reviews", "annotation_id", "annotations", ondelete="CASCADE"),
+        references("annotation_reviews", "task_id", "tasks", ondelete="CASCADE"),
+        references("annotation_reviews", "reviewer_id", "users", ondelete="SET NULL"),
+        id_primary_key("annotation_reviews"),
     )
     op.create_index(
         op.f("ix_annotation_reviews_annotation_id"), "annotation_reviews", ["annotation_id"]
