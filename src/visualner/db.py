@@ -16,9 +16,9 @@ from typing import Annotated, Any
 
 import orjson
 from pydantic import Field
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +62,14 @@ RowId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Column types the models share (``id: Mapped[IntPrimaryKey]``), one definition each.
+IntPrimaryKey = Annotated[int, mapped_column(Integer, primary_key=True)]
+#: When the row was stored.
+CreatedAt = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
+#: When the row last changed: set by every UPDATE that SQLAlchemy issues.
+UpdatedAt = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)]
 
 
 SQLITE_POOL_SIZE = 48

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base, UTCDateTime, utcnow
+from visualner.db import Base, CreatedAt, IntPrimaryKey, UTCDateTime, utcnow
 
 
 class Annotation(Base):
@@ -23,7 +23,7 @@ class Annotation(Base):
     __tablename__ = "annotations"
     __table_args__ = (UniqueConstraint("task_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
@@ -41,7 +41,7 @@ class Annotation(Base):
     active_ms: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the author an imported annotation's JSON named (metadata: it names no account here)
     imported_from: Mapped[str] = mapped_column(String(150), default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[CreatedAt]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -49,7 +49,7 @@ class AnnotationVersion(Base):
     __tablename__ = "annotation_versions"
     __table_args__ = (UniqueConstraint("annotation_id", "version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     annotation_id: Mapped[int] = mapped_column(
         ForeignKey("annotations.id", ondelete="CASCADE"), index=True
     )
@@ -59,15 +59,15 @@ class AnnotationVersion(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[CreatedAt]
 
 
 class Prediction(Base):
     __tablename__ = "predictions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     model_version: Mapped[str] = mapped_column(String(200), default="")
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[CreatedAt]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base, UTCDateTime, utcnow
+from visualner.db import Base, CreatedAt, IntPrimaryKey
 
 
 class ReviewAction(StrEnum):
@@ -19,7 +18,7 @@ class ReviewAction(StrEnum):
 class AnnotationReview(Base):
     __tablename__ = "annotation_reviews"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     annotation_id: Mapped[int] = mapped_column(
         ForeignKey("annotations.id", ondelete="CASCADE"), index=True
     )
@@ -31,4 +30,4 @@ class AnnotationReview(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     #: the version of the annotation that was reviewed
     version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[CreatedAt]

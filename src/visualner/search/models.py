@@ -9,17 +9,17 @@ read annotation JSON at query time.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base
+from visualner.db import Base, IntPrimaryKey
 
 
 class AnnotationTerm(Base):
     __tablename__ = "annotation_terms"
     __table_args__ = (Index("ix_annotation_terms_kind_name_task_id", "kind", "name", "task_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     annotation_id: Mapped[int] = mapped_column(
         ForeignKey("annotations.id", ondelete="CASCADE"), index=True
     )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base, UTCDateTime, utcnow
+from visualner.db import Base, CreatedAt, IntPrimaryKey, UTCDateTime, utcnow
 
 
 class StorageRole(StrEnum):
@@ -30,7 +30,7 @@ class ObjectState(StrEnum):
 class Storage(Base):
     __tablename__ = "storages"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
@@ -52,14 +52,14 @@ class Storage(Base):
     export_only: Mapped[str] = mapped_column(String(20), default="submitted")
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_sync_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[CreatedAt]
 
 
 class StorageObject(Base):
     __tablename__ = "storage_objects"
     __table_args__ = (UniqueConstraint("storage_id", "key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     storage_id: Mapped[int] = mapped_column(ForeignKey("storages.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(1024))
     etag: Mapped[str] = mapped_column(String(200), default="")

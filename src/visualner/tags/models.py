@@ -6,10 +6,10 @@ A tag is stored once per project and matched case-insensitively through ``key``,
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base
+from visualner.db import Base, IntPrimaryKey
 
 MAX_TAG_CHARS = 100
 
@@ -23,7 +23,7 @@ class Tag(Base):
     __tablename__ = "tags"
     __table_args__ = (UniqueConstraint("project_id", "key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(100))

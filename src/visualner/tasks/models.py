@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base, UTCDateTime, utcnow
+from visualner.db import Base, CreatedAt, IntPrimaryKey, UpdatedAt, UTCDateTime
 
 
 class TaskStatus(StrEnum):
@@ -58,7 +58,7 @@ class Task(Base):
         Index("ix_tasks_project_id_number", "project_id", "number"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     #: its number in its project (the first task is 1), shown instead of the global id
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -74,15 +74,15 @@ class Task(Base):
     #: the authors of its annotations, sorted and joined by ", "; kept by triggers
     annotators: Mapped[str] = mapped_column(Text, default="", server_default="")
     import_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class Page(Base):
     __tablename__ = "pages"
     __table_args__ = (UniqueConstraint("task_id", "page_index"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     page_index: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
@@ -98,7 +98,7 @@ class Page(Base):
     ocr_engine: Mapped[str] = mapped_column(String(100), default="")
     ocr_error: Mapped[str] = mapped_column(Text, default="")
     ocr_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[UpdatedAt]
 
 
 class BlobDeletion(Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, false
+from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visualner.db import Base, UTCDateTime, utcnow
+from visualner.db import Base, CreatedAt, IntPrimaryKey, UTCDateTime
 
 
 class OcrServer(Base):
@@ -16,12 +16,12 @@ class OcrServer(Base):
 
     __tablename__ = "ocr_servers"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPrimaryKey]
     name: Mapped[str] = mapped_column(String(100), unique=True)
     url: Mapped[str] = mapped_column(String(500), default="")
     is_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[CreatedAt]
     health: Mapped[str] = mapped_column(String(10), default="unknown", server_default="unknown")
     health_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     engine: Mapped[str] = mapped_column(String(200), default="", server_default="")
