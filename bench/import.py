@@ -39,7 +39,7 @@ from fpdf import FPDF
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _scans import PAGE_SIZE, image_server, page_name, scanned_pages
+from _scans import PAGE_SIZE, image_server, image_server_cpu, page_name, scanned_pages
 from _seeds import labelstudio_task, pre_annotated_seeds, run_import, write_task_file
 from _server import (
     admin_token,
@@ -178,11 +178,16 @@ def json_import_bench(
             idle = peak_memory_mb(server.pid)
             served_before = dict(served_counts)
             before, cpu_before = load_average(), cpu_seconds(server.pid)
+            image_cpu_before = image_server_cpu()
             seconds, job = run_import(client, pid, [path], {"ocr": False})
             peak = peak_memory_mb(server.pid)
             cpu = cpu_seconds(server.pid) - cpu_before
             path.unlink()
             phases = ", ".join(f"{k} {v:.1f} s" for k, v in job["phases"].items())
+            server_phases = ", ".join(
+                f"{k.replace('_', ' ')} {v:.1f} s"
+                for k, v in (job.get("result") or {}).get("seconds", {}).items()
+            )
             fetched = {k: v - served_before[k] for k, v in served_counts.items()}
             print(
                 f"[{engine}] JSON tasks, {shape} shape: {job['done']} tasks ({size / 2**20:,.0f} "
@@ -191,7 +196,8 @@ def json_import_bench(
                 f"peak {peak:.0f} MB, {peak - idle:+.0f} MB over its {idle:.0f} MB before the "
                 f"import (target ≥ 150 tasks/s, < 300 MB) · image server: {fetched['requests']} "
                 f"requests on {fetched['connections']} connections · errors {job['failed']} · "
-                f"{before} → {load_average()}",
+                f"{before} → {load_average()}\n    server-side: {server_phases} · image server "
+                f"CPU {image_server_cpu() - image_cpu_before:.1f} s",
                 flush=True,
             )
         print(f"  peer: {LABEL_STUDIO_PEER}")

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,6 +24,7 @@ from tests.fixture_files import png_bytes, text_image
 from tests.imports.conftest import Importer
 from visualner.app import create_app
 from visualner.db import session_scope
+from visualner.imports.job import TASKS_PER_TRANSACTION
 from visualner.jobs import runner
 from visualner.jobs.models import Job, JobStatus
 from visualner.runtime import Services
@@ -173,12 +175,13 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def _image_server(tmp_path: Path) -> Iterator[str]:
-    """Three form images a.png, b.png, c.png served over loopback (requests counted); yields
-    the base URL."""
+def _image_server(tmp_path: Path, names: tuple[str, ...] = ("a", "b", "c")) -> Iterator[str]:
+    """Form images (a.png, b.png, c.png unless ``names`` says) served over loopback
+    (requests counted); yields the base URL."""
     folder = tmp_path / "images"
     folder.mkdir()
-    for name in ("a", "b", "c"):
+    _CountingHandler.requests.clear()
+    for name in names:
         (folder / f"{name}.png").write_bytes(png_bytes(text_image(f"Form {name}")))
     handler = functools.partial(_CountingHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -238,3 +241,49 @@ def test_a_cancelled_import_stops_its_download_threads(
             assert 0 < job.done < len(tasks)
         assert not [t for t in threading.enumerate() if t.name.startswith("url-prefetch")]
         assert not services.registry.get("import")._states  # type: ignore[attr-defined]
+
+
+def test_the_next_batch_downloads_before_a_batch_is_stored(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Downloads run a batch ahead: a batch's tasks never wait for documents whose download
+    could have started while the batch before them was processed."""
+    settings = make_settings(
+        tmp_path / "data", sqlite_url, run_worker_in_process=False, url_allowlist=["127.0.0.1"]
+    )
+    names = tuple(f"page{n}" for n in range(2 * TASKS_PER_TRANSACTION))
+    second_batch = {f"/{name}.png" for name in names[TASKS_PER_TRANSACTION:]}
+    with _image_server(tmp_path, names) as base, TestClient(create_app(settings)) as client:
+        admin = admin_user(client, ADMIN_PASSWORD)
+        services = _services(client)
+        project_id = new_project(admin)["id"]
+        tasks = [{"data": {"image": f"{base}/{name}.png"}} for name in names]
+        started = admin.post(
+            f"/api/projects/{project_id}/import",
+            files=[("files", ("tasks.json", orjson.dumps(tasks)))],
+            data={"options": orjson.dumps({"ocr": False}).decode()},
+        )
+        job_id = started.json()["job_id"]
+        store = runner._store
+        requested_at_first_store: list[set[str]] = []
+
+        def store_once_the_next_batch_is_requested(*args: Any) -> None:
+            if not requested_at_first_store:
+                deadline = time.monotonic() + 10
+                while not second_batch & set(_CountingHandler.requests):
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.01)
+                requested_at_first_store.append(set(_CountingHandler.requests))
+            store(*args)
+
+        monkeypatch.setattr(runner, "_store", store_once_the_next_batch_is_requested)
+        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.SUCCEEDED
+            assert (job.done, job.failed) == (len(names), 0)
+            seconds = job.result["seconds"]
+    assert second_batch & requested_at_first_store[0]
+    assert sum(_CountingHandler.requests.values()) == len(names)
+    assert {"processing", "storing", "waiting_for_downloads"} <= set(seconds)

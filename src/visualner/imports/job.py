@@ -90,6 +90,7 @@ class _JobState:
 
 class ImportJob:
     kind = KIND
+    report_seconds = True
     batch_policy = BatchPolicy(
         max_items=TASKS_PER_TRANSACTION, max_seconds=BATCH_SECONDS, pause_cyclic_gc=True
     )
@@ -354,13 +355,19 @@ class ImportJob:
             state.preannotator.close()
 
     def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
+        state = self._states.get(job.id)
+        downloads = state.downloads if state is not None else None
+        seconds = {k: round(v, 3) for k, v in downloads.seconds.items()} if downloads else {}
         self.release(job.id)
         ctx.blobs.discard_staging(str(job.params["staging"]))
         done = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")
         ).all()
         task_ids = [r["task_id"] for r in done if "task_id" in r]
-        return {"tasks_created": len(task_ids), "task_ids": task_ids[:1000]}
+        result: dict[str, Any] = {"tasks_created": len(task_ids), "task_ids": task_ids[:1000]}
+        if seconds:
+            result["seconds"] = seconds
+        return result
 
 
 def _raw_task(state: _JobState, payload: dict[str, Any], where: str) -> Any:

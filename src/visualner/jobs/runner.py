@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -251,31 +252,75 @@ def _pending_items(ctx: JobContext, job_id: int, limit: int, after: int) -> list
     return items
 
 
+@dataclass
+class RunSeconds:
+    """Where a run of a job spent its wall time (the job's result keeps it as ``seconds``):
+    its items' slow work, storing their batches, and starting the next batch's work."""
+
+    processing: float = 0.0
+    storing: float = 0.0
+    preparing: float = 0.0
+    #: CPU seconds of the worker's thread in the first two (the rest of the wall time it
+    #: waited: on other threads holding the GIL, the disk, the database)
+    processing_cpu: float = 0.0
+    storing_cpu: float = 0.0
+
+    def as_result(self) -> dict[str, float]:
+        return {name: round(value, 3) for name, value in asdict(self).items()}
+
+
+def _prepare(ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem]) -> None:
+    prepare = getattr(handler, "prepare", None)
+    if prepare is None or not items:
+        return
+    try:
+        prepare(ctx, job, items)
+    except Exception:  # only a head start (downloads): the items run without it
+        log.exception("job %s: preparing items failed", job.id)
+
+
 def _run_items(
-    ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
+    ctx: JobContext,
+    handler: JobHandler,
+    job: Job,
+    items: list[JobItem],
+    policy: BatchPolicy,
+    seconds: RunSeconds,
 ) -> None:
     with cyclic_gc_paused(policy.pause_cyclic_gc):
-        _run_batch(ctx, handler, job, items, policy)
+        _run_batch(ctx, handler, job, items, policy, seconds)
 
 
 def _run_batch(
-    ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem], policy: BatchPolicy
+    ctx: JobContext,
+    handler: JobHandler,
+    job: Job,
+    items: list[JobItem],
+    policy: BatchPolicy,
+    seconds: RunSeconds,
 ) -> None:
-    prepare = getattr(handler, "prepare", None)
-    if prepare is not None:
-        try:
-            prepare(ctx, job, items)
-        except Exception:  # only a head start (downloads): the items run without it
-            log.exception("job %s: preparing items failed", job.id)
     processed: list[Processed] = []
-    started = time.monotonic()
+    started, started_cpu = time.monotonic(), time.thread_time()
     for item in items:
         processed.append(_process(ctx, handler, job, item))
         if time.monotonic() - started >= policy.max_seconds:
-            _store_batch(ctx, job, processed)
-            processed, started = [], time.monotonic()
+            seconds.processing += time.monotonic() - started
+            seconds.processing_cpu += time.thread_time() - started_cpu
+            _store_timed(ctx, job, processed, seconds)
+            processed, started, started_cpu = [], time.monotonic(), time.thread_time()
+    seconds.processing += time.monotonic() - started
+    seconds.processing_cpu += time.thread_time() - started_cpu
     if processed:
-        _store_batch(ctx, job, processed)
+        _store_timed(ctx, job, processed, seconds)
+
+
+def _store_timed(
+    ctx: JobContext, job: Job, processed: list[Processed], seconds: RunSeconds
+) -> None:
+    started, started_cpu = time.monotonic(), time.thread_time()
+    _store_batch(ctx, job, processed)
+    seconds.storing += time.monotonic() - started
+    seconds.storing_cpu += time.thread_time() - started_cpu
 
 
 def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after: timedelta) -> None:
@@ -293,19 +338,28 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         policy = batch_policy_of(handler)
         with _Heartbeat(ctx, job.id):
             _plan_items(ctx, handler, job)
-            after = -1
-            while True:
+            seconds = RunSeconds()
+            items = _pending_items(ctx, job.id, policy.max_items, -1)
+            started = time.monotonic()
+            _prepare(ctx, handler, job, items)
+            seconds.preparing += time.monotonic() - started
+            while items:
                 if _is_cancelled(ctx, job.id):
                     return
-                items = _pending_items(ctx, job.id, policy.max_items, after)
-                if not items:
-                    break
-                _run_items(ctx, handler, job, items, policy)
-                after = items[-1].position
+                # the next batch's slow work (downloads) starts before this batch runs, so
+                # its items never wait for work that could have been started a batch ago
+                following = _pending_items(ctx, job.id, policy.max_items, items[-1].position)
+                started = time.monotonic()
+                _prepare(ctx, handler, job, following)
+                seconds.preparing += time.monotonic() - started
+                _run_items(ctx, handler, job, items, policy, seconds)
+                items = following
             with session_scope(ctx.database.write) as session:
                 fresh = session.get(Job, job.id)
                 assert fresh is not None
                 result = handler.finish(ctx, fresh, session)
+                if getattr(handler, "report_seconds", False):
+                    result["seconds"] = {**seconds.as_result(), **result.get("seconds", {})}
                 fresh.result = result
                 fresh.status = JobStatus.SUCCEEDED.value
                 fresh.finished_at = utcnow()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -76,6 +77,9 @@ class JobDownloads:
         self._started: dict[str, Future[SourceFile]] = {}
         self._done: dict[str, SourceFile] = {}
         self._lock = threading.Lock()
+        #: seconds the tasks waited for their documents; seconds the download threads spent
+        #: fetching, and hashing and storing (summed over the threads)
+        self.seconds = {"waiting_for_downloads": 0.0, "downloading": 0.0, "storing_originals": 0.0}
 
     def hint(self, url: str) -> None:
         """Start downloading ``url`` unless it was already."""
@@ -91,14 +95,21 @@ class JobDownloads:
             started = self._started.pop(url, None)
         if done is not None and done.path.exists():
             return done
-        source = started.result() if started is not None else self._fetch(url)
+        waited = time.monotonic()
+        try:
+            source = started.result() if started is not None else self._fetch(url)
+        finally:
+            waited = time.monotonic() - waited
         with self._lock:
             self._done[url] = source
+            self.seconds["waiting_for_downloads"] += waited
         return source
 
     def _fetch(self, url: str) -> SourceFile:
         self._folder.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
         fetched = self._fetcher.fetch(url, dest_dir=self._folder)
+        fetched_at = time.monotonic()
         source = SourceFile.of(fetched.path, fetched.filename)
         page = store_original(
             source.path,
@@ -108,6 +119,9 @@ class JobDownloads:
             blobs=self._blobs,
             sha256=source.sha256,
         )
+        with self._lock:
+            self.seconds["downloading"] += fetched_at - started
+            self.seconds["storing_originals"] += time.monotonic() - fetched_at
         return SourceFile(source.path, source.name, source.kind, source.sha256, page)
 
     def close(self) -> None:
