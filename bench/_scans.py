@@ -110,6 +110,10 @@ class _KeepAliveFiles(http.server.BaseHTTPRequestHandler):
     CPU the import shares it with; counts requests and connections."""
 
     protocol_version = "HTTP/1.1"
+    #: headers and body are two writes: with Nagle on, the body waited for the client's
+    #: delayed ACK of the headers, 40 ms a request (web servers and object stores set
+    #: TCP_NODELAY on keep-alive connections)
+    disable_nagle_algorithm = True
     counts: dict[str, int]
     files: dict[str, tuple[Path, int, str]]
 
