@@ -11,6 +11,7 @@ with the version), as the labeling page does. Targets: list p50 < 20 ms; savers 
 18: 50 annotators × 1 save/s p99 < 20 ms, flat out ≥ 100 saves/s per process).
 
     .venv/bin/python bench/api.py [--tasks 100000] [--engines sqlite,postgresql]
+    .venv/bin/python bench/api.py --only-search --keep-db /tmp/visualner-bench   # seed once
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import admin_token, database_for, percentile, serve
+from _server import admin_token, database_for, kept_database, percentile, serve
 from search_bench import index_size_mb, report_search, seed_search_project
 from team_bench import run_team
 
@@ -135,20 +136,37 @@ def report(name: str, latencies: list[float], errors: int, seconds: float) -> No
     )
 
 
+def seeded_search_project(database_url: str, task_count: int) -> int | None:
+    """The search project a former run seeded in a kept database, if any."""
+    database = Database(database_url)
+    with session_scope(database.read) as session:
+        project_id = session.scalar(
+            select(Project.id).where(
+                Project.title == f"search {task_count}", Project.task_count == task_count
+            )
+        )
+    database.dispose()
+    return project_id
+
+
 async def run_search(client: httpx.AsyncClient, database_url: str, task_count: int) -> None:
     """Search, sort and label queries on a project of FUNSD-size text pages."""
-    project = (
-        await client.post("/api/projects", json={"title": "search", "template": "forms"})
-    ).json()
-    started = time.perf_counter()
-    seed_search_project(database_url, project["id"], task_count)
-    print(
-        f"  seeded {task_count} tasks of ~150 words with the search index on in "
-        f"{time.perf_counter() - started:.0f} s; index: {index_size_mb(database_url)}"
-    )
-    await report_search(
-        lambda requests, n: time_requests(client, requests, n), report, project["id"]
-    )
+    project_id = seeded_search_project(database_url, task_count)
+    if project_id is None:
+        project = await client.post(
+            "/api/projects", json={"title": f"search {task_count}", "template": "forms"}
+        )
+        project_id = project.json()["id"]
+        started = time.perf_counter()
+        seed_search_project(database_url, project_id, task_count)
+        print(
+            f"  seeded {task_count} tasks of ~150 words with the search index on in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+    else:
+        print(f"  {task_count} tasks of ~150 words kept from an earlier run")
+    print(f"  index: {index_size_mb(database_url)}")
+    await report_search(lambda requests, n: time_requests(client, requests, n), report, project_id)
 
 
 async def run_engine(
@@ -159,8 +177,12 @@ async def run_engine(
     search: bool = True,
     only_search: bool = False,
     only_team: bool = False,
+    keep_db: Path | None = None,
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp, database_for(engine, Path(tmp)) as database_url:
+    with tempfile.TemporaryDirectory() as tmp, database_for(engine, Path(tmp)) as fresh_url:
+        database_url = fresh_url
+        if keep_db is not None and only_search:
+            database_url = kept_database(engine, keep_db, f"visualner_bench_search_{task_count}")
         upgrade_database(database_url)
         with serve(Path(tmp), database_url, workers=workers) as server:
             token = admin_token(server.url)
@@ -381,6 +403,14 @@ def main() -> None:
     parser.add_argument("--no-search", action="store_true", help="skip the search figures")
     parser.add_argument("--only-search", action="store_true", help="only the search figures")
     parser.add_argument("--only-team", action="store_true", help="only the team-workflow figures")
+    parser.add_argument(
+        "--keep-db",
+        type=Path,
+        metavar="DIR",
+        help="with --only-search: seed the search project once and reuse it in later runs "
+        "(a SQLite file in DIR; a PostgreSQL database visualner_bench_search_N, kept; "
+        "migrations run on it first)",
+    )
     args = parser.parse_args()
     print(
         "targets: list p50 < 20 ms at 100k tasks; 50 concurrent savers p99 < 100 ms; "
@@ -397,6 +427,7 @@ def main() -> None:
                 search=not args.no_search,
                 only_search=args.only_search,
                 only_team=args.only_team,
+                keep_db=args.keep_db,
             )
         )
         print(f"  {load_average()}")

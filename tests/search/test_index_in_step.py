@@ -159,13 +159,13 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     admin.dispose()
 
 
-def test_the_migration_indexes_an_existing_database(empty_database_url: str) -> None:
-    command.upgrade(alembic_config(empty_database_url), "0003_task_sort_indexes")
-    engine = sa.create_engine(empty_database_url)
+def _insert_rows(database_url: str, rows_by_table: dict[str, list[dict[str, Any]]]) -> None:
+    """Insert rows as they are, filling required columns the rows leave out."""
+    engine = sa.create_engine(database_url)
     tables = sa.MetaData()
     tables.reflect(engine)
     with engine.begin() as conn:
-        for name, rows in ROWS_AT_0003.items():
+        for name, rows in rows_by_table.items():
             table = tables.tables[name]
             for row in rows:
                 filled = {
@@ -175,9 +175,14 @@ def test_the_migration_indexes_an_existing_database(empty_database_url: str) -> 
                 }
                 conn.execute(table.insert().values(**filled, **row))
         if engine.dialect.name == "postgresql":
-            for name in ROWS_AT_0003:
+            for name in rows_by_table:
                 conn.execute(sa.text(f"SELECT setval('{name}_id_seq', 10)"))
     engine.dispose()
+
+
+def test_the_migration_indexes_an_existing_database(empty_database_url: str) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0003_task_sort_indexes")
+    _insert_rows(empty_database_url, ROWS_AT_0003)
     upgrade_database(empty_database_url)
     database = Database(empty_database_url)
     with session_scope(database.write) as session:
@@ -197,3 +202,25 @@ def test_the_migration_indexes_an_existing_database(empty_database_url: str) -> 
         scored = list_tasks(session, project=project, q="has:predictions")
         assert scored.tasks[0].prediction_score == pytest.approx(0.25)
     database.dispose()
+
+
+def test_the_migration_gives_existing_term_rows_their_project(empty_database_url: str) -> None:
+    command.upgrade(alembic_config(empty_database_url), "0015_annotation_active_time")
+    rows = {**ROWS_AT_0003}
+    rows["projects"] = [*rows["projects"], {"id": 2, "title": "Other", "label_config": ""}]
+    rows["tasks"] = [*rows["tasks"], {**rows["tasks"][0], "id": 2, "project_id": 2}]
+    rows["annotations"] = [*rows["annotations"], {**rows["annotations"][0], "id": 2, "task_id": 2}]
+    _insert_rows(empty_database_url, rows)
+    upgrade_database(empty_database_url)
+    engine = sa.create_engine(empty_database_url)
+    with engine.connect() as conn:
+        projects = conn.execute(
+            sa.text("SELECT task_id, kind, project_id FROM annotation_terms ORDER BY task_id, kind")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in projects] == [
+        (1, "choice", 1),
+        (1, "label", 1),
+        (2, "choice", 2),
+        (2, "label", 2),
+    ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement
 
-from visualner.search.fields import QueryContext, field_condition
+from visualner.search.fields import ProjectTaskIds, QueryContext, field_condition
 from visualner.search.query import QueryError, TextTerm, parse_query
 from visualner.search.text import Pattern, search_tokens
 
@@ -14,10 +14,12 @@ from visualner.search.text import Pattern, search_tokens
 @dataclass
 class CompiledQuery:
     """``conditions`` all hold for a matching task; ``patterns`` are its positive text terms
-    (they rank the results and mark the hits)."""
+    (they rank the results and mark the hits); ``sole_term`` is the query's one term when
+    it alone says which of the project's tasks match (``label:header``), for the count."""
 
     conditions: list[ColumnElement[bool]] = field(default_factory=list)
     patterns: list[Pattern] = field(default_factory=list)
+    sole_term: ProjectTaskIds | None = None
 
 
 def text_pattern(term: TextTerm) -> Pattern:
@@ -30,7 +32,8 @@ def text_pattern(term: TextTerm) -> Pattern:
 def compile_query(q: str, context: QueryContext) -> CompiledQuery:
     """Raises ``QueryError`` (HTTP 400) naming the first term that is wrong."""
     compiled = CompiledQuery()
-    for term in parse_query(q).terms:
+    terms = parse_query(q).terms
+    for term in terms:
         condition: ColumnElement[bool]
         if isinstance(term, TextTerm):
             pattern = text_pattern(term)
@@ -40,8 +43,11 @@ def compile_query(q: str, context: QueryContext) -> CompiledQuery:
             if not term.negated:
                 compiled.patterns.append(pattern)
         else:
-            condition = field_condition(term, context)
-            if term.negated:
-                condition = ~condition
+            built = field_condition(term, context)
+            if isinstance(built, ProjectTaskIds):
+                if len(terms) == 1 and not term.negated:
+                    compiled.sole_term = built
+                built = built.condition(context)
+            condition = ~built if term.negated else built
         compiled.conditions.append(condition)
     return compiled

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from visualner.annotations.models import Annotation, Prediction
@@ -44,7 +44,25 @@ class QueryContext:
     task_key: ColumnElement[int] = field(default_factory=lambda: Task.id.expression)
 
 
-FieldBuilder = Callable[[FieldTerm, QueryContext], ColumnElement[bool]]
+@dataclass(frozen=True)
+class ProjectTaskIds:
+    """A term that holds exactly for the task ids one indexed table lists for the project
+    (``label:``, ``choice:``): the condition is "the task is in the list", and a query of
+    this term alone is counted from that table's index, never reading ``tasks``."""
+
+    task_id: ColumnElement[int]
+    where: tuple[ColumnElement[bool], ...]
+
+    def condition(self, context: QueryContext) -> ColumnElement[bool]:
+        return context.task_key.in_(select(self.task_id).where(*self.where))
+
+    def count(self) -> Select[int]:
+        # COUNT(*) of a DISTINCT walks the index in task order (no sort, unlike COUNT(DISTINCT))
+        distinct_ids = select(self.task_id).where(*self.where).distinct().subquery()
+        return select(func.count()).select_from(distinct_ids)
+
+
+FieldBuilder = Callable[[FieldTerm, QueryContext], "ColumnElement[bool] | ProjectTaskIds"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,7 @@ def register_field(
     return register
 
 
-def field_condition(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+def field_condition(term: FieldTerm, context: QueryContext) -> ColumnElement[bool] | ProjectTaskIds:
     spec = FIELDS.get(term.name)
     if spec is None:
         raise QueryError(
@@ -93,16 +111,22 @@ def _one_of(term: FieldTerm, value: str, known: list[str], what: str) -> str:
     raise QueryError(f"{term.raw!r}: the project has no {what} {value!r} ({what}s: {listing})")
 
 
-def _terms_of_tasks(context: QueryContext, kind: str, name: str) -> ColumnElement[bool]:
-    return context.task_key.in_(
-        select(AnnotationTerm.task_id).where(
-            AnnotationTerm.kind == kind, AnnotationTerm.name == name[:NAME_CHARS]
-        )
+def _terms_of_tasks(
+    context: QueryContext, kind: str, name: str, *more: ColumnElement[bool]
+) -> ProjectTaskIds:
+    return ProjectTaskIds(
+        AnnotationTerm.task_id.expression,
+        (
+            AnnotationTerm.project_id == context.project_id,
+            AnnotationTerm.kind == kind,
+            AnnotationTerm.name == name[:NAME_CHARS],
+            *more,
+        ),
     )
 
 
 @register_field("label", usage="label:NAME or label:NAME=text")
-def _label(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+def _label(term: FieldTerm, context: QueryContext) -> ProjectTaskIds:
     label_part, text = term.split_value("=")
     label = _one_of(term, label_part, context.config.label_values, "label")
     if text is None:
@@ -110,17 +134,11 @@ def _label(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
     if not search_tokens(text):
         raise QueryError(f"{term.raw!r}: the text after '=' has no letters or digits")
     matching_terms = context.fulltext.annotation_term_ids(text, prefix=text.endswith("*"))
-    return context.task_key.in_(
-        select(AnnotationTerm.task_id).where(
-            AnnotationTerm.kind == "label",
-            AnnotationTerm.name == label[:NAME_CHARS],
-            AnnotationTerm.id.in_(matching_terms),
-        )
-    )
+    return _terms_of_tasks(context, "label", label, AnnotationTerm.id.in_(matching_terms))
 
 
 @register_field("choice", usage="choice:VALUE")
-def _choice(term: FieldTerm, context: QueryContext) -> ColumnElement[bool]:
+def _choice(term: FieldTerm, context: QueryContext) -> ProjectTaskIds:
     values = [c.value for group in context.config.choices for c in group.choices]
     return _terms_of_tasks(context, "choice", _one_of(term, term.value, values, "choice"))
 

@@ -95,9 +95,14 @@ def matching_task_ids(session: Session, *, project: Project, q: str) -> Select[i
     return select(Task.id).where(*compile_task_query(session, project=project, q=q).conditions)
 
 
-def _count(session: Session, project: Project, conditions: list[ColumnElement[bool]]) -> int:
+def _count(session: Session, project: Project, compiled: CompiledQuery) -> int:
+    conditions = compiled.conditions
     if len(conditions) == 1:  # the project alone: its kept count, no COUNT(*) of 100k rows
         return project.task_count
+    if len(conditions) == 2 and compiled.sole_term is not None:
+        # One label:/choice: term: a DISTINCT count of its index range, exact, without the
+        # semi-join against the project's 100k task ids (docs/search.md, "Counting").
+        return session.scalar(compiled.sole_term.count()) or 0
     return session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
 
 
@@ -145,6 +150,6 @@ def list_tasks(
     page_ids = list(session.scalars(ids_query.offset((page - 1) * page_size).limit(page_size)))
     by_id = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
     tasks = [by_id[task_id] for task_id in page_ids if task_id in by_id]
-    total = _count(session, project, compiled.conditions)
+    total = _count(session, project, compiled)
     highlights = result_highlights(session, tasks, compiled.patterns) if compiled.patterns else {}
     return TaskPage(tasks=tasks, total=total, sort=sort, highlights=highlights)
