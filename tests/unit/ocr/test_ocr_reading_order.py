@@ -6,6 +6,7 @@ from visualner.ocr.engines.reading_order import (
     lines_by_geometry,
     order_words_by_engine_lines,
     order_words_by_geometry,
+    pad_boxes,
 )
 from visualner.words import Word
 
@@ -57,3 +58,18 @@ def test_engine_lines_are_kept_even_when_geometry_would_merge_them() -> None:
 
 def test_an_empty_page_has_no_order() -> None:
     assert order_words_by_geometry([]) == []
+
+
+def test_box_padding_is_measured_in_word_heights_per_side_and_stays_on_the_page() -> None:
+    words = [_word("on", 5, 100), _word("the", 100, 200)]  # both 12 px high
+
+    left, right = pad_boxes(words, fraction=(0.5, 0.25, 1.0, 0.0), page_size=(120, 300))
+
+    assert left.bbox == (0.0, 97.0, 37.0, 112.0)
+    assert right.bbox == (94.0, 197.0, 120.0, 212.0)
+
+
+def test_one_box_padding_applies_to_every_side() -> None:
+    (word,) = pad_boxes([_word("on", 50, 100)], fraction=0.5, page_size=(500, 500))
+
+    assert word.bbox == (44.0, 94.0, 76.0, 118.0)

@@ -77,10 +77,10 @@ class WordMatch:
         return self.matched / self.predicted if self.predicted else 1.0
 
 
-def match_words(
+def matched_pairs(
     predicted: Sequence[Word], gold: Sequence[Word], *, min_iou: float = MATCH_IOU
-) -> WordMatch:
-    """Count one-to-one matches (same text, IoU >= ``min_iou``) between two word lists."""
+) -> dict[int, int]:
+    """One-to-one matches ``{gold index: predicted index}``: same text, IoU >= ``min_iou``."""
     by_text: dict[str, list[int]] = {}
     for index, word in enumerate(predicted):
         by_text.setdefault(word.text, []).append(index)
@@ -91,14 +91,22 @@ def match_words(
             if iou >= min_iou:
                 pairs.append((iou, gold_index, pred_index))
     pairs.sort(key=lambda pair: pair[0], reverse=True)
-    used_gold: set[int] = set()
+    matches: dict[int, int] = {}
     used_pred: set[int] = set()
     for _, gold_index, pred_index in pairs:
-        if gold_index in used_gold or pred_index in used_pred:
+        if gold_index in matches or pred_index in used_pred:
             continue
-        used_gold.add(gold_index)
+        matches[gold_index] = pred_index
         used_pred.add(pred_index)
-    return WordMatch(matched=len(used_gold), gold=len(gold), predicted=len(predicted))
+    return matches
+
+
+def match_words(
+    predicted: Sequence[Word], gold: Sequence[Word], *, min_iou: float = MATCH_IOU
+) -> WordMatch:
+    """Count one-to-one matches (same text, IoU >= ``min_iou``) between two word lists."""
+    matches = matched_pairs(predicted, gold, min_iou=min_iou)
+    return WordMatch(matched=len(matches), gold=len(gold), predicted=len(predicted))
 
 
 def levenshtein(a: str, b: str) -> int:

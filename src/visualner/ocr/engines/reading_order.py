@@ -142,26 +142,33 @@ def order_lines(lines: Sequence[Sequence[Word]]) -> list[Word]:
     return ordered
 
 
-def pad_boxes(words: Sequence[Word], *, fraction: float, page_size: tuple[int, int]) -> list[Word]:
+def pad_boxes(
+    words: Sequence[Word], *, fraction: float | Sequence[float], page_size: tuple[int, int]
+) -> list[Word]:
     """Widen every box by ``fraction`` of the page's median word height on each side.
 
     Engines box words tight on their ink, so a short word like "on" gets a box barely
     taller than its x-height; people (and FUNSD's gold boxes) draw a small margin around
     the word. Measuring the margin in word heights keeps it right at any scan resolution.
-    Boxes stay inside the ``(width, height)`` page.
+    ``fraction`` is one margin for every side or four: left, top, right, bottom (FUNSD's
+    boxes sit up and to the left of the ink). Boxes stay inside the ``(width, height)`` page.
     """
-    if not words or fraction == 0:
+    sides = (fraction,) * 4 if isinstance(fraction, int | float) else tuple(fraction)
+    if len(sides) != 4:
+        raise ValueError(f"box padding needs one margin or four, not {len(sides)}")
+    if not words or not any(sides):
         return list(words)
-    margin = fraction * statistics.median(_height(word.bbox) for word in words)
-    width, height = page_size
+    height = statistics.median(_height(word.bbox) for word in words)
+    left, top, right, bottom = (side * height for side in sides)
+    width, page_height = page_size
     return [
         replace(
             word,
             bbox=(
-                max(word.bbox[0] - margin, 0.0),
-                max(word.bbox[1] - margin, 0.0),
-                min(word.bbox[2] + margin, float(width)),
-                min(word.bbox[3] + margin, float(height)),
+                max(word.bbox[0] - left, 0.0),
+                max(word.bbox[1] - top, 0.0),
+                min(word.bbox[2] + right, float(width)),
+                min(word.bbox[3] + bottom, float(page_height)),
             ),
         )
         for word in words
