@@ -8,15 +8,14 @@ import typer
 
 from visualner.assignments.service import assign_tasks, distribute_tasks
 from visualner.cli.admin import open_sessions
-from visualner.cli.common import reports_errors
-from visualner.cli.importer import find_project
+from visualner.cli.common import ProjectRef, find_project, reports_errors
 from visualner.db import session_scope
 from visualner.tasks.selection import TaskSelection, selected_task_ids
 
 
 @reports_errors
 def assign_command(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
     annotators: Annotated[
         str | None, typer.Option(help="Comma-separated usernames (project members).")
     ] = None,

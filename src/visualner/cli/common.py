@@ -1,21 +1,30 @@
-"""What every command shares: settings, services, and turning errors into one clear line."""
+"""What every command shares: settings, services, the project argument and turning errors into
+one clear line."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
-from typing import NoReturn, ParamSpec, TypeVar
+from typing import Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from visualner.errors import VisualnerError
+from visualner.migrate import upgrade_database
+from visualner.projects.models import Project
+from visualner.runtime import Services, build_services
 from visualner.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: The project a command works on, by id or exact title (``find_project``).
+ProjectRef = Annotated[str, typer.Argument(help="Project id or exact title.")]
 
 
 def load_settings() -> Settings:
@@ -26,6 +35,26 @@ def load_settings() -> Settings:
         where = ".".join(str(p) for p in first.get("loc", ()))
         name = f"VISUALNER_{where.upper()}" if where else "settings"
         fail(f"invalid setting {name}: {first.get('msg')}")
+
+
+def open_services() -> Services:
+    """The installation's services, its database migrated first (commands run without a server)."""
+    settings = load_settings()
+    upgrade_database(settings.effective_database_url)
+    return build_services(settings)
+
+
+def find_project(session: Session, ref: str) -> Project:
+    """A project by id or exact title."""
+    column = Project.id if ref.isdigit() else Project.title
+    projects = list(
+        session.scalars(select(Project).where(column == (int(ref) if ref.isdigit() else ref)))
+    )
+    if not projects:
+        fail(f"no project {ref!r} (give its id or exact title)")
+    if len(projects) > 1:
+        fail(f"several projects are titled {ref!r}; give the id")
+    return projects[0]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

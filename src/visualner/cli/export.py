@@ -13,21 +13,24 @@ from typing import Annotated
 
 import typer
 
-from visualner.cli.common import fail, load_settings, reports_errors
-from visualner.cli.importer import find_project
+from visualner.cli.common import (
+    ProjectRef,
+    fail,
+    find_project,
+    open_services,
+    reports_errors,
+)
 from visualner.db import session_scope
 from visualner.exports.bundle import check_images_option, export_with_images_to_file
 from visualner.exports.options import AnnotationFilter, ExportOptions
 from visualner.exports.service import blob_path_image_ref, export_to_file
 from visualner.formats.registry import FORMATS_BY_NAME
-from visualner.migrate import upgrade_database
-from visualner.runtime import build_services
 from visualner.tasks.models import TaskStatus
 
 
 @reports_errors
 def export_project(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
     format: Annotated[
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS_BY_NAME)}.")
     ] = "json",
@@ -63,9 +66,7 @@ def export_project(
         fail("--only must be ground_truth, submitted, reviewed or all")
     if status is not None and status not in {s.value for s in TaskStatus}:
         fail(f"--status must be one of {', '.join(s.value for s in TaskStatus)}")
-    settings = load_settings()
-    upgrade_database(settings.effective_database_url)
-    services = build_services(settings)
+    services = open_services()
     options = ExportOptions(
         format=format,
         only=only,
@@ -89,7 +90,7 @@ def export_project(
             if inline_images:
                 size = export_with_images_to_file(
                     services.database,
-                    settings,
+                    services.settings,
                     services.blobs,
                     project_id=project_id,
                     options=options,

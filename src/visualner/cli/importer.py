@@ -11,36 +11,25 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
-from visualner.cli.common import fail, load_settings, reports_errors
+from visualner.cli.common import (
+    ProjectRef,
+    fail,
+    find_project,
+    open_services,
+    reports_errors,
+)
 from visualner.cli.job_progress import run_with_progress
 from visualner.db import session_scope
 from visualner.imports.options import ImportOptions
 from visualner.imports.service import create_import_job, stage_local_files
 from visualner.imports.uploads import new_staging
-from visualner.migrate import upgrade_database
-from visualner.projects.models import Project
-from visualner.runtime import build_services
-
-
-def find_project(session: Session, ref: str) -> Project:
-    """A project by id or exact title."""
-    column = Project.id if ref.isdigit() else Project.title
-    projects = list(
-        session.scalars(select(Project).where(column == (int(ref) if ref.isdigit() else ref)))
-    )
-    if not projects:
-        fail(f"no project {ref!r} (give its id or exact title)")
-    if len(projects) > 1:
-        fail(f"several projects are titled {ref!r}; give the id")
-    return projects[0]
 
 
 @reports_errors
 def import_files(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
     paths: Annotated[list[Path], typer.Argument(help="Images, PDFs, ZIPs or JSON task lists.")],
     ocr_server: Annotated[
         list[str] | None, typer.Option("--ocr-server", help="OCR server name (repeatable).")
@@ -56,9 +45,7 @@ def import_files(
     as_user: Annotated[str | None, typer.Option("--as", help="Importing user.")] = None,
 ) -> None:
     """Import documents into a project; prints one line per file that failed."""
-    settings = load_settings()
-    upgrade_database(settings.effective_database_url)
-    services = build_services(settings)
+    services = open_services()
     options = ImportOptions(
         ocr=False if no_ocr else None,
         ocr_servers=ocr_server or [],
@@ -76,7 +63,7 @@ def import_files(
                 fail(f"no user named {as_user!r}")
             job_id = create_import_job(
                 session,
-                settings=settings,
+                settings=services.settings,
                 project=target,
                 user=user,
                 staging=staging,

@@ -10,26 +10,23 @@ from typing import Annotated
 
 import typer
 
-from visualner.cli.common import fail, load_settings, reports_errors
-from visualner.cli.importer import find_project
+from visualner.cli.common import (
+    ProjectRef,
+    fail,
+    find_project,
+    open_services,
+    reports_errors,
+)
 from visualner.cli.job_progress import run_with_progress
 from visualner.db import session_scope
-from visualner.migrate import upgrade_database
 from visualner.model.artifact import load_model
 from visualner.model.metrics import EntityReport
 from visualner.model.tagger import evaluate
 from visualner.preannotation import service
 from visualner.preannotation.examples import collect_examples
 from visualner.projects.config import parse_label_config
-from visualner.runtime import Services, build_services
 
 model_app = typer.Typer(help="Train and evaluate a project's pre-annotation model.")
-
-
-def _open_services() -> Services:
-    settings = load_settings()
-    upgrade_database(settings.effective_database_url)
-    return build_services(settings)
 
 
 def print_report(report: EntityReport, *, pages: int) -> None:
@@ -46,10 +43,10 @@ def print_report(report: EntityReport, *, pages: int) -> None:
 @model_app.command("train")
 @reports_errors
 def train_command(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
 ) -> None:
     """Train a new model version on the project's submitted annotations; it becomes active."""
-    services = _open_services()
+    services = open_services()
     with session_scope(services.database.write) as session:
         target = find_project(session, project)
         job_id = service.create_train_job(session, project=target, user=None, reason="cli").id
@@ -67,10 +64,10 @@ def train_command(
 @model_app.command("evaluate")
 @reports_errors
 def evaluate_command(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
 ) -> None:
     """Print per-label precision, recall and F1 of the active model on the held-out tasks."""
-    services = _open_services()
+    services = open_services()
     with session_scope(services.database.read) as session:
         target = find_project(session, project)
         version = service.active_version(session, project_id=target.id)
@@ -96,10 +93,10 @@ def evaluate_command(
 @model_app.command("list")
 @reports_errors
 def list_command(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
 ) -> None:
     """List the project's model versions with their held-out micro F1."""
-    services = _open_services()
+    services = open_services()
     with session_scope(services.database.read) as session:
         target = find_project(session, project)
         versions = service.list_versions(session, project_id=target.id)
@@ -127,7 +124,7 @@ def _task_ids(raw: str | None) -> list[int] | None:
 
 @reports_errors
 def preannotate_command(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
     tasks: Annotated[
         str | None, typer.Option("--tasks", help="Task ids, e.g. 1,2,3 (default: unannotated).")
     ] = None,
@@ -136,7 +133,7 @@ def preannotate_command(
     ] = None,
 ) -> None:
     """Pre-annotate tasks with the project's active model, with a progress bar."""
-    services = _open_services()
+    services = open_services()
     with session_scope(services.database.write) as session:
         target = find_project(session, project)
         job_id = service.create_preannotate_job(

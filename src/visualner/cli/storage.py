@@ -11,13 +11,16 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from visualner.cli.common import fail, load_settings, reports_errors
-from visualner.cli.importer import find_project
+from visualner.cli.common import (
+    ProjectRef,
+    fail,
+    find_project,
+    open_services,
+    reports_errors,
+)
 from visualner.cli.job_progress import run_with_progress
 from visualner.db import session_scope
 from visualner.imports.options import ImportOptions
-from visualner.migrate import upgrade_database
-from visualner.runtime import Services, build_services
 from visualner.storages.schemas import StorageCreate
 from visualner.storages.service import (
     create_storage,
@@ -26,21 +29,13 @@ from visualner.storages.service import (
     storage_json,
 )
 
-
-def _services() -> Services:
-    """The installation's services, its database migrated first (no server needed)."""
-    settings = load_settings()
-    upgrade_database(settings.effective_database_url)
-    return build_services(settings)
-
-
 storage_app = typer.Typer(help="Cloud storages of a project (S3 buckets).", no_args_is_help=True)
 
 
 @storage_app.command("add")
 @reports_errors
 def storage_add(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
     bucket: Annotated[str, typer.Option(help="Bucket name.")],
     role: Annotated[str, typer.Option(help="source (import from) or target (write to).")] = (
         "source"
@@ -81,7 +76,7 @@ def storage_add(
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
-    services = _services()
+    services = open_services()
     with session_scope(services.database.write) as session:
         target = find_project(session, project)
         storage = create_storage(
@@ -94,10 +89,10 @@ def storage_add(
 @storage_app.command("list")
 @reports_errors
 def storage_list(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
 ) -> None:
     """List a project's storages: id, role, s3://bucket/prefix, endpoint, objects imported."""
-    services = _services()
+    services = open_services()
     with session_scope(services.database.read) as session:
         target = find_project(session, project)
         for storage in list_storages(session, user=None, project_id=target.id):
@@ -113,11 +108,11 @@ def storage_list(
 @storage_app.command("sync")
 @reports_errors
 def storage_sync(
-    project: Annotated[str, typer.Argument(help="Project id or exact title.")],
+    project: ProjectRef,
     storage_id: Annotated[int, typer.Argument(help="Storage id (see `storage list`).")],
 ) -> None:
     """Sync a source storage now: import new and changed objects, report deleted ones."""
-    services = _services()
+    services = open_services()
     with session_scope(services.database.write) as session:
         target = find_project(session, project)
         job_id = create_sync_job(
