@@ -3,7 +3,7 @@
  * Personal API tokens: create one (its key is shown once, with a copy button) and revoke.
  */
 import { api } from "./api.js";
-import { byRole, confirmedActionButton, el, formatDate, row } from "./dom.js";
+import { byRole, confirmedActionButton, el, fillRows, formatDate, row } from "./dom.js";
 import { showToast } from "./toast.js";
 
 /**
@@ -57,10 +57,7 @@ function tokenRow(token) {
 async function refresh() {
   /** @type {Token[]} */
   const tokens = await api("/api/tokens");
-  rows.replaceChildren(...tokens.map(tokenRow).reverse());
-  if (!tokens.length) {
-    rows.replaceChildren(row([el("span", { className: "muted", text: "No tokens yet." })]));
-  }
+  fillRows(rows, tokens.reverse(), tokenRow, "No tokens yet.");
 }
 
 createForm.addEventListener("submit", async (event) => {

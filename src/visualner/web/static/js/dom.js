@@ -56,6 +56,19 @@ export function row(cells, testid) {
   );
 }
 
+/**
+ * Fills a table body with one row per item, or with one muted row saying there is none.
+ * @template T
+ * @param {HTMLElement} body
+ * @param {T[]} items
+ * @param {(item: T) => HTMLElement} toRow
+ * @param {string} emptyText
+ */
+export function fillRows(body, items, toRow, emptyText) {
+  const empty = () => row([el("span", { className: "muted", text: emptyText })]);
+  body.replaceChildren(...(items.length ? items.map((item) => toRow(item)) : [empty()]));
+}
+
 /** @param {string | null | undefined} iso @returns {string} */
 export function formatDate(iso) {
   if (!iso) return "—";

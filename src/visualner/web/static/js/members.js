@@ -4,7 +4,7 @@
  * Everyone else sees the same list read-only (the API enforces it either way).
  */
 import { api } from "./api.js";
-import { byRole, confirmedActionButton, el, row } from "./dom.js";
+import { byRole, confirmedActionButton, el, fillRows, row } from "./dom.js";
 import { showToast } from "./toast.js";
 
 /** @typedef {{username: string, user_id: number, role: string}} Member */
@@ -72,10 +72,7 @@ function memberRow(member) {
 async function refresh() {
   /** @type {Member[]} */
   const members = await api(base);
-  rows.replaceChildren(...members.map(memberRow));
-  if (!members.length) {
-    rows.replaceChildren(row([el("span", { className: "muted", text: "No members yet." })]));
-  }
+  fillRows(rows, members, memberRow, "No members yet.");
 }
 
 addForm?.addEventListener("submit", async (event) => {

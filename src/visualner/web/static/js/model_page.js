@@ -5,7 +5,7 @@
  * goes through the JSON API (which enforces the roles either way).
  */
 import { api } from "./api.js";
-import { byRole, el, formatDate, row } from "./dom.js";
+import { byRole, el, fillRows, formatDate, row } from "./dom.js";
 import { followJob, jobOutcome } from "./job_progress.js";
 import { showToast } from "./toast.js";
 
@@ -76,11 +76,8 @@ function versionRow(version, missing) {
 async function refresh() {
   /** @type {{items: ModelVersion[], missing_labels: Record<string, string[]>}} */
   const listed = await api(`${base}/models`);
-  if (!listed.items.length) {
-    rows.replaceChildren(row([el("span", { className: "muted", text: "No model yet: submit a few tasks, then train." })]));
-    return;
-  }
-  rows.replaceChildren(...listed.items.map((v) => versionRow(v, listed.missing_labels[String(v.version)] || [])));
+  const missing = listed.missing_labels;
+  fillRows(rows, listed.items, (v) => versionRow(v, missing[String(v.version)] || []), "No model yet: submit a few tasks, then train.");
 }
 
 /** @param {string} label @param {string} path @param {unknown} body */

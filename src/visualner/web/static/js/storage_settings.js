@@ -5,7 +5,7 @@
  * API answers only `has_credentials`). Every value from the server is set as text.
  */
 import { api, ApiError } from "./api.js";
-import { byRole, confirmedActionButton, el, row } from "./dom.js";
+import { byRole, confirmedActionButton, el, fillRows, row } from "./dom.js";
 import { followJob, jobOutcome } from "./job_progress.js";
 import { showToast } from "./toast.js";
 
@@ -153,10 +153,7 @@ function storageRow(storage) {
 async function refresh() {
   /** @type {Storage[]} */
   const storages = await api(base);
-  rows.replaceChildren(...storages.map(storageRow));
-  if (!storages.length) {
-    rows.replaceChildren(row([el("span", { className: "muted", text: "No storage yet." })]));
-  }
+  fillRows(rows, storages, storageRow, "No storage yet.");
 }
 
 function showRoleFields() {

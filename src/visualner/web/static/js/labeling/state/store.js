@@ -52,10 +52,8 @@ export function initialUi() {
 export function createStore(doc) {
   /** @type {State} */
   let state = { doc, ui: initialUi() };
-  /** @type {Doc[]} */
-  let past = [];
-  /** @type {Doc[]} */
-  let future = [];
+  /** @type {{past: Doc[], future: Doc[]}} the undo and the redo stack, newest last */
+  const stacks = { past: [], future: [] };
   /** @type {Set<Listener>} */
   const listeners = new Set();
   // Read-only (a reviewer looking at someone's annotation): edits are ignored, views are not.
@@ -64,6 +62,21 @@ export function createStore(doc) {
   /** @param {Change} change */
   function emit(change) {
     for (const listener of listeners) listener(state, change);
+  }
+
+  /**
+   * Undo and redo are one move in opposite directions: the newest document of one stack is
+   * shown (with nothing selected) and the one shown goes onto the other stack.
+   * @param {"past" | "future"} from @param {"past" | "future"} to @param {"undo" | "redo"} reason
+   */
+  function travel(from, to, reason) {
+    const target = readOnly ? undefined : stacks[from].at(-1);
+    if (!target) return false;
+    stacks[from] = stacks[from].slice(0, -1);
+    stacks[to] = [...stacks[to], state.doc];
+    state = { ...state, doc: target, ui: { ...state.ui, selection: [], activeRegionId: null } };
+    emit({ doc: true, ui: new Set(["selection", "activeRegionId"]), reason });
+    return true;
   }
 
   return {
@@ -101,16 +114,16 @@ export function createStore(doc) {
       const next = readOnly ? before : edit(before);
       if (next === before && !Object.keys(uiPatch).length) return;
       if (next !== before) {
-        past = [...past.slice(-(UNDO_LIMIT - 1)), before];
-        future = [];
+        stacks.past = [...stacks.past.slice(-(UNDO_LIMIT - 1)), before];
+        stacks.future = [];
       }
       state = { doc: next, ui: { ...state.ui, ...uiPatch } };
       emit({ doc: next !== before, ui: new Set(/** @type {(keyof Ui)[]} */ (Object.keys(uiPatch))), reason });
     },
     /** Replace the document without an undo step (loading, a reload after a conflict). @param {Doc} next */
     reset(next) {
-      past = [];
-      future = [];
+      stacks.past = [];
+      stacks.future = [];
       state = { ...state, doc: next };
       emit({ doc: true, ui: new Set(), reason: "reset" });
     },
@@ -122,28 +135,16 @@ export function createStore(doc) {
       readOnly = value;
     },
     undo() {
-      const previous = readOnly ? undefined : past.at(-1);
-      if (!previous) return false;
-      past = past.slice(0, -1);
-      future = [...future, state.doc];
-      state = { ...state, doc: previous, ui: { ...state.ui, selection: [], activeRegionId: null } };
-      emit({ doc: true, ui: new Set(["selection", "activeRegionId"]), reason: "undo" });
-      return true;
+      return travel("past", "future", "undo");
     },
     redo() {
-      const next = readOnly ? undefined : future.at(-1);
-      if (!next) return false;
-      future = future.slice(0, -1);
-      past = [...past, state.doc];
-      state = { ...state, doc: next, ui: { ...state.ui, selection: [], activeRegionId: null } };
-      emit({ doc: true, ui: new Set(["selection", "activeRegionId"]), reason: "redo" });
-      return true;
+      return travel("future", "past", "redo");
     },
     get canUndo() {
-      return past.length > 0;
+      return stacks.past.length > 0;
     },
     get canRedo() {
-      return future.length > 0;
+      return stacks.future.length > 0;
     },
   };
 }
