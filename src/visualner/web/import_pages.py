@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from visualner.deps import IdPath, SessionDep
-from visualner.web.page_auth import PageAdminDep, PageError, PageLoginDep
-from visualner.web.project_pages import project_page_context
+from visualner.web.page_auth import PageAdminDep, PageError
+from visualner.web.project_pages import project_tab
 from visualner.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -15,9 +16,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/projects/{project_id}/import", response_class=HTMLResponse)
 def import_page(
-    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
+    request: Request, context: Annotated[dict[str, Any], project_tab("import")]
 ) -> HTMLResponse:
-    context = project_page_context(session, login, project_id, "import")
     if not context["can_manage"]:
         raise PageError(403, "only the project's managers may import documents")
     context["ocr_enabled"] = (context["project"].settings or {}).get("ocr_enabled", True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from visualner.deps import IdPath, SessionDep
+from visualner.deps import SessionDep
 from visualner.ocr.servers import store
 from visualner.preannotation.service import model_settings
-from visualner.web.page_auth import PageLoginDep
-from visualner.web.project_pages import project_page_context
+from visualner.web.project_pages import project_tab
 from visualner.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -17,9 +18,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/projects/{project_id}/model", response_class=HTMLResponse)
 def project_model_page(
-    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
+    request: Request, context: Annotated[dict[str, Any], project_tab("model")], session: SessionDep
 ) -> HTMLResponse:
-    context = project_page_context(session, login, project_id, "model")
     context["model_settings"] = model_settings(context["project"])
     context["ocr_servers"] = [
         server.name

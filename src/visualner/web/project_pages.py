@@ -6,9 +6,9 @@ is done by the page's script through the JSON API, so there is one code path for
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from visualner.deps import IdPath, SessionDep
@@ -50,6 +50,15 @@ def project_page_context(
     }
 
 
+def project_tab(tab: str) -> Any:
+    """A dependency: the page context of the project's ``tab`` (a 404 page for a non-member)."""
+
+    def tab_context(project_id: IdPath, login: PageLoginDep, session: SessionDep) -> dict[str, Any]:
+        return project_page_context(session, login, project_id, tab)
+
+    return Depends(tab_context)
+
+
 @router.get("/", response_class=HTMLResponse)
 def projects_page(request: Request, login: PageLoginDep, session: SessionDep) -> HTMLResponse:
     rows, total = service.visible_projects(session, user=login.user, limit=PROJECTS_SHOWN)
@@ -72,25 +81,22 @@ def new_project_page(request: Request, login: PageLoginDep) -> HTMLResponse:
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project_tasks_page(
-    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
+    request: Request, context: Annotated[dict[str, Any], project_tab("tasks")]
 ) -> HTMLResponse:
-    context = project_page_context(session, login, project_id, "tasks")
     context["statuses"] = TASK_STATUSES
     return render(request, "project_tasks.html", context)
 
 
 @router.get("/projects/{project_id}/settings", response_class=HTMLResponse)
 def project_settings_page(
-    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
+    request: Request, context: Annotated[dict[str, Any], project_tab("settings")]
 ) -> HTMLResponse:
-    context = project_page_context(session, login, project_id, "settings")
     return render(request, "project_settings.html", context)
 
 
 @router.get("/projects/{project_id}/members", response_class=HTMLResponse)
 def project_members_page(
-    request: Request, project_id: IdPath, login: PageLoginDep, session: SessionDep
+    request: Request, context: Annotated[dict[str, Any], project_tab("members")]
 ) -> HTMLResponse:
-    context = project_page_context(session, login, project_id, "members")
     context["roles"] = ROLES
     return render(request, "project_members.html", context)
