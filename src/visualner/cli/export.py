@@ -13,13 +13,7 @@ from typing import Annotated
 
 import typer
 
-from visualner.cli.common import (
-    ProjectRef,
-    fail,
-    find_project,
-    open_services,
-    reports_errors,
-)
+from visualner.cli.common import ProjectRef, fail, find_project, open_services, reports_errors
 from visualner.db import session_scope
 from visualner.exports.bundle import check_images_option, export_with_images_to_file
 from visualner.exports.options import AnnotationFilter, ExportOptions

@@ -13,13 +13,7 @@ import typer
 from sqlalchemy import select
 
 from visualner.auth.models import User
-from visualner.cli.common import (
-    ProjectRef,
-    fail,
-    find_project,
-    open_services,
-    reports_errors,
-)
+from visualner.cli.common import ProjectRef, fail, find_project, open_services, reports_errors
 from visualner.cli.job_progress import run_with_progress
 from visualner.db import session_scope
 from visualner.imports.options import ImportOptions

@@ -10,13 +10,7 @@ from typing import Annotated
 
 import typer
 
-from visualner.cli.common import (
-    ProjectRef,
-    fail,
-    find_project,
-    open_services,
-    reports_errors,
-)
+from visualner.cli.common import ProjectRef, fail, find_project, open_services, reports_errors
 from visualner.cli.job_progress import run_with_progress
 from visualner.db import session_scope
 from visualner.model.artifact import load_model
