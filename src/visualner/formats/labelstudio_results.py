@@ -227,14 +227,9 @@ def to_labelstudio_result(
         text_item = box_item.copy() if text_name and region.get("text") else None
         box_item["from_name"] = groups.get(label, from_name)
         box_item["type"] = "rectanglelabels"
-        box_item["value"] = {
-            "x": x,
-            "y": y,
-            "width": w,
-            "height": h,
-            "rotation": 0,
-            "rectanglelabels": [label],
-        }
+        # the box and its transcription are two Label Studio items with the same geometry
+        geometry = {"x": x, "y": y, "width": w, "height": h, "rotation": 0}
+        box_item["value"] = {**geometry, "rectanglelabels": [label]}
         score = region.get("score")
         if score is not None:
             box_item["score"] = score
@@ -242,14 +237,7 @@ def to_labelstudio_result(
         if text_item is not None:
             text_item["from_name"] = text_name
             text_item["type"] = "textarea"
-            text_item["value"] = {
-                "x": x,
-                "y": y,
-                "width": w,
-                "height": h,
-                "rotation": 0,
-                "text": [region["text"]],
-            }
+            text_item["value"] = {**geometry, "text": [region["text"]]}
             append(text_item)
     for relation in annotation.get("relations", []):
         append(
