@@ -287,3 +287,89 @@ def test_the_next_batch_downloads_before_a_batch_is_stored(
     assert second_batch & requested_at_first_store[0]
     assert sum(_CountingHandler.requests.values()) == len(names)
     assert {"processing", "storing", "waiting_for_downloads"} <= set(seconds)
+
+
+def _native_import(client: TestClient, count: int) -> tuple[Services, int, list[str]]:
+    """A started (not yet run) import of ``count`` native tasks: (services, job id, titles)."""
+    admin = admin_user(client, ADMIN_PASSWORD)
+    services = _services(client)
+    project_id = new_project(admin)["id"]
+    sha = project_page_image(services, project_id, png_bytes(text_image("Policy 12345")))
+    titles = [f"task {n}" for n in range(count)]
+    body = orjson.dumps([native_task(sha, title) for title in titles])
+    started = admin.post(
+        f"/api/projects/{project_id}/import", files=[("files", ("tasks.json", body))]
+    )
+    return services, started.json()["job_id"], titles
+
+
+def test_on_postgresql_a_batch_is_stored_while_the_next_one_is_processed(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data", postgres_url, run_worker_in_process=False)
+    with TestClient(create_app(settings)) as client:
+        services, job_id, titles = _native_import(client, 2 * TASKS_PER_TRANSACTION)
+        handler = services.registry.get("import")
+        process, store = handler.process, runner._store
+        processed_positions: list[int] = []
+        seen_while_storing: list[list[int]] = []
+
+        def recording_process(ctx: Any, job: Job, item: Any) -> Any:
+            processed_positions.append(item.position)
+            return process(ctx, job, item)
+
+        def store_once_the_next_batch_runs(*args: Any) -> None:
+            if not seen_while_storing:
+                deadline = time.monotonic() + 10
+                while max(processed_positions) < TASKS_PER_TRANSACTION:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.01)
+                seen_while_storing.append(list(processed_positions))
+            store(*args)
+
+        monkeypatch.setattr(handler, "process", recording_process)
+        monkeypatch.setattr(runner, "_store", store_once_the_next_batch_runs)
+        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.SUCCEEDED
+            assert (job.done, job.failed) == (len(titles), 0)
+            stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
+    assert max(seen_while_storing[0]) >= TASKS_PER_TRANSACTION
+    assert sorted(title for (title,) in stored) == sorted(titles)
+
+
+def test_a_worker_killed_while_a_batch_is_stored_resumes_each_task_exactly_once(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data", database_url, run_worker_in_process=False)
+    with TestClient(create_app(settings)) as client:
+        services, job_id, titles = _native_import(client, 3 * TASKS_PER_TRANSACTION)
+        handler = services.registry.get("import")
+        process = handler.process
+
+        def killed_in_the_second_batch(ctx: Any, job: Job, item: Any) -> Any:
+            if item.position == TASKS_PER_TRANSACTION + 3:
+                raise _Crash
+            return process(ctx, job, item)
+
+        monkeypatch.setattr(handler, "process", killed_in_the_second_batch)
+        with pytest.raises(_Crash):
+            runner.run_job(
+                services.job_context, services.registry, job_id, stale_after=timedelta(0)
+            )
+        monkeypatch.setattr(handler, "process", process)
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.RUNNING
+            stored_first = session.query(Task).filter_by(import_job_id=job_id).count()
+            assert stored_first == job.done == TASKS_PER_TRANSACTION
+        assert not [t for t in threading.enumerate() if t.name.startswith(f"job-{job_id}-store")]
+        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
+        with session_scope(services.database.read) as session:
+            job = session.get(Job, job_id)
+            assert job is not None and job.status == JobStatus.SUCCEEDED
+            assert (job.done, job.failed) == (len(titles), 0)
+            stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
+    assert sorted(title for (title,) in stored) == sorted(titles)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from visualner.jobs.handlers import (
     release_job,
 )
 from visualner.jobs.models import ItemStatus, Job, JobItem, JobStatus
+from visualner.jobs.pipeline import BatchStorer, RunSeconds
 
 log = logging.getLogger(__name__)
 
@@ -252,23 +253,6 @@ def _pending_items(ctx: JobContext, job_id: int, limit: int, after: int) -> list
     return items
 
 
-@dataclass
-class RunSeconds:
-    """Where a run of a job spent its wall time (the job's result keeps it as ``seconds``):
-    its items' slow work, storing their batches, and starting the next batch's work."""
-
-    processing: float = 0.0
-    storing: float = 0.0
-    preparing: float = 0.0
-    #: CPU seconds of the worker's thread in the first two (the rest of the wall time it
-    #: waited: on other threads holding the GIL, the disk, the database)
-    processing_cpu: float = 0.0
-    storing_cpu: float = 0.0
-
-    def as_result(self) -> dict[str, float]:
-        return {name: round(value, 3) for name, value in asdict(self).items()}
-
-
 def _prepare(ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem]) -> None:
     prepare = getattr(handler, "prepare", None)
     if prepare is None or not items:
@@ -285,42 +269,52 @@ def _run_items(
     job: Job,
     items: list[JobItem],
     policy: BatchPolicy,
+    storer: BatchStorer[list[Processed]],
     seconds: RunSeconds,
 ) -> None:
+    """Process a batch's items and hand them to ``storer`` (sooner when they took
+    ``policy.max_seconds``)."""
     with cyclic_gc_paused(policy.pause_cyclic_gc):
-        _run_batch(ctx, handler, job, items, policy, seconds)
+        processed: list[Processed] = []
+        started, started_cpu = time.monotonic(), time.thread_time()
+        for item in items:
+            processed.append(_process(ctx, handler, job, item))
+            if time.monotonic() - started >= policy.max_seconds:
+                seconds.processing += time.monotonic() - started
+                seconds.processing_cpu += time.thread_time() - started_cpu
+                storer.submit(processed)
+                processed, started, started_cpu = [], time.monotonic(), time.thread_time()
+        seconds.processing += time.monotonic() - started
+        seconds.processing_cpu += time.thread_time() - started_cpu
+        if processed:
+            storer.submit(processed)
 
 
-def _run_batch(
+def _run_batches(
     ctx: JobContext,
     handler: JobHandler,
     job: Job,
-    items: list[JobItem],
     policy: BatchPolicy,
+    storer: BatchStorer[list[Processed]],
     seconds: RunSeconds,
-) -> None:
-    processed: list[Processed] = []
-    started, started_cpu = time.monotonic(), time.thread_time()
-    for item in items:
-        processed.append(_process(ctx, handler, job, item))
-        if time.monotonic() - started >= policy.max_seconds:
-            seconds.processing += time.monotonic() - started
-            seconds.processing_cpu += time.thread_time() - started_cpu
-            _store_timed(ctx, job, processed, seconds)
-            processed, started, started_cpu = [], time.monotonic(), time.thread_time()
-    seconds.processing += time.monotonic() - started
-    seconds.processing_cpu += time.thread_time() - started_cpu
-    if processed:
-        _store_timed(ctx, job, processed, seconds)
-
-
-def _store_timed(
-    ctx: JobContext, job: Job, processed: list[Processed], seconds: RunSeconds
-) -> None:
-    started, started_cpu = time.monotonic(), time.thread_time()
-    _store_batch(ctx, job, processed)
-    seconds.storing += time.monotonic() - started
-    seconds.storing_cpu += time.thread_time() - started_cpu
+) -> bool:
+    """Every pending item, batch after batch; False when the job was cancelled."""
+    items = _pending_items(ctx, job.id, policy.max_items, -1)
+    started = time.monotonic()
+    _prepare(ctx, handler, job, items)
+    seconds.preparing += time.monotonic() - started
+    while items:
+        if _is_cancelled(ctx, job.id):
+            return False
+        # the next batch's slow work (downloads) starts before this batch runs, so its
+        # items never wait for work that could have been started a batch ago
+        following = _pending_items(ctx, job.id, policy.max_items, items[-1].position)
+        started = time.monotonic()
+        _prepare(ctx, handler, job, following)
+        seconds.preparing += time.monotonic() - started
+        _run_items(ctx, handler, job, items, policy, storer, seconds)
+        items = following
+    return True
 
 
 def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after: timedelta) -> None:
@@ -339,21 +333,22 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         with _Heartbeat(ctx, job.id):
             _plan_items(ctx, handler, job)
             seconds = RunSeconds()
-            items = _pending_items(ctx, job.id, policy.max_items, -1)
-            started = time.monotonic()
-            _prepare(ctx, handler, job, items)
-            seconds.preparing += time.monotonic() - started
-            while items:
-                if _is_cancelled(ctx, job.id):
-                    return
-                # the next batch's slow work (downloads) starts before this batch runs, so
-                # its items never wait for work that could have been started a batch ago
-                following = _pending_items(ctx, job.id, policy.max_items, items[-1].position)
-                started = time.monotonic()
-                _prepare(ctx, handler, job, following)
-                seconds.preparing += time.monotonic() - started
-                _run_items(ctx, handler, job, items, policy, seconds)
-                items = following
+            storer: BatchStorer[list[Processed]] = BatchStorer(
+                functools.partial(_store_batch, ctx, job),
+                seconds,
+                # on SQLite the database's work is this process's too: storing behind
+                # only made the two threads contend for the GIL (measured slower)
+                behind=policy.store_behind and not ctx.database.is_sqlite,
+                name=f"job-{job.id}-store",
+            )
+            try:
+                completed = _run_batches(ctx, handler, job, policy, storer, seconds)
+            except BaseException:
+                storer.close(raise_errors=False)
+                raise
+            storer.close(raise_errors=True)
+            if not completed:
+                return
             with session_scope(ctx.database.write) as session:
                 fresh = session.get(Job, job.id)
                 assert fresh is not None
