@@ -25,22 +25,23 @@ from visualner.tasks.models import Task
 MAX_PAGE_SIZE = 500
 RELEVANCE = "relevance"
 _SCORE_MISSING_LAST = Task.prediction_score.is_(None)
+
+
+def _both_ways(name: str, column: Any) -> dict[str, tuple[Any, ...]]:
+    """``name`` ascending and ``-name`` descending, equal keys in id order the same way."""
+    return {name: (column, Task.id), f"-{name}": (column.desc(), Task.id.desc())}
+
+
 # Each sort ends on the id, so pages never overlap or skip tasks with equal keys.
 TASK_SORTS: dict[str, tuple[Any, ...]] = {
     "id": (Task.id,),
     "-id": (Task.id.desc(),),
-    "title": (Task.title, Task.id),
-    "-title": (Task.title.desc(), Task.id.desc()),
-    "updated": (Task.updated_at, Task.id),
-    "-updated": (Task.updated_at.desc(), Task.id.desc()),
-    "pages": (Task.page_count, Task.id),
-    "-pages": (Task.page_count.desc(), Task.id.desc()),
-    "status": (Task.status, Task.id),
-    "-status": (Task.status.desc(), Task.id.desc()),
-    "annotator": (Task.annotators, Task.id),
-    "-annotator": (Task.annotators.desc(), Task.id.desc()),
-    "annotations": (Task.annotation_count, Task.id),
-    "-annotations": (Task.annotation_count.desc(), Task.id.desc()),
+    **_both_ways("title", Task.title),
+    **_both_ways("updated", Task.updated_at),
+    **_both_ways("pages", Task.page_count),
+    **_both_ways("status", Task.status),
+    **_both_ways("annotator", Task.annotators),
+    **_both_ways("annotations", Task.annotation_count),
     # Tasks without predictions come last both ways (the engines disagree on NULLs).
     "score": (_SCORE_MISSING_LAST, Task.prediction_score, Task.id),
     "-score": (_SCORE_MISSING_LAST, Task.prediction_score.desc(), Task.id.desc()),
