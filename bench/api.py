@@ -27,15 +27,15 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import create_engine, insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import admin_token, database_for, kept_database, percentile, serve
+from _server import admin_token, cpu_seconds, database_for, kept_database, percentile, serve
 from search_bench import index_size_mb, report_search, seed_search_project
 from team_bench import run_team
 
-from visualner.db import Database, session_scope
+from visualner.db import Database, is_sqlite, session_scope
 from visualner.migrate import upgrade_database
 from visualner.projects.models import Project
 from visualner.tasks.models import Page, Task
@@ -177,6 +177,7 @@ async def run_engine(
     search: bool = True,
     only_search: bool = False,
     only_team: bool = False,
+    only_saves: bool = False,
     keep_db: Path | None = None,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, database_for(engine, Path(tmp)) as fresh_url:
@@ -217,6 +218,11 @@ async def run_engine(
                 if only_team:
                     await team_figures()
                     return
+                if only_saves:
+                    await run_saves(
+                        client, task_ids, server_pid=server.pid, database_url=database_url
+                    )
+                    return
                 pages = task_count // 100
                 list_requests: list[tuple[str, str, dict | None]] = [
                     (
@@ -236,21 +242,7 @@ async def run_engine(
                     "GET tasks (page of 100), 8 clients",
                     *await time_requests(client, list_requests, 8),
                 )
-                region = [
-                    {"id": f"r{i}", "page": 0, "label": "question", "tokens": [i], "text": f"w{i}"}
-                    for i in range(REGION_COUNT)
-                ]
-                # Both runs save as one user, who has one annotation per task: each run gets
-                # its own half of the tasks, so the second never re-creates the first's.
-                half = len(task_ids) // 2
-                report(
-                    f"save annotation ({REGION_COUNT} regions), 50 clients flat out",
-                    *await flat_out_savers(client, task_ids[:half], region, clients=50, saves=1000),
-                )
-                report(
-                    f"save annotation ({REGION_COUNT} regions), 50 annotators x 1 save/s",
-                    *await paced_savers(client, task_ids[half:], region, clients=50, seconds=10),
-                )
+                await run_saves(client, task_ids, server_pid=server.pid, database_url=database_url)
                 if search:
                     await run_search(client, database_url, task_count)
                 big_task = seed_big_task(database_url, project["id"], words=1000)
@@ -277,6 +269,68 @@ async def run_engine(
                     *await flat_out_savers(client, [big_task], many, clients=1, saves=100),
                 )
                 await team_figures()
+
+
+def database_usage(database_url: str) -> tuple[float, int]:
+    """CPU seconds so far of the PostgreSQL backends serving the bench database, and how many
+    connections it has had (SQLite runs inside the server process: 0, 0). A backend that
+    ends takes its CPU time with it: hence the connection count beside it."""
+    if is_sqlite(database_url):
+        return 0.0, 0
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        pids = conn.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).all()
+        sessions = conn.scalar(
+            text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        )
+    engine.dispose()
+    return sum(cpu_seconds(pid) for pid in pids), int(sessions or 0)
+
+
+async def run_saves(
+    client: httpx.AsyncClient, task_ids: list[int], *, server_pid: int, database_url: str
+) -> None:
+    """Issue 18's save figures: 50 clients flat out, then 50 annotators saving once a second.
+    On a shared machine the CPU per save (server process, and PostgreSQL's backends) says
+    more than the rate."""
+    region = [
+        {"id": f"r{i}", "page": 0, "label": "question", "tokens": [i], "text": f"w{i}"}
+        for i in range(REGION_COUNT)
+    ]
+    # Both runs save as one user, who has one annotation per task: each run gets its own
+    # half of the tasks, so the second never re-creates the first's.
+    half = len(task_ids) // 2
+    for name, savers in (
+        (
+            "50 clients flat out",
+            partial(flat_out_savers, client, task_ids[:half], region, clients=50, saves=1000),
+        ),
+        (
+            "50 annotators x 1 save/s",
+            partial(paced_savers, client, task_ids[half:], region, clients=50, seconds=10),
+        ),
+    ):
+        server_cpu = cpu_seconds(server_pid)
+        database_cpu, connections = database_usage(database_url)
+        latencies, errors, seconds = await savers()
+        report(f"save annotation ({REGION_COUNT} regions), {name}", latencies, errors, seconds)
+        saves = max(1, len(latencies))
+        server_ms = (cpu_seconds(server_pid) - server_cpu) * 1000 / saves
+        database_cpu_after, connections_after = database_usage(database_url)
+        database_ms = (database_cpu_after - database_cpu) * 1000 / saves
+        on_postgres = (
+            f", PostgreSQL backends {database_ms:.1f} ms; "
+            f"{connections_after - connections - 1} new connections"
+        )
+        print(
+            f"    CPU per save: server {server_ms:.1f} ms"
+            + ("" if is_sqlite(database_url) else on_postgres)
+        )
 
 
 class Annotator:
@@ -403,6 +457,7 @@ def main() -> None:
     parser.add_argument("--no-search", action="store_true", help="skip the search figures")
     parser.add_argument("--only-search", action="store_true", help="only the search figures")
     parser.add_argument("--only-team", action="store_true", help="only the team-workflow figures")
+    parser.add_argument("--only-saves", action="store_true", help="only the save figures")
     parser.add_argument(
         "--keep-db",
         type=Path,
@@ -427,6 +482,7 @@ def main() -> None:
                 search=not args.no_search,
                 only_search=args.only_search,
                 only_team=args.only_team,
+                only_saves=args.only_saves,
                 keep_db=args.keep_db,
             )
         )

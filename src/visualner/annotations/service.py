@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, AnnotationVersion
@@ -140,7 +140,12 @@ def save_annotation(
             check_update(
                 reads, access=access, annotation=existing, task=task, body=body, config=config
             )
-            names = usernames(reads, [existing.user_id or user.id, user.id])
+            author_id = existing.user_id or user.id
+            names = (
+                {user.id: user.username}
+                if author_id == user.id
+                else usernames(reads, [author_id, user.id])
+            )
     with session_scope(database.write) as session:
         if existing is None:
             annotation = store_new_annotation(session, task_id=task.id, user_id=user.id, body=body)
@@ -163,38 +168,32 @@ def store_new_annotation(
 
     A user has one annotation per task: when they already have one (saved from another tab,
     say), this save was made without seeing it, so it is a stale write and raises ``Conflict``
-    (409) like any other. The unique rule on ``(task_id, user_id)`` settles two concurrent
-    first saves the same way.
+    (409) like any other. The unique rule on ``(task_id, user_id)`` decides, concurrent first
+    saves included: the insert skips a row that exists (``ON CONFLICT DO NOTHING``, one
+    statement, no savepoint) and the existing one is read only then, for the message.
     """
-    existing = session.execute(
-        select(Annotation.id, Annotation.version).where(
-            Annotation.task_id == task_id, Annotation.user_id == user_id
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    annotation = session.scalars(
+        dialect.insert(Annotation)
+        .values(
+            task_id=task_id,
+            user_id=user_id,
+            edited_by_id=user_id,
+            active_ms=body.active_ms,
+            status=body.status,
+            version=1,
+            result=_result_of(body),
         )
+        .on_conflict_do_nothing(index_elements=[Annotation.task_id, Annotation.user_id])
+        .returning(Annotation)
     ).first()
-    if existing is not None:
-        raise _already_annotated(existing.id, existing.version)
-    annotation = Annotation(
-        task_id=task_id,
-        user_id=user_id,
-        edited_by_id=user_id,
-        active_ms=body.active_ms,
-        status=body.status,
-        version=1,
-        result=_result_of(body),
-    )
-    try:
-        with session.begin_nested():
-            session.add(annotation)
-            session.flush()
-    except IntegrityError as exc:
-        raced = session.execute(
+    if annotation is None:
+        existing = session.execute(
             select(Annotation.id, Annotation.version).where(
                 Annotation.task_id == task_id, Annotation.user_id == user_id
             )
-        ).first()
-        if raced is None:
-            raise
-        raise _already_annotated(raced.id, raced.version) from exc
+        ).one()
+        raise _already_annotated(existing.id, existing.version)
     refresh_task_status(session, task_id=task_id)
     return annotation
 
@@ -245,7 +244,7 @@ def store_update(
         reset_review=body.status == "submitted",
         add_active_ms=body.active_ms,
     )
-    if not written:
+    if written is None:
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation.id))
         raise Conflict(
             f"annotation {annotation.id} was changed by someone else (now version {current}, "
@@ -253,7 +252,7 @@ def store_update(
             "changes before saving again"
         )
     refresh_task_status(session, task_id=annotation.task_id)
-    return get_annotation(session, annotation.id)
+    return written
 
 
 def write_next_version(
@@ -267,26 +266,28 @@ def write_next_version(
     edited_by_id: int | None = None,
     reset_review: bool = False,
     add_active_ms: int = 0,
-) -> bool:
+) -> Annotation | None:
     """Make ``status``/``result`` the annotation's next version and keep its current state as
-    a row of ``annotation_versions``, if ``based_on_version`` is still the current one; False
-    (nothing written) when someone saved in between. Saves and label renames both write
+    a row of ``annotation_versions``, if ``based_on_version`` is still the current one: the
+    annotation as stored (read back by the update itself), or None (nothing written) when
+    someone saved in between. Saves and label renames both write
     versions this way. ``annotation`` may come from another session: only its values are used.
     ``edited_by_id`` is who saved the new version; ``reset_review`` makes it wait for review
     again (a new submission), while a draft or a rename keeps what the review said;
     ``add_active_ms`` is the active time spent on this version.
     """
-    previous = AnnotationVersion(
-        annotation_id=annotation.id,
-        version=annotation.version,
-        status=annotation.status,
-        result=annotation.result,
-        user_id=annotation.edited_by_id or annotation.user_id,
-        created_at=annotation.updated_at,
-    )
+    # Taken before the update, which refreshes ``annotation`` when this session holds it.
+    previous = {
+        "annotation_id": annotation.id,
+        "version": annotation.version,
+        "status": annotation.status,
+        "result": annotation.result,
+        "user_id": annotation.edited_by_id or annotation.user_id,
+        "created_at": annotation.updated_at,
+    }
     review = {"review_status": "", "ground_truth": False} if reset_review else {}
     editor = {"edited_by_id": edited_by_id} if edited_by_id is not None else {}
-    changed = session.execute(  # type: ignore[attr-defined]
+    written = session.scalars(
         update(Annotation)
         .where(Annotation.id == annotation.id, Annotation.version == based_on_version)
         .values(
@@ -299,13 +300,13 @@ def write_next_version(
             **editor,
             active_ms=Annotation.active_ms + add_active_ms,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        return False
-    session.add(previous)
-    session.flush()
-    return True
+        .returning(Annotation)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    if written is None:
+        return None
+    session.execute(insert(AnnotationVersion).values(previous))
+    return written
 
 
 def get_annotation(session: Session, annotation_id: int) -> Annotation:

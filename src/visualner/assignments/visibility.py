@@ -88,9 +88,13 @@ def task_access(
 ) -> TaskAccess:
     """The task and the user's role in its project, after checking ``capability`` and that
     the task is in the user's view (``NotFound`` otherwise, as for a missing task)."""
-    task = session.get(Task, task_id)
-    if task is None:
+    # The project comes with the task (one round trip): project_access finds it loaded.
+    found = session.execute(
+        select(Task, Project).join(Project, Project.id == Task.project_id).where(Task.id == task_id)
+    ).first()
+    if found is None:
         raise NotFound(f"no task {task_id}")
+    task = found[0]
     access = project_access(session, user=user, project_id=task.project_id)
     condition = visible_tasks_condition(session, access)
     if (

@@ -258,10 +258,11 @@ def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:
 
 
 def user_for_api_key(session: Session, key: str) -> User:
-    token = session.scalar(select(ApiToken).where(ApiToken.key_hash == _sha256(key)))
-    if token is None or token.revoked_at is not None:
-        raise NotAuthenticated("invalid or revoked API token")
-    user = session.get(User, token.user_id)
+    user = session.scalar(  # one round trip: every API request starts here
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.key_hash == _sha256(key), ApiToken.revoked_at.is_(None))
+    )
     if user is None or not user.is_active:
         raise NotAuthenticated("invalid or revoked API token")
     return user
