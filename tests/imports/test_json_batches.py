@@ -123,16 +123,7 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
 ) -> None:
     settings = make_settings(tmp_path / "data", sqlite_url, run_worker_in_process=False)
     with TestClient(create_app(settings)) as client:
-        admin = admin_user(client, ADMIN_PASSWORD)
-        services = _services(client)
-        project_id = new_project(admin)["id"]
-        sha = project_page_image(services, project_id, png_bytes(text_image("Policy 12345")))
-        titles = [f"task {n}" for n in range(60)]
-        body = orjson.dumps([native_task(sha, title) for title in titles])
-        started = admin.post(
-            f"/api/projects/{project_id}/import", files=[("files", ("tasks.json", body))]
-        )
-        job_id = started.json()["job_id"]
+        services, job_id, titles = _native_import(client, 60)
         store = runner._store
         calls = []
 
@@ -143,24 +134,48 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
             store(*args)
 
         monkeypatch.setattr(runner, "_store", store_then_crash)
-        with pytest.raises(_Crash):
-            runner.run_job(
-                services.job_context, services.registry, job_id, stale_after=timedelta(0)
-            )
+        stored_first = _killed_run(services, job_id)
+        assert 0 < stored_first < len(titles)
         monkeypatch.setattr(runner, "_store", store)
-        with session_scope(services.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None and job.status == JobStatus.RUNNING
-            assert 0 < job.done < len(titles)
-            stored_first = session.query(Task).filter_by(import_job_id=job_id).count()
-            assert stored_first == job.done
+        _assert_resumed_once(services, job_id, titles)
+
+
+def _native_import(client: TestClient, count: int) -> tuple[Services, int, list[str]]:
+    """A started (not yet run) import of ``count`` native tasks: (services, job id, titles)."""
+    admin = admin_user(client, ADMIN_PASSWORD)
+    services = _services(client)
+    project_id = new_project(admin)["id"]
+    sha = project_page_image(services, project_id, png_bytes(text_image("Policy 12345")))
+    titles = [f"task {n}" for n in range(count)]
+    body = orjson.dumps([native_task(sha, title) for title in titles])
+    started = admin.post(
+        f"/api/projects/{project_id}/import", files=[("files", ("tasks.json", body))]
+    )
+    return services, started.json()["job_id"], titles
+
+
+def _killed_run(services: Services, job_id: int) -> int:
+    """Run the job until ``_Crash`` (the worker killed); the tasks it stored, which are
+    exactly the items marked done."""
+    with pytest.raises(_Crash):
         runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
-        with session_scope(services.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None and job.status == JobStatus.SUCCEEDED
-            assert (job.done, job.failed) == (len(titles), 0)
-            stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
-        assert sorted(title for (title,) in stored) == sorted(titles)
+    with session_scope(services.database.read) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.status == JobStatus.RUNNING
+        stored = session.query(Task).filter_by(import_job_id=job_id).count()
+        assert stored == job.done
+    return stored
+
+
+def _assert_resumed_once(services: Services, job_id: int, titles: list[str]) -> None:
+    """Resume the job: it succeeds with every task stored exactly once."""
+    runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
+    with session_scope(services.database.read) as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.status == JobStatus.SUCCEEDED
+        assert (job.done, job.failed) == (len(titles), 0)
+        stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
+    assert sorted(title for (title,) in stored) == sorted(titles)
 
 
 class _CountingHandler(http.server.SimpleHTTPRequestHandler):
@@ -289,20 +304,6 @@ def test_the_next_batch_downloads_before_a_batch_is_stored(
     assert {"processing", "storing", "waiting_for_downloads"} <= set(seconds)
 
 
-def _native_import(client: TestClient, count: int) -> tuple[Services, int, list[str]]:
-    """A started (not yet run) import of ``count`` native tasks: (services, job id, titles)."""
-    admin = admin_user(client, ADMIN_PASSWORD)
-    services = _services(client)
-    project_id = new_project(admin)["id"]
-    sha = project_page_image(services, project_id, png_bytes(text_image("Policy 12345")))
-    titles = [f"task {n}" for n in range(count)]
-    body = orjson.dumps([native_task(sha, title) for title in titles])
-    started = admin.post(
-        f"/api/projects/{project_id}/import", files=[("files", ("tasks.json", body))]
-    )
-    return services, started.json()["job_id"], titles
-
-
 def test_on_postgresql_a_batch_is_stored_while_the_next_one_is_processed(
     tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -355,21 +356,7 @@ def test_a_worker_killed_while_a_batch_is_stored_resumes_each_task_exactly_once(
             return process(ctx, job, item)
 
         monkeypatch.setattr(handler, "process", killed_in_the_second_batch)
-        with pytest.raises(_Crash):
-            runner.run_job(
-                services.job_context, services.registry, job_id, stale_after=timedelta(0)
-            )
-        monkeypatch.setattr(handler, "process", process)
-        with session_scope(services.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None and job.status == JobStatus.RUNNING
-            stored_first = session.query(Task).filter_by(import_job_id=job_id).count()
-            assert stored_first == job.done == TASKS_PER_TRANSACTION
+        assert _killed_run(services, job_id) == TASKS_PER_TRANSACTION
         assert not [t for t in threading.enumerate() if t.name.startswith(f"job-{job_id}-store")]
-        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
-        with session_scope(services.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None and job.status == JobStatus.SUCCEEDED
-            assert (job.done, job.failed) == (len(titles), 0)
-            stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
-    assert sorted(title for (title,) in stored) == sorted(titles)
+        monkeypatch.setattr(handler, "process", process)
+        _assert_resumed_once(services, job_id, titles)
