@@ -304,44 +304,7 @@ def test_the_next_batch_downloads_before_a_batch_is_stored(
     assert {"processing", "storing", "waiting_for_downloads"} <= set(seconds)
 
 
-def test_on_postgresql_a_batch_is_stored_while_the_next_one_is_processed(
-    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = make_settings(tmp_path / "data", postgres_url, run_worker_in_process=False)
-    with TestClient(create_app(settings)) as client:
-        services, job_id, titles = _native_import(client, 2 * TASKS_PER_TRANSACTION)
-        handler = services.registry.get("import")
-        process, store = handler.process, runner._store
-        processed_positions: list[int] = []
-        seen_while_storing: list[list[int]] = []
-
-        def recording_process(ctx: Any, job: Job, item: Any) -> Any:
-            processed_positions.append(item.position)
-            return process(ctx, job, item)
-
-        def store_once_the_next_batch_runs(*args: Any) -> None:
-            if not seen_while_storing:
-                deadline = time.monotonic() + 10
-                while max(processed_positions) < TASKS_PER_TRANSACTION:
-                    if time.monotonic() > deadline:
-                        break
-                    time.sleep(0.01)
-                seen_while_storing.append(list(processed_positions))
-            store(*args)
-
-        monkeypatch.setattr(handler, "process", recording_process)
-        monkeypatch.setattr(runner, "_store", store_once_the_next_batch_runs)
-        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
-        with session_scope(services.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None and job.status == JobStatus.SUCCEEDED
-            assert (job.done, job.failed) == (len(titles), 0)
-            stored = session.query(Task.title).filter_by(import_job_id=job_id).all()
-    assert max(seen_while_storing[0]) >= TASKS_PER_TRANSACTION
-    assert sorted(title for (title,) in stored) == sorted(titles)
-
-
-def test_a_worker_killed_while_a_batch_is_stored_resumes_each_task_exactly_once(
+def test_a_worker_killed_while_processing_a_batch_resumes_each_task_exactly_once(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = make_settings(tmp_path / "data", database_url, run_worker_in_process=False)
@@ -357,6 +320,5 @@ def test_a_worker_killed_while_a_batch_is_stored_resumes_each_task_exactly_once(
 
         monkeypatch.setattr(handler, "process", killed_in_the_second_batch)
         assert _killed_run(services, job_id) == TASKS_PER_TRANSACTION
-        assert not [t for t in threading.enumerate() if t.name.startswith(f"job-{job_id}-store")]
         monkeypatch.setattr(handler, "process", process)
         _assert_resumed_once(services, job_id, titles)

@@ -92,10 +92,7 @@ class ImportJob:
     kind = KIND
     report_seconds = True
     batch_policy = BatchPolicy(
-        max_items=TASKS_PER_TRANSACTION,
-        max_seconds=BATCH_SECONDS,
-        pause_cyclic_gc=True,
-        store_behind=True,
+        max_items=TASKS_PER_TRANSACTION, max_seconds=BATCH_SECONDS, pause_cyclic_gc=True
     )
 
     def __init__(self) -> None:

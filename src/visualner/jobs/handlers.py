@@ -71,9 +71,6 @@ class BatchPolicy:
     max_items: int = 1
     max_seconds: float = 0.0
     pause_cyclic_gc: bool = False
-    #: store each batch on a thread of its own while the next one is processed
-    #: (``jobs.pipeline.BatchStorer``)
-    store_behind: bool = False
 
 
 ONE_BY_ONE = BatchPolicy()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -27,7 +26,7 @@ from visualner.jobs.handlers import (
     release_job,
 )
 from visualner.jobs.models import ItemStatus, Job, JobItem, JobStatus
-from visualner.jobs.pipeline import BatchStorer, RunSeconds
+from visualner.jobs.run_seconds import RunSeconds
 
 log = logging.getLogger(__name__)
 
@@ -269,10 +268,9 @@ def _run_items(
     job: Job,
     items: list[JobItem],
     policy: BatchPolicy,
-    storer: BatchStorer[list[Processed]],
     seconds: RunSeconds,
 ) -> None:
-    """Process a batch's items and hand them to ``storer`` (sooner when they took
+    """Process a batch's items and store them (sooner when they took
     ``policy.max_seconds``)."""
     with cyclic_gc_paused(policy.pause_cyclic_gc):
         processed: list[Processed] = []
@@ -282,12 +280,21 @@ def _run_items(
             if time.monotonic() - started >= policy.max_seconds:
                 seconds.processing += time.monotonic() - started
                 seconds.processing_cpu += time.thread_time() - started_cpu
-                storer.submit(processed)
+                _store_timed(ctx, job, processed, seconds)
                 processed, started, started_cpu = [], time.monotonic(), time.thread_time()
         seconds.processing += time.monotonic() - started
         seconds.processing_cpu += time.thread_time() - started_cpu
         if processed:
-            storer.submit(processed)
+            _store_timed(ctx, job, processed, seconds)
+
+
+def _store_timed(
+    ctx: JobContext, job: Job, processed: list[Processed], seconds: RunSeconds
+) -> None:
+    started, started_cpu = time.monotonic(), time.thread_time()
+    _store_batch(ctx, job, processed)
+    seconds.storing += time.monotonic() - started
+    seconds.storing_cpu += time.thread_time() - started_cpu
 
 
 def _run_batches(
@@ -295,7 +302,6 @@ def _run_batches(
     handler: JobHandler,
     job: Job,
     policy: BatchPolicy,
-    storer: BatchStorer[list[Processed]],
     seconds: RunSeconds,
 ) -> bool:
     """Every pending item, batch after batch; False when the job was cancelled."""
@@ -312,7 +318,7 @@ def _run_batches(
         started = time.monotonic()
         _prepare(ctx, handler, job, following)
         seconds.preparing += time.monotonic() - started
-        _run_items(ctx, handler, job, items, policy, storer, seconds)
+        _run_items(ctx, handler, job, items, policy, seconds)
         items = following
     return True
 
@@ -333,21 +339,7 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         with _Heartbeat(ctx, job.id):
             _plan_items(ctx, handler, job)
             seconds = RunSeconds()
-            storer: BatchStorer[list[Processed]] = BatchStorer(
-                functools.partial(_store_batch, ctx, job),
-                seconds,
-                # on SQLite the database's work is this process's too: storing behind
-                # only made the two threads contend for the GIL (measured slower)
-                behind=policy.store_behind and not ctx.database.is_sqlite,
-                name=f"job-{job.id}-store",
-            )
-            try:
-                completed = _run_batches(ctx, handler, job, policy, storer, seconds)
-            except BaseException:
-                storer.close(raise_errors=False)
-                raise
-            storer.close(raise_errors=True)
-            if not completed:
+            if not _run_batches(ctx, handler, job, policy, seconds):
                 return
             with session_scope(ctx.database.write) as session:
                 fresh = session.get(Job, job.id)
