@@ -13,6 +13,7 @@ from tests.factories import new_user
 from tests.search.conftest import Searcher
 from visualner.annotations.models import Prediction
 from visualner.db import session_scope
+from visualner.search import service as search_service
 from visualner.tags.service import add_tags
 from visualner.tasks.models import Task
 
@@ -84,6 +85,20 @@ def test_results_are_ranked_and_carry_a_marked_snippet(searcher: Searcher, tasks
     assert [shown["text"][s:e] for s, e in shown["hits"]] == ["Total"]
     second_page = searcher.search("voucher").json()["items"][0]["snippet"]
     assert second_page["page"] == 1 and "voucher" in second_page["text"]
+
+
+def test_too_many_matches_to_rank_come_in_import_order_with_their_snippets(
+    searcher: Searcher, tasks: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    best = searcher.task("totals.png", "total total total\ntotal")
+    monkeypatch.setattr(search_service, "RANK_LIMIT", 3)
+    response = searcher.search("total").json()
+    assert response["sort"] == "id" and response["total"] == 4
+    assert [item["id"] for item in response["items"]] == sorted([*tasks.values(), best])
+    assert all(item["snippet"]["hits"] for item in response["items"])
+    assert searcher.search("total", sort="-id").json()["items"][0]["id"] == best
+    ranked = searcher.search("receipt").json()
+    assert ranked["sort"] == "relevance" and ranked["total"] == 1
 
 
 def test_a_snippet_is_text_not_markup(searcher: Searcher) -> None:

@@ -24,6 +24,10 @@ from visualner.tasks.models import Task
 
 MAX_PAGE_SIZE = 500
 RELEVANCE = "relevance"
+#: More matches than this are not ranked: scoring every match (BM25, ts_rank over each
+#: page) made a word found in every one of 100k tasks take seconds. Such a list comes in
+#: import order, and its ``sort`` says so (docs/search.md, "Results").
+RANK_LIMIT = 10_000
 _SCORE_MISSING_LAST = Task.prediction_score.is_(None)
 
 
@@ -119,8 +123,8 @@ def list_tasks(
     visible: ColumnElement[bool] | None = None,
 ) -> TaskPage:
     """One page of the tasks matching ``q``; ``sort`` defaults to relevance when the query
-    has words to rank by, else to the id. ``visible`` narrows the list to the tasks the
-    member sees (``assignments.visibility``)."""
+    has words to rank by (and at most ``RANK_LIMIT`` matches), else to the id. ``visible``
+    narrows the list to the tasks the member sees (``assignments.visibility``)."""
     if page < 1:
         raise InvalidInput("page starts at 1", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -132,6 +136,9 @@ def list_tasks(
         compiled.conditions.append(visible)
     if sort is None or (sort == RELEVANCE and not compiled.patterns):
         sort = RELEVANCE if compiled.patterns else "id"
+    total = _count(session, project, compiled)
+    if sort == RELEVANCE and total > RANK_LIMIT:
+        sort = "id"
     if sort == RELEVANCE:
         scores = fulltext_for(session.get_bind().dialect.name).scores(compiled.patterns).subquery()
         ids_query = (
@@ -151,6 +158,5 @@ def list_tasks(
     page_ids = list(session.scalars(ids_query.offset((page - 1) * page_size).limit(page_size)))
     by_id = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
     tasks = [by_id[task_id] for task_id in page_ids if task_id in by_id]
-    total = _count(session, project, compiled)
     highlights = result_highlights(session, tasks, compiled.patterns) if compiled.patterns else {}
     return TaskPage(tasks=tasks, total=total, sort=sort, highlights=highlights)
