@@ -62,7 +62,7 @@ def test_the_default_engine_reads_a_whole_funsd_form(
 
 
 def test_rapidocr_models_are_selectable_and_named_in_the_version() -> None:
-    assert "PP-OCRv6 tiny, small re-reads lines below 0.9" in create_engine("rapidocr").version
+    assert "PP-OCRv6 tiny, small re-reads lines below 0.94" in create_engine("rapidocr").version
     assert create_engine("rapidocr", model="small").version.endswith("(PP-OCRv6 small)")
     assert create_engine("rapidocr", rescue_below=0).version.endswith("(PP-OCRv6 tiny)")
 
@@ -73,9 +73,11 @@ def test_rapidocr_models_are_selectable_and_named_in_the_version() -> None:
         ({"model": "huge"}, "model"),
         ({"rescue_below": 1.5}, "rescue_below"),
         ({"box_padding": [0.1, 0.2]}, "box_padding"),
+        ({"rec_min_width": 8}, "rec_min_width"),
+        ({"rescue_min_width": 4096}, "rescue_min_width"),
     ],
 )
-def test_rapidocr_refuses_an_unknown_model_threshold_or_padding(
+def test_rapidocr_refuses_an_unknown_model_or_out_of_range_settings(
     options: dict[str, object], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as error:

