@@ -7,7 +7,6 @@ import contextlib
 import functools
 import http.server
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -219,6 +218,9 @@ def test_tasks_sharing_a_url_download_it_once(importer: Importer, tmp_path: Path
     assert job["done"] == 6 and job["failed"] == 1, job
     assert "metadata" in importer.errors(job)["tasks.json[6]"]
     assert dict(_CountingHandler.requests) == {"/a.png": 1, "/b.png": 1, "/c.png": 1}
+    assert {"processing", "storing", "waiting_for_downloads", "downloading"} <= set(
+        job["result"]["seconds"]
+    )
     assert sorted(t["title"] for t in importer.tasks()) == sorted(f"{n}.png" for n in "abcabc")
 
 
@@ -256,52 +258,6 @@ def test_a_cancelled_import_stops_its_download_threads(
             assert 0 < job.done < len(tasks)
         assert not [t for t in threading.enumerate() if t.name.startswith("url-prefetch")]
         assert not services.registry.get("import")._states  # type: ignore[attr-defined]
-
-
-def test_the_next_batch_downloads_before_a_batch_is_stored(
-    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Downloads run a batch ahead: a batch's tasks never wait for documents whose download
-    could have started while the batch before them was processed."""
-    settings = make_settings(
-        tmp_path / "data", sqlite_url, run_worker_in_process=False, url_allowlist=["127.0.0.1"]
-    )
-    names = tuple(f"page{n}" for n in range(2 * TASKS_PER_TRANSACTION))
-    second_batch = {f"/{name}.png" for name in names[TASKS_PER_TRANSACTION:]}
-    with _image_server(tmp_path, names) as base, TestClient(create_app(settings)) as client:
-        admin = admin_user(client, ADMIN_PASSWORD)
-        services = _services(client)
-        project_id = new_project(admin)["id"]
-        tasks = [{"data": {"image": f"{base}/{name}.png"}} for name in names]
-        started = admin.post(
-            f"/api/projects/{project_id}/import",
-            files=[("files", ("tasks.json", orjson.dumps(tasks)))],
-            data={"options": orjson.dumps({"ocr": False}).decode()},
-        )
-        job_id = started.json()["job_id"]
-        store = runner._store
-        requested_at_first_store: list[set[str]] = []
-
-        def store_once_the_next_batch_is_requested(*args: Any) -> None:
-            if not requested_at_first_store:
-                deadline = time.monotonic() + 10
-                while not second_batch & set(_CountingHandler.requests):
-                    if time.monotonic() > deadline:
-                        break
-                    time.sleep(0.01)
-                requested_at_first_store.append(set(_CountingHandler.requests))
-            store(*args)
-
-        monkeypatch.setattr(runner, "_store", store_once_the_next_batch_is_requested)
-        runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
-        with session_scope(services.database.read) as session:
-            job = session.get(Job, job_id)
-            assert job is not None and job.status == JobStatus.SUCCEEDED
-            assert (job.done, job.failed) == (len(names), 0)
-            seconds = job.result["seconds"]
-    assert second_batch & requested_at_first_store[0]
-    assert sum(_CountingHandler.requests.values()) == len(names)
-    assert {"processing", "storing", "waiting_for_downloads"} <= set(seconds)
 
 
 def test_a_worker_killed_while_processing_a_batch_resumes_each_task_exactly_once(

@@ -9,9 +9,9 @@ A kind whose items are small (the tasks of a JSON list) may set ``batch_policy``
 several items share one transaction: each ``apply`` runs in its own savepoint, so one bad item
 is rolled back alone and recorded as failed while the others are stored, and the whole batch
 commits (or not) together, which keeps resumption exact. A kind may also define
-``prepare(ctx, job, items)``, called with each batch one batch ahead (while the batch before
-it is processed), to start slow work early (the importer starts the batch's downloads); a
-failing ``prepare`` is logged and the items run without it. A kind with
+``prepare(ctx, job, items)``, called with each batch before its items are processed, to start
+slow work ahead (the importer starts the batch's downloads); a failing ``prepare`` is logged
+and the items run without it. A kind with
 ``report_seconds = True`` gets the run's ``RunSeconds`` (processing, storing, preparing) as
 ``seconds`` in its result, beside what its ``finish`` puts there (the importer adds the time
 its items waited for downloads).
