@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image
 
+from tests.datasets import FUNSD_TRAINING as FUNSD
 from visualner.errors import InvalidInput
 from visualner.ocr.engines.base import OcrEngine, available_engines, create_engine
 from visualner.ocr.engines.evaluation import match_words
@@ -96,6 +97,20 @@ def test_unsure_one_character_words_are_dropped_and_sure_or_longer_ones_kept() -
     kept = without_unsure_lone_characters(words, below=0.6)
 
     assert [w.text for w in kept] == ["A", "of"]
+
+
+def test_the_default_engine_leaves_out_text_lines_it_reads_unsurely() -> None:
+    # A faded microfilm notice at the foot of this form reads as "QUALATY OP TRE DOCUNENT"
+    # at a line score of ~0.7: kept at text_score=0.5, left out by the default.
+    image_path = FUNSD / "images" / "0001239897.png"
+    if not image_path.exists():
+        pytest.skip(f"FUNSD dataset not found at {FUNSD.resolve()} (see docs/ocr.md)")
+    with Image.open(image_path) as image:
+        default_words = create_engine("rapidocr").recognize(image).words
+        lenient_words = create_engine("rapidocr", text_score=0.5).recognize(image).words
+
+    assert len(default_words) < len(lenient_words)
+    assert {w.text for w in default_words} < {w.text for w in lenient_words}
 
 
 def test_the_tiny_model_refuses_japanese_which_only_small_reads() -> None:
