@@ -15,7 +15,10 @@ By default the Label Studio tasks share 4 FUNSD images (a list of many tasks on 
 1-bit PNG of ~11 KB, or with ``--jpeg`` an 8-bit greyscale JPEG of ~300 KB, served over
 HTTP/1.1 keep-alive by a loopback server in this process (only Label Studio's shape then).
 ``--engines sqlite,postgresql`` runs the JSON imports on each database; ``--first-view`` sets
-the projects to fetch images on first view (the import downloads nothing).
+the projects to fetch images on first view (the import downloads nothing). Under each JSON
+import: where the server's time went (the job result's ``seconds``: processing and storing,
+wall and CPU, waiting for downloads, the download threads) and this process's CPU (its image
+server's).
 
     .venv/bin/python bench/import.py [--pdf-pages 50] [--pdf-repeats 1] [--scans 20]
         [--json-tasks 10000] [--storage local|s3] [--fleet]

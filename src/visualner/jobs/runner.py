@@ -309,9 +309,8 @@ def _run_batches(
         if not items:
             return True
         # a batch's slow work (downloads) starts as the batch does: started a batch ahead,
-        # the download threads contended for the GIL with storing the batch before and
-        # the import was slower (1,000 distinct-image tasks: 34 and 36 tasks/s against 38
-        # and 40, at load 6)
+        # the tasks' wait for downloads went (0.6 s per 1,000) but the import was no faster
+        # (docs/importing-json.md#where-a-distinct-page-import-spends-its-time)
         started = time.monotonic()
         _prepare(ctx, handler, job, items)
         seconds.preparing += time.monotonic() - started
