@@ -16,10 +16,12 @@ Not a test: it prints figures (copied into docs/ocr.md) and asserts nothing.
    entity matches when its label is equal, its text agrees (case- and whitespace-insensitive)
    and the union boxes have IoU >= 0.5; one-to-one.
 
-Printed: per-label and micro P/R/F1, and the share of gold entities that are reachable at all
-(their projected OCR words give the gold text and box). Example:
+Printed: per-label and micro P/R/F1 (and each fold's micro F1), and the share of gold entities
+that are reachable at all (their projected OCR words give the gold text and box). ``--errors``
+adds what went wrong, per label: each missed gold entity and each false positive by kind
+(``miss_kinds``). Example:
 
-    .venv/bin/python bench/e2e.py --engine rapidocr --cache /tmp/e2e-cache
+    .venv/bin/python bench/e2e.py --engine rapidocr --cache /tmp/e2e-cache --errors
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,18 +212,21 @@ def matches(a: GoldEntity, b: GoldEntity) -> bool:
     )
 
 
-def count_matches(predicted: list[GoldEntity], gold: list[GoldEntity]) -> list[int]:
-    """Per gold entity: 1 when some still unused predicted entity matches it."""
+def matched_to(predicted: list[GoldEntity], gold: list[GoldEntity]) -> list[int]:
+    """Per gold entity: the first still unused predicted entity that matches it, or -1."""
     used: set[int] = set()
     found = []
     for entity in gold:
-        hit = next(
-            (k for k, p in enumerate(predicted) if k not in used and matches(p, entity)), None
-        )
-        if hit is not None:
+        hit = next((k for k, p in enumerate(predicted) if k not in used and matches(p, entity)), -1)
+        if hit >= 0:
             used.add(hit)
-        found.append(hit is not None)
-    return [int(f) for f in found]
+        found.append(hit)
+    return found
+
+
+def count_matches(predicted: list[GoldEntity], gold: list[GoldEntity]) -> list[int]:
+    """Per gold entity: 1 when some still unused predicted entity matches it."""
+    return [int(k >= 0) for k in matched_to(predicted, gold)]
 
 
 def reachable(form: Form) -> list[int]:
@@ -230,12 +236,20 @@ def reachable(form: Form) -> list[int]:
     return count_matches(projected, form.gold)
 
 
-def score(model: TrainedModel, forms: list[Form], totals: dict[str, list[int]]) -> None:
-    """Add (gold, predicted, matched) per label to ``totals``."""
+def score(
+    model: TrainedModel,
+    forms: list[Form],
+    totals: dict[str, list[int]],
+    errors: Counter[tuple[str, str, str]] | None = None,
+) -> None:
+    """Add (gold, predicted, matched) per label to ``totals``, and with ``errors`` the kind of
+    every miss and false positive (``miss_kinds``)."""
     for form in forms:
         result = model.predict_document(form.page, form.image)
-        predicted = [entity_of(form, e.label, e.word_indices) for e in result.entities]
-        hits = count_matches(predicted, form.gold)
+        found = [(e.label, tuple(sorted(e.word_indices))) for e in result.entities]
+        predicted = [entity_of(form, label, indices) for label, indices in found]
+        pairs = matched_to(predicted, form.gold)
+        hits = [int(k >= 0) for k in pairs]
         for label in FUNSD_LABELS:
             gold_n = sum(1 for g in form.gold if g.label == label)
             pred_n = sum(1 for p in predicted if p.label == label)
@@ -244,6 +258,82 @@ def score(model: TrainedModel, forms: list[Form], totals: dict[str, list[int]]) 
             row[0] += gold_n
             row[1] += pred_n
             row[2] += hit_n
+        if errors is not None:
+            errors.update(miss_kinds(form, found, pairs))
+
+
+def miss_kinds(
+    form: Form,
+    found: list[tuple[str, tuple[int, ...]]],
+    pairs: list[int],
+) -> list[tuple[str, str, str]]:
+    """``(side, label, kind)`` for every gold entity missed and every predicted one unmatched.
+
+    A missed gold entity is *unreachable* (its projected OCR words do not give its text and
+    box), or, reachable, it was predicted with a *wrong label*, *split* over several
+    predicted groups, *merged* into a larger one, predicted in *partial* (some of its words,
+    the rest unlabelled), cut across (*overlap*: some of its words in a group with others), or
+    *not predicted* (its words left unlabelled). A false positive
+    covers no labelled word (*spurious*), is exactly a gold entity's projected words but
+    with a *wrong label*, or exactly an unreachable one's (*unreadable*), or else has wrong
+    *boundaries*.
+    """
+    projected: dict[int, tuple[int, ...]] = {}
+    for word, gold_index in enumerate(form.owner):
+        if gold_index >= 0:
+            projected[gold_index] = (*projected.get(gold_index, ()), word)
+    reach = reachable(form)
+    group_of = {word: k for k, (_label, indices) in enumerate(found) for word in indices}
+    kinds: list[tuple[str, str, str]] = []
+    for g, (gold, hit) in enumerate(zip(form.gold, pairs, strict=True)):
+        if hit >= 0:
+            continue
+        words = projected.get(g, ())
+        groups = {group_of[w] for w in words if w in group_of}
+        if not reach[g]:
+            kind = "unreachable"
+        elif not groups:
+            kind = "not predicted"
+        elif len(groups) > 1:
+            kind = "split"
+        else:
+            members = set(found[groups.pop()][1])
+            if members == set(words):
+                kind = "wrong label"
+            elif members > set(words):
+                kind = "merged"
+            elif members < set(words):
+                kind = "partial"
+            else:
+                kind = "overlap"
+        kinds.append(("miss", gold.label, kind))
+    by_words = {words: g for g, words in projected.items()}
+    matched = set(pairs)
+    for k, (label, indices) in enumerate(found):
+        if k in matched:
+            continue
+        g = by_words.get(indices, -1)
+        if all(form.owner[i] < 0 for i in indices):
+            kind = "spurious"
+        elif g < 0:
+            kind = "boundaries"
+        elif form.gold[g].label != label:
+            kind = "wrong label"
+        else:
+            kind = "unreadable"
+        kinds.append(("false positive", label, kind))
+    return kinds
+
+
+def print_errors(errors: Counter[tuple[str, str, str]]) -> None:
+    kinds = sorted({kind for _side, _label, kind in errors})
+    for side, title in (("miss", "missed gold entities"), ("false positive", "false positives")):
+        sys.stdout.write(f"\n{title} by kind:\n")
+        present = [k for k in kinds if any(errors[(side, label, k)] for label in FUNSD_LABELS)]
+        sys.stdout.write("  " + f"{'label':9s}" + "".join(f"{k:>15s}" for k in present) + "\n")
+        for label in FUNSD_LABELS:
+            cells = "".join(f"{errors[(side, label, k)]:15d}" for k in present)
+            sys.stdout.write(f"  {label:9s}{cells}\n")
 
 
 def prf(gold: int, predicted: int, matched: int) -> tuple[float, float, float]:
@@ -260,6 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="first N forms (0 = all)")
     parser.add_argument("--cache", type=Path, default=None, help="keep OCR words here")
     parser.add_argument("--folds", type=int, default=FOLDS, help=f"folds evaluated (of {FOLDS})")
+    parser.add_argument("--errors", action="store_true", help="print misses and false positives")
     args = parser.parse_args(argv)
 
     from visualner.settings import Settings
@@ -284,15 +375,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{sum(reach) / max(len(reach), 1):.3f}\n"
     )
     totals: dict[str, list[int]] = {}
+    errors: Counter[tuple[str, str, str]] | None = Counter() if args.errors else None
     for fold in range(args.folds):
         fit = [labeled_page(f) for k, f in enumerate(forms) if k % FOLDS != fold]
         check = [f for k, f in enumerate(forms) if k % FOLDS == fold]
         started = time.perf_counter()
         model = train(fit, labels=FUNSD_LABELS)
-        score(model, check, totals)
+        fold_totals: dict[str, list[int]] = {}
+        score(model, check, fold_totals, errors)
+        for label, row in fold_totals.items():
+            totals[label] = [a + b for a, b in zip(totals.get(label, [0, 0, 0]), row, strict=True)]
+        fold_f1 = prf(*(sum(row[k] for row in fold_totals.values()) for k in range(3)))[2]
         sys.stdout.write(
-            f"fold {fold}: trained on {len(fit)} forms, scored {len(check)} "
-            f"({time.perf_counter() - started:.0f} s)\n"
+            f"fold {fold}: trained on {len(fit)} forms, scored {len(check)}, micro F1 "
+            f"{fold_f1:.3f} ({time.perf_counter() - started:.0f} s)\n"
         )
     sys.stdout.write(f"\nengine {engine}, entity P/R/F1 (label, text, box IoU >= 0.5):\n")
     for label in FUNSD_LABELS:
@@ -302,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     gold_n, pred_n, hit_n = (sum(row[k] for row in totals.values()) for k in range(3))
     p, r, f = prf(gold_n, pred_n, hit_n)
     sys.stdout.write(f"  micro     P {p:.3f} R {r:.3f} F1 {f:.3f} (gold {gold_n})\n")
+    if errors is not None:
+        print_errors(errors)
     sys.stdout.write(f"load {load()}\n")
     return 0
 
