@@ -16,13 +16,17 @@ lower case, no accents), so they agree on what matches.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
+    any_,
     bindparam,
     column,
     func,
@@ -65,9 +69,14 @@ class FullText(ABC):
         these row ids)."""
 
     @abstractmethod
-    def scores(self, patterns: Sequence[Pattern]) -> Select[int, float]:
-        """``(task_id, score)`` of every task with a hit of any pattern, summed over its
-        pages, title and label texts."""
+    def scores(self, patterns: Sequence[Pattern], among: Sequence[int]) -> Select[int, float]:
+        """``(task_id, score)`` of the tasks ``among`` these ids with a hit of any pattern,
+        summed over their pages, title and label texts (only the query's matches are
+        scored: scoring reads each hit's text or vector, the costly part of a search)."""
+
+    @abstractmethod
+    def _one_of(self, task_id: ColumnElement[int], among: Sequence[int]) -> ColumnElement[bool]:
+        """``task_id`` is one of ``among``, as one bound parameter whatever their number."""
 
     @abstractmethod
     def page_task_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
@@ -154,22 +163,31 @@ class SqliteFullText(FullText):
             among,
         )
 
-    def scores(self, patterns: Sequence[Pattern]) -> Select[int, float]:
+    def _one_of(self, task_id: ColumnElement[int], among: Sequence[int]) -> ColumnElement[bool]:
+        # One JSON parameter, not one per id; ``+ 0`` keeps the full-text index driving.
+        ids: Select[int] = select(literal_column("value", Integer)).select_from(
+            func.json_each(bindparam(None, json.dumps(list(among)), unique=True))
+        )
+        return (task_id + 0).in_(ids)
+
+    def scores(self, patterns: Sequence[Pattern], among: Sequence[int]) -> Select[int, float]:
         bm25 = func.bm25
         hits = union_all(
             select(PAGES.c.task_id.label("task_id"), bm25(literal_column("pages_fts")).label("s"))
             .select_from(PAGES_FTS.join(PAGES, PAGES.c.id == PAGES_FTS.c.rowid))
-            .where(self._match("pages_fts", patterns)),
+            .where(self._match("pages_fts", patterns), self._one_of(PAGES.c.task_id, among)),
             select(
                 TASKS_FTS.c.rowid.label("task_id"),
                 (bm25(literal_column("tasks_fts")) * TITLE_WEIGHT).label("s"),
-            ).where(self._match("tasks_fts", patterns)),
+            ).where(self._match("tasks_fts", patterns), self._one_of(TASKS_FTS.c.rowid, among)),
             select(
                 TERMS.c.task_id.label("task_id"),
                 bm25(literal_column("annotation_terms_fts")).label("s"),
             )
             .select_from(TERMS_FTS.join(TERMS, TERMS.c.id == TERMS_FTS.c.rowid))
-            .where(self._match("annotation_terms_fts", patterns)),
+            .where(
+                self._match("annotation_terms_fts", patterns), self._one_of(TERMS.c.task_id, among)
+            ),
         ).subquery()
         return select(hits.c.task_id, func.sum(hits.c.s).label("score")).group_by(hits.c.task_id)
 
@@ -213,22 +231,29 @@ class PostgresFullText(FullText):
             among,
         )
 
-    def scores(self, patterns: Sequence[Pattern]) -> Select[int, float]:
+    def _one_of(self, task_id: ColumnElement[int], among: Sequence[int]) -> ColumnElement[bool]:
+        return task_id == any_(bindparam(None, list(among), type_=ARRAY(Integer), unique=True))
+
+    def scores(self, patterns: Sequence[Pattern], among: Sequence[int]) -> Select[int, float]:
         query = self._query(patterns)
         rank = func.ts_rank
         hits = union_all(
             select(
                 PAGES.c.task_id.label("task_id"),
                 (-rank(PAGES.c.search_vector, query)).label("s"),
-            ).where(PAGES.c.search_vector.bool_op("@@")(query)),
+            ).where(
+                PAGES.c.search_vector.bool_op("@@")(query), self._one_of(PAGES.c.task_id, among)
+            ),
             select(
                 TASKS.c.id.label("task_id"),
                 (-rank(TASKS.c.title_vector, query) * TITLE_WEIGHT).label("s"),
-            ).where(TASKS.c.title_vector.bool_op("@@")(query)),
+            ).where(TASKS.c.title_vector.bool_op("@@")(query), self._one_of(TASKS.c.id, among)),
             select(
                 TERMS.c.task_id.label("task_id"),
                 (-rank(TERMS.c.search_vector, query)).label("s"),
-            ).where(TERMS.c.search_vector.bool_op("@@")(query)),
+            ).where(
+                TERMS.c.search_vector.bool_op("@@")(query), self._one_of(TERMS.c.task_id, among)
+            ),
         ).subquery()
         return select(hits.c.task_id, func.sum(hits.c.s).label("score")).group_by(hits.c.task_id)
 

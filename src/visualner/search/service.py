@@ -136,26 +136,43 @@ def list_tasks(
         compiled.conditions.append(visible)
     if sort is None or (sort == RELEVANCE and not compiled.patterns):
         sort = RELEVANCE if compiled.patterns else "id"
-    total = _count(session, project, compiled)
-    if sort == RELEVANCE and total > RANK_LIMIT:
-        sort = "id"
+    offset = (page - 1) * page_size
     if sort == RELEVANCE:
-        scores = fulltext_for(session.get_bind().dialect.name).scores(compiled.patterns).subquery()
-        ids_query = (
-            select(Task.id)
-            .where(*compiled.conditions)
-            .join(scores, scores.c.task_id == Task.id)
-            .order_by(scores.c.score, Task.id)
-        )
-    else:
-        in_order = compile_task_query(
-            session, project=project, q=q, status=status, in_sort_order=True
-        )
-        if visible is not None:
-            in_order.conditions.append(visible)
-        ids_query = select(Task.id).where(*in_order.conditions).order_by(*TASK_SORTS[sort])
+        ranked = _ranked_ids(session, compiled)
+        if ranked is not None:
+            page_ids = ranked[offset : offset + page_size]
+            return _task_page(session, page_ids, total=len(ranked), sort=sort, compiled=compiled)
+        sort = "id"
+    total = _count(session, project, compiled)
+    in_order = compile_task_query(session, project=project, q=q, status=status, in_sort_order=True)
+    if visible is not None:
+        in_order.conditions.append(visible)
+    ids_query = select(Task.id).where(*in_order.conditions).order_by(*TASK_SORTS[sort])
     # Deferred join: page through the narrow index first, then read just those rows.
-    page_ids = list(session.scalars(ids_query.offset((page - 1) * page_size).limit(page_size)))
+    page_ids = list(session.scalars(ids_query.offset(offset).limit(page_size)))
+    return _task_page(session, page_ids, total=total, sort=sort, compiled=compiled)
+
+
+def _ranked_ids(session: Session, compiled: CompiledQuery) -> list[int] | None:
+    """Every match's id, best first, or None when there are more than ``RANK_LIMIT``.
+    The matches are found first and only they are scored: scoring the hits of the words
+    alone would score every task that has the word but fails the rest of the query."""
+    matches = list(
+        session.scalars(select(Task.id).where(*compiled.conditions).limit(RANK_LIMIT + 1))
+    )
+    if len(matches) > RANK_LIMIT:
+        return None
+    fulltext = fulltext_for(session.get_bind().dialect.name)
+    scores: dict[int, float] = {
+        task_id: score
+        for task_id, score in session.execute(fulltext.scores(compiled.patterns, among=matches))
+    }
+    return sorted(matches, key=lambda task_id: (scores.get(task_id, 0.0), task_id))
+
+
+def _task_page(
+    session: Session, page_ids: list[int], *, total: int, sort: str, compiled: CompiledQuery
+) -> TaskPage:
     by_id = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
     tasks = [by_id[task_id] for task_id in page_ids if task_id in by_id]
     highlights = result_highlights(session, tasks, compiled.patterns) if compiled.patterns else {}
