@@ -138,11 +138,13 @@ def list_tasks(
         sort = RELEVANCE if compiled.patterns else "id"
     offset = (page - 1) * page_size
     if sort == RELEVANCE:
-        ranked = _ranked_ids(session, compiled)
-        if ranked is not None:
-            page_ids = ranked[offset : offset + page_size]
-            return _task_page(session, page_ids, total=len(ranked), sort=sort, compiled=compiled)
-        sort = "id"
+        matches = sorted(session.scalars(select(Task.id).where(*compiled.conditions)))
+        if len(matches) <= RANK_LIMIT:
+            matches = _ranked(session, compiled, matches)
+        else:
+            sort = "id"
+        page_ids = matches[offset : offset + page_size]
+        return _task_page(session, page_ids, total=len(matches), sort=sort, compiled=compiled)
     total = _count(session, project, compiled)
     in_order = compile_task_query(session, project=project, q=q, status=status, in_sort_order=True)
     if visible is not None:
@@ -153,15 +155,9 @@ def list_tasks(
     return _task_page(session, page_ids, total=total, sort=sort, compiled=compiled)
 
 
-def _ranked_ids(session: Session, compiled: CompiledQuery) -> list[int] | None:
-    """Every match's id, best first, or None when there are more than ``RANK_LIMIT``.
-    The matches are found first and only they are scored: scoring the hits of the words
-    alone would score every task that has the word but fails the rest of the query."""
-    matches = list(
-        session.scalars(select(Task.id).where(*compiled.conditions).limit(RANK_LIMIT + 1))
-    )
-    if len(matches) > RANK_LIMIT:
-        return None
+def _ranked(session: Session, compiled: CompiledQuery, matches: list[int]) -> list[int]:
+    """``matches`` best first. Only the query's matches are scored: scoring the hits of its
+    words alone would score every task that has a word but fails the rest of the query."""
     fulltext = fulltext_for(session.get_bind().dialect.name)
     scores: dict[int, float] = {
         task_id: score
