@@ -110,7 +110,7 @@ def json_import_bench(
 ) -> None:
     """Import ``count`` tasks in each shape; with ``distinct`` (``png``/``jpeg``) only Label
     Studio's shape, every task pointing at its own scanned page. Without ``search_index``
-    (SQLite) the full-text index is not kept in step."""
+    the full-text index is not kept in step."""
     served = scanned_pages(count, distinct) if distinct else folder / "served"
     if not distinct:
         served.mkdir(exist_ok=True)
@@ -124,15 +124,16 @@ def json_import_bench(
     unindexed = "" if search_index else "-unindexed"
     data = folder / f"json-data-{engine}-{distinct}{unindexed}"
     data.mkdir(parents=True, exist_ok=True)
-    if not search_index:
-        upgrade_database(f"sqlite:///{data / 'visualner.db'}")
-        disable_search_index(f"sqlite:///{data / 'visualner.db'}")
     print(f"search index {'on' if search_index else 'off'}:")
     with (
         image_server(served) as (images_url, served_counts),
         database_for(engine, data) as database_url,
-        serve(data, database_url, **env) as server,
+        ExitStack() as stack,
     ):
+        if not search_index:
+            upgrade_database(database_url)
+            disable_search_index(database_url)
+        server = stack.enter_context(serve(data, database_url, **env))
         client = httpx.Client(
             base_url=server.url,
             timeout=3600,
@@ -303,7 +304,7 @@ def main() -> None:
             distinct = ("jpeg" if args.jpeg else "png") if args.distinct_images else None
             indexes = {"on": [True], "off": [False], "both": [True, False]}[args.search_index]
             for engine in args.engines.split(","):
-                for index in indexes if engine == "sqlite" else [True]:
+                for index in indexes:
                     json_import_bench(
                         folder,
                         args.json_tasks,

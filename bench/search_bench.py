@@ -220,13 +220,37 @@ SEARCH_TRIGGER_PREFIXES = (
 )
 
 
+#: PostgreSQL's index: generated tsvector columns with GIN indexes, and the triggers that
+#: write ``annotation_terms`` and the tasks' prediction scores (as on SQLite)
+POSTGRES_VECTORS = {
+    "pages": ("search_vector", "ix_pages_search_vector"),
+    "tasks": ("title_vector", "ix_tasks_title_vector"),
+    "annotation_terms": ("search_vector", "ix_annotation_terms_search_vector"),
+}
+POSTGRES_INDEX_TRIGGERS = {
+    "annotation_terms_insert": "annotations",
+    "annotation_terms_update": "annotations",
+    "annotation_terms_task_project": "tasks",
+    "tasks_prediction_score": "predictions",
+}
+
+
 def disable_search_index(database_url: str) -> None:
-    """Drop the triggers that keep the search index in step (SQLite), to measure what
-    indexing costs an import. Only for benchmarks: searches then miss new tasks."""
+    """Stop keeping the search index in step, to measure what indexing costs an import:
+    on SQLite drop the triggers that write the FTS5 tables; on PostgreSQL turn the tsvector
+    columns into plain ones, drop their GIN indexes and the triggers that write
+    ``annotation_terms``. Only for benchmarks: searches then miss new tasks."""
     database = Database(database_url)
     with database.engine.begin() as conn:
-        names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        for (name,) in names.all():
-            if name.startswith(SEARCH_TRIGGER_PREFIXES):
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        if database.is_sqlite:
+            names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            for (name,) in names.all():
+                if name.startswith(SEARCH_TRIGGER_PREFIXES):
+                    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        else:
+            for trigger, table in POSTGRES_INDEX_TRIGGERS.items():
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+            for table, (vector, index) in POSTGRES_VECTORS.items():
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
+                conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {vector} DROP EXPRESSION")
     database.dispose()
