@@ -36,8 +36,12 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 
 from visualner.search.text import Pattern, search_tokens
+
+#: an id column, of a Core table or a mapped class
+RowId = ColumnElement[int] | InstrumentedAttribute[int]
 
 PAGES = table("pages", column("id"), column("task_id"), column("search_vector"))
 TASKS = table("tasks", column("id"), column("title_vector"))
@@ -75,8 +79,14 @@ class FullText(ABC):
         scored: scoring reads each hit's text or vector, the costly part of a search)."""
 
     @abstractmethod
-    def _one_of(self, task_id: ColumnElement[int], among: Sequence[int]) -> ColumnElement[bool]:
-        """``task_id`` is one of ``among``, as one bound parameter whatever their number."""
+    def one_of(self, row_id: RowId, among: Sequence[int]) -> ColumnElement[bool]:
+        """``row_id`` is one of ``among`` (a page of results' ids, or every match's)."""
+
+    def _scored_among(
+        self, task_id: ColumnElement[int], among: Sequence[int]
+    ) -> ColumnElement[bool]:
+        """``one_of`` for a statement that the full-text index drives."""
+        return self.one_of(task_id, among)
 
     @abstractmethod
     def page_task_ids(self, patterns: Sequence[Pattern]) -> Select[int]:
@@ -99,9 +109,9 @@ class FullText(ABC):
 
 
 def _among(
-    query: Select[int], row_id: ColumnElement[int], among: Sequence[int] | None
+    fulltext: FullText, query: Select[int], row_id: ColumnElement[int], among: Sequence[int] | None
 ) -> Select[int]:
-    return query if among is None else query.where(row_id.in_(list(among)))
+    return query if among is None else query.where(fulltext.one_of(row_id, among))
 
 
 def fts5_expression(patterns: Sequence[Pattern]) -> str:
@@ -132,6 +142,7 @@ class SqliteFullText(FullText):
         self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
     ) -> Select[int]:
         return _among(
+            self,
             select(PAGES_FTS.c.rowid).where(self._match("pages_fts", patterns)),
             PAGES_FTS.c.rowid,
             among,
@@ -158,12 +169,18 @@ class SqliteFullText(FullText):
         self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
     ) -> Select[int]:
         return _among(
+            self,
             select(TERMS_FTS.c.rowid).where(self._match("annotation_terms_fts", patterns)),
             TERMS_FTS.c.rowid,
             among,
         )
 
-    def _one_of(self, task_id: ColumnElement[int], among: Sequence[int]) -> ColumnElement[bool]:
+    def one_of(self, row_id: RowId, among: Sequence[int]) -> ColumnElement[bool]:
+        return row_id.in_(list(among))
+
+    def _scored_among(
+        self, task_id: ColumnElement[int], among: Sequence[int]
+    ) -> ColumnElement[bool]:
         # One JSON parameter, not one per id; ``+ 0`` keeps the full-text index driving.
         ids: Select[int] = select(literal_column("value", Integer)).select_from(
             func.json_each(bindparam(None, json.dumps(list(among)), unique=True))
@@ -175,18 +192,21 @@ class SqliteFullText(FullText):
         hits = union_all(
             select(PAGES.c.task_id.label("task_id"), bm25(literal_column("pages_fts")).label("s"))
             .select_from(PAGES_FTS.join(PAGES, PAGES.c.id == PAGES_FTS.c.rowid))
-            .where(self._match("pages_fts", patterns), self._one_of(PAGES.c.task_id, among)),
+            .where(self._match("pages_fts", patterns), self._scored_among(PAGES.c.task_id, among)),
             select(
                 TASKS_FTS.c.rowid.label("task_id"),
                 (bm25(literal_column("tasks_fts")) * TITLE_WEIGHT).label("s"),
-            ).where(self._match("tasks_fts", patterns), self._one_of(TASKS_FTS.c.rowid, among)),
+            ).where(
+                self._match("tasks_fts", patterns), self._scored_among(TASKS_FTS.c.rowid, among)
+            ),
             select(
                 TERMS.c.task_id.label("task_id"),
                 bm25(literal_column("annotation_terms_fts")).label("s"),
             )
             .select_from(TERMS_FTS.join(TERMS, TERMS.c.id == TERMS_FTS.c.rowid))
             .where(
-                self._match("annotation_terms_fts", patterns), self._one_of(TERMS.c.task_id, among)
+                self._match("annotation_terms_fts", patterns),
+                self._scored_among(TERMS.c.task_id, among),
             ),
         ).subquery()
         return select(hits.c.task_id, func.sum(hits.c.s).label("score")).group_by(hits.c.task_id)
@@ -208,6 +228,7 @@ class PostgresFullText(FullText):
         self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
     ) -> Select[int]:
         return _among(
+            self,
             select(PAGES.c.id).where(self._match(PAGES.c.search_vector, patterns)),
             PAGES.c.id,
             among,
@@ -226,13 +247,15 @@ class PostgresFullText(FullText):
         self, patterns: Sequence[Pattern], among: Sequence[int] | None = None
     ) -> Select[int]:
         return _among(
+            self,
             select(TERMS.c.id).where(self._match(TERMS.c.search_vector, patterns)),
             TERMS.c.id,
             among,
         )
 
-    def _one_of(self, task_id: ColumnElement[int], among: Sequence[int]) -> ColumnElement[bool]:
-        return task_id == any_(bindparam(None, list(among), type_=ARRAY(Integer), unique=True))
+    def one_of(self, row_id: RowId, among: Sequence[int]) -> ColumnElement[bool]:
+        # One array parameter: psycopg and SQLAlchemy handle one value, not hundreds.
+        return row_id == any_(bindparam(None, list(among), type_=ARRAY(Integer), unique=True))
 
     def scores(self, patterns: Sequence[Pattern], among: Sequence[int]) -> Select[int, float]:
         query = self._query(patterns)
@@ -242,17 +265,21 @@ class PostgresFullText(FullText):
                 PAGES.c.task_id.label("task_id"),
                 (-rank(PAGES.c.search_vector, query)).label("s"),
             ).where(
-                PAGES.c.search_vector.bool_op("@@")(query), self._one_of(PAGES.c.task_id, among)
+                PAGES.c.search_vector.bool_op("@@")(query),
+                self._scored_among(PAGES.c.task_id, among),
             ),
             select(
                 TASKS.c.id.label("task_id"),
                 (-rank(TASKS.c.title_vector, query) * TITLE_WEIGHT).label("s"),
-            ).where(TASKS.c.title_vector.bool_op("@@")(query), self._one_of(TASKS.c.id, among)),
+            ).where(
+                TASKS.c.title_vector.bool_op("@@")(query), self._scored_among(TASKS.c.id, among)
+            ),
             select(
                 TERMS.c.task_id.label("task_id"),
                 (-rank(TERMS.c.search_vector, query)).label("s"),
             ).where(
-                TERMS.c.search_vector.bool_op("@@")(query), self._one_of(TERMS.c.task_id, among)
+                TERMS.c.search_vector.bool_op("@@")(query),
+                self._scored_among(TERMS.c.task_id, among),
             ),
         ).subquery()
         return select(hits.c.task_id, func.sum(hits.c.s).label("score")).group_by(hits.c.task_id)

@@ -46,7 +46,7 @@ def result_highlights(
     pages_of_results = list(
         session.execute(
             select(Page.id, Page.task_id)
-            .where(Page.task_id.in_(list(found)))
+            .where(fulltext.one_of(Page.task_id, list(found)))
             .order_by(Page.task_id, Page.page_index)
         )
     )
@@ -60,7 +60,7 @@ def result_highlights(
     if first_pages:
         for task_id, page_index, text in session.execute(
             select(Page.task_id, Page.page_index, Page.page_text).where(
-                Page.id.in_(list(first_pages.values()))
+                fulltext.one_of(Page.id, list(first_pages.values()))
             )
         ):
             found[task_id].snippet = snippet(text, patterns)
@@ -70,7 +70,7 @@ def result_highlights(
         terms_of_results = list(
             session.execute(
                 select(AnnotationTerm.id, AnnotationTerm.task_id, AnnotationTerm.name)
-                .where(AnnotationTerm.task_id.in_(without))
+                .where(fulltext.one_of(AnnotationTerm.task_id, without))
                 .order_by(AnnotationTerm.task_id, AnnotationTerm.id)
             )
         )
@@ -83,7 +83,7 @@ def result_highlights(
             term_id: text
             for term_id, text in session.execute(
                 select(AnnotationTerm.id, AnnotationTerm.text).where(
-                    AnnotationTerm.id.in_(list(hit_terms))
+                    fulltext.one_of(AnnotationTerm.id, list(hit_terms))
                 )
             )
         }

@@ -169,7 +169,9 @@ def _ranked(session: Session, compiled: CompiledQuery, matches: list[int]) -> li
 def _task_page(
     session: Session, page_ids: list[int], *, total: int, sort: str, compiled: CompiledQuery
 ) -> TaskPage:
-    by_id = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(page_ids)))}
+    fulltext = fulltext_for(session.get_bind().dialect.name)
+    rows = session.scalars(select(Task).where(fulltext.one_of(Task.id, page_ids)))
+    by_id = {t.id: t for t in rows}
     tasks = [by_id[task_id] for task_id in page_ids if task_id in by_id]
     highlights = result_highlights(session, tasks, compiled.patterns) if compiled.patterns else {}
     return TaskPage(tasks=tasks, total=total, sort=sort, highlights=highlights)
