@@ -87,6 +87,18 @@ def test_results_are_ranked_and_carry_a_marked_snippet(searcher: Searcher, tasks
     assert second_page["page"] == 1 and "voucher" in second_page["text"]
 
 
+def test_words_with_fields_rank_only_the_tasks_matching_every_term(searcher: Searcher) -> None:
+    best = searcher.task("best.png", "total total total total")
+    good = searcher.task("good.png", "total total")
+    fair = searcher.task("fair.png", "total")
+    for task_id in (good, fair):
+        searcher.annotate(task_id, [_region("invoice_number", "total", [0])])
+    response = searcher.search("total label:invoice_number").json()
+    assert response["sort"] == "relevance" and response["total"] == 2
+    assert [item["id"] for item in response["items"]] == [good, fair]
+    assert searcher.ids("total -label:invoice_number") == [best]
+
+
 def test_too_many_matches_to_rank_come_in_import_order_with_their_snippets(
     searcher: Searcher, tasks: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
