@@ -10,11 +10,11 @@ from visualner.blob_responses import blob_response
 from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import InvalidInput
 from visualner.jobs.models import Job
+from visualner.jobs.schemas import JobStarted
 from visualner.jobs.service import start_job
 from visualner.preannotation import service
 from visualner.preannotation.models import ModelVersion
 from visualner.preannotation.schemas import (
-    JobStarted,
     ModelList,
     ModelVersionOut,
     PreannotateIn,

@@ -56,7 +56,3 @@ class PreannotateIn(BaseModel):
     model_version: int | None = Field(
         None, ge=1, le=MAX_INTEGER, description="Omitted: the active model."
     )
-
-
-class JobStarted(BaseModel):
-    job_id: int

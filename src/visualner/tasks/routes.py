@@ -27,6 +27,7 @@ from visualner.errors import InvalidInput, NotFound
 from visualner.imports.first_view import SETTING as FIRST_VIEW_SETTING
 from visualner.imports.first_view import fetch_on_first_view
 from visualner.jobs.models import Job
+from visualner.jobs.schemas import JobStarted
 from visualner.jobs.service import start_job
 from visualner.ocr.rerun import create_tasks_ocr_job
 from visualner.projects.access import Capability, ProjectAccess, project_access
@@ -47,7 +48,6 @@ from visualner.tasks.presenters import (
 from visualner.tasks.schemas import (
     DeletedOut,
     DeleteTasksIn,
-    JobStartedOut,
     OcrTasksIn,
     SearchHits,
     TagCount,
@@ -323,12 +323,12 @@ def list_project_tags(project_id: IdPath, user: CurrentUser, session: SessionDep
 
 @router.post(
     "/projects/{project_id}/tasks/ocr",
-    response_model=JobStartedOut,
+    response_model=JobStarted,
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def ocr_selected_tasks(
     project_id: IdPath, body: OcrTasksIn, user: CurrentUser, services: ServicesDep
-) -> JobStartedOut:
+) -> JobStarted:
     """Run OCR again on every page of the selected tasks, on the chosen server (managers);
     follow the job at ``/api/jobs/{id}``."""
 
@@ -346,4 +346,4 @@ async def ocr_selected_tasks(
         )
 
     job_id = await run_in_threadpool(start_job, services.queue, create)
-    return JobStartedOut(job_id=job_id)
+    return JobStarted(job_id=job_id)

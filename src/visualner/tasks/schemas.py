@@ -98,7 +98,3 @@ class OcrTasksIn(TaskSelection):
 class TagCount(BaseModel):
     name: str
     tasks: int
-
-
-class JobStartedOut(BaseModel):
-    job_id: int
