@@ -12,6 +12,7 @@ from visualner.errors import InvalidInput
 from visualner.ocr.engines.base import OcrEngine, available_engines, create_engine
 from visualner.ocr.engines.evaluation import match_words
 from visualner.ocr.engines.rapidocr import without_unsure_lone_characters
+from visualner.ocr.engines.word_filter import drop_unlikely_words
 from visualner.settings import Settings
 from visualner.words import Word
 
@@ -76,6 +77,7 @@ def test_rapidocr_models_are_selectable_and_named_in_the_version() -> None:
         ({"box_padding": [0.1, 0.2]}, "box_padding"),
         ({"rec_min_width": 8}, "rec_min_width"),
         ({"rescue_min_width": 4096}, "rescue_min_width"),
+        ({"word_filter": 1.5}, "word_filter"),
     ],
 )
 def test_rapidocr_refuses_an_unknown_model_or_out_of_range_settings(
@@ -97,6 +99,19 @@ def test_unsure_one_character_words_are_dropped_and_sure_or_longer_ones_kept() -
     kept = without_unsure_lone_characters(words, below=0.6)
 
     assert [w.text for w in kept] == ["A", "of"]
+
+
+def test_the_word_filter_keeps_a_surely_read_word_and_drops_an_unsure_fragment() -> None:
+    line = [
+        Word(text="Supplier", bbox=(0, 0, 60, 12), confidence=0.99, line=0),
+        Word(text="Date", bbox=(70, 0, 100, 12), confidence=0.99, line=0),
+        Word(text=".-", bbox=(110, 0, 114, 12), confidence=0.5, line=0),  # a mark read as text
+    ]
+
+    kept = drop_unlikely_words(line, below=0.2)
+
+    assert [w.text for w in kept] == ["Supplier", "Date"]
+    assert drop_unlikely_words(line, below=0.0) == line
 
 
 def test_the_default_engine_leaves_out_text_lines_it_reads_unsurely() -> None:

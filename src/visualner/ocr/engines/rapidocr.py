@@ -11,7 +11,8 @@ whose reading replaces tiny's, which recovers part of small's accuracy for a fra
 time (docs/ocr.md has the figures). Both recognisers pad short lines to ``rec_min_width`` /
 ``rescue_min_width`` pixels rather than PaddleOCR's 320, which costs form labels far less.
 Words are then cut where form annotators cut them (``visualner.ocr.word_splitting``) and
-their boxes fitted to the ink.
+their boxes fitted to the ink; last, a learned filter drops the words unlikely to be an
+annotator's word (``visualner.ocr.engines.word_filter``).
 
 The angle classifier is off (scanned forms are upright and it costs time), and
 ``return_word_box`` makes rapidocr split each detected text line into words with boxes.
@@ -38,6 +39,7 @@ from visualner.errors import InvalidInput
 from visualner.ocr.engines.ink import ink_mask, tighten_to_ink
 from visualner.ocr.engines.instance_pool import LazyPool
 from visualner.ocr.engines.reading_order import order_words_by_engine_lines, pad_boxes
+from visualner.ocr.engines.word_filter import drop_unlikely_words
 from visualner.ocr.engines.word_splitting import split_words
 from visualner.words import PageWords, Word
 
@@ -112,6 +114,9 @@ DEFAULT_BOX_PADDING = (0.3, 0.25, 0.15, 0.1)
 #: One-character words read less surely than this are dropped: mostly rules, box corners and
 #: checkbox marks read as letters (chosen on FUNSD forms 0-79, checked on 80-148).
 DEFAULT_LONE_CHARACTER_SCORE = 0.6
+#: Words the learned filter gives a lower chance of being an annotator's word are dropped
+#: (chosen by 4-fold cross-validation on the FUNSD training forms, docs/ocr.md session 5).
+DEFAULT_WORD_FILTER = 0.2
 
 
 def parse_languages(languages: str, model: str = "small") -> list[str]:
@@ -149,6 +154,7 @@ class RapidOcrEngine:
         rescue_min_width: int = DEFAULT_RESCUE_MIN_WIDTH,
         tighten_boxes: bool = True,
         lone_character_score: float = DEFAULT_LONE_CHARACTER_SCORE,
+        word_filter: float = DEFAULT_WORD_FILTER,
         box_padding: float | Sequence[float] = DEFAULT_BOX_PADDING,
         workers: int = DEFAULT_WORKERS,
         threads: int | None = None,
@@ -175,6 +181,8 @@ class RapidOcrEngine:
         ):
             if not 16 <= min_width <= 2048:
                 raise InvalidInput(f"RapidOCR {field} must be between 16 and 2048.", field=field)
+        if not 0.0 <= word_filter < 1.0:
+            raise InvalidInput("RapidOCR word_filter must be between 0 and 1.", field="word_filter")
         if not isinstance(box_padding, int | float) and len(box_padding) != 4:
             raise InvalidInput(
                 "RapidOCR box_padding is one margin or four (left, top, right, bottom).",
@@ -184,6 +192,7 @@ class RapidOcrEngine:
         self.languages = parse_languages(languages, model)
         self.tighten_boxes = tighten_boxes
         self.lone_character_score = lone_character_score
+        self.word_filter = word_filter
         self.box_padding = box_padding
         self.split_words = split_words
         rescue = rescue_below if model == "tiny" else 0.0
@@ -239,6 +248,7 @@ class RapidOcrEngine:
             ink = ink_mask(np.asarray(image.convert("L")))
             words = [replace(word, bbox=tighten_to_ink(ink, word.bbox)) for word in words]
         words = pad_boxes(words, fraction=self.box_padding, page_size=image.size)
+        words = drop_unlikely_words(words, below=self.word_filter)
         return PageWords(
             width=image.width,
             height=image.height,
