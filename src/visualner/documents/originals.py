@@ -1,7 +1,7 @@
 """Page files kept exactly as they came, when browsers and OCR can use them as they are.
 
 A scanner's 1-bit PNG or greyscale JPEG is already what the labeling page shows: decoding it
-and encoding it again costs ~80–200 ms a 300 dpi page, changes nothing a user can see (or
+and encoding it again costs CPU on every page (docs/bench.md), changes nothing a user can see (or
 loses quality, for a JPEG encoded twice) and gives a different file. So a PNG or JPEG whose
 header says it is displayed as stored is kept byte for byte, and only its header is read for
 the page's size (the OCR, when on, decodes the stored file itself). Anything else goes through

@@ -3,7 +3,7 @@
 An import downloads one document per task, often thousands from one storage host, so it keeps
 one :class:`UrlFetcher` (one ``httpx`` client: keep-alive connections, HTTP/2 where the server
 offers it through TLS ALPN, at most ``max_connections`` at once). Building a client per URL
-cost ~17 ms of CPU, most of an import's time. Pooling keeps the guard exactly as strict:
+cost most of an import's CPU time (docs/importing-json.md). Pooling keeps the guard as strict:
 
 1. before every request, each redirect hop included, the URL is parsed and its host resolved
    and checked by ``documents/ssrf.py`` (public addresses only, unless allow-listed); a host

@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 KIND = "import"
 _TASKS = cast(Table, Task.__table__)
 #: a task of the project with the same document; built once, as it runs for every task (a
-#: Core statement: a quarter of the cost of building an ORM query each time)
+#: Core statement: cheaper than building an ORM query each time)
 DUPLICATE_OF = (
     select(_TASKS.c.id)
     .where(

@@ -309,7 +309,7 @@ def _run_batches(
         if not items:
             return True
         # a batch's slow work (downloads) starts as the batch does: started a batch ahead,
-        # the tasks' wait for downloads went (0.6 s per 1,000) but the import was no faster
+        # the tasks' wait for downloads went but the import was no faster
         # (docs/importing-json.md#where-a-distinct-page-import-spends-its-time)
         started = time.monotonic()
         _prepare(ctx, handler, job, items)

