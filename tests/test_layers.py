@@ -48,6 +48,8 @@ JOB_KIND_PACKAGES = (
     "visualner.storages",
 )
 HTTP_LIBRARIES = ("fastapi", "starlette")
+#: Leaf modules and engines compute on values they are given: no database.
+DATABASE_LIBRARIES = ("sqlalchemy", "alembic")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ def violations(found: list[Import]) -> list[str]:
             own = next(p for p in ENGINE_PACKAGES if _in(source, (p,)))
             if not (_in(target, (own,)) or target in LEAF):
                 problems.append(f"{where}: {own} imports only leaf modules and itself")
+        if (source in LEAF or _in(source, ENGINE_PACKAGES)) and _in(target, DATABASE_LIBRARIES):
+            problems.append(f"{where}: leaf and engine modules never touch the database")
         if is_edge(source):
             continue
         if _in(target, HTTP_LIBRARIES):
@@ -164,6 +168,7 @@ def test_the_check_names_each_broken_rule(tmp_path: Path) -> None:
             "words.py": "from visualner.db import Base\n",
             "db.py": "",
             "model/__init__.py": "",
+            "model/store.py": "from sqlalchemy.orm import Session\n",
             "model/tagger.py": "from visualner.tasks.models import Task\n",
             "tasks/__init__.py": "",
             "tasks/models.py": "",
@@ -180,6 +185,7 @@ def test_the_check_names_each_broken_rule(tmp_path: Path) -> None:
     assert [line.split(": ", 1)[1] for line in found] == [
         "services never import the edge (routes, apps, wiring)",
         "jobs knows no job kind (runtime registers them)",
+        "leaf and engine modules never touch the database",
         "visualner.model imports only leaf modules and itself",
         "only routes and apps speak HTTP",
         "services never import the edge (routes, apps, wiring)",
