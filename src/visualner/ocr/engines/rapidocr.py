@@ -10,7 +10,7 @@ tiny recogniser is unsure of (score below ``rescue_below``) are read again by th
 whose reading replaces tiny's, which recovers part of small's accuracy for a fraction of its
 time (docs/ocr.md has the figures). Both recognisers pad short lines to ``rec_min_width`` /
 ``rescue_min_width`` pixels rather than PaddleOCR's 320, which costs form labels far less.
-Words are then cut where form annotators cut them (``visualner.ocr.word_splitting``) and
+Words are then cut where form annotators cut them (``visualner.ocr.engines.word_splitting``) and
 their boxes fitted to the ink; last, a learned filter drops the words unlikely to be an
 annotator's word (``visualner.ocr.engines.word_filter``).
 
