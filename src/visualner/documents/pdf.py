@@ -137,16 +137,6 @@ def _pixel_size(page: pdfium.PdfPage, dpi: float) -> tuple[int, int]:
     return math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
 
 
-def pdf_page_pixel_size(pdf: PdfFile, page_index: int, *, dpi: float) -> tuple[int, int]:
-    """(width, height) in pixels that page ``page_index`` renders to at ``dpi``.
-
-    Lets a caller lower the DPI for a poster-sized page before :func:`render_pdf_page`
-    refuses it.
-    """
-    with _PDFIUM_LOCK, pdf._page(page_index) as page:
-        return _pixel_size(page, dpi)
-
-
 def render_pdf_page(
     pdf: PdfFile,
     page_index: int,

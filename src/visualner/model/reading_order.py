@@ -188,22 +188,3 @@ def layout_words(words: Sequence[Word]) -> Layout:
                 block_of[i] = block_id
             seg_counter += 1
     return Layout(order=order, line=line_of, segment=segment_of, block=block_of)
-
-
-def with_reading_order(words: Sequence[Word]) -> list[Word]:
-    """Return the words sorted in the model's reading order with ``line``/``block`` filled in.
-
-    ``line`` holds the segment id (a run of words on one line) so that sorting by
-    (block, line, x0) reproduces this order, as ``visualner.words`` promises.
-    """
-    layout = layout_words(words)
-    return [
-        Word(
-            text=words[i].text,
-            bbox=words[i].bbox,
-            confidence=words[i].confidence,
-            line=layout.segment[i],
-            block=layout.block[i],
-        )
-        for i in layout.order
-    ]

@@ -17,7 +17,7 @@ from visualner.model.grouping import (
 )
 from visualner.model.image import PageImage, to_gray
 from visualner.model.merging import group_pairs, merge_feature_names, merge_features
-from visualner.model.reading_order import layout_words, with_reading_order
+from visualner.model.reading_order import layout_words
 from visualner.model.segments import group_feature_names, group_features, group_neighbours
 from visualner.words import PageWords, Word
 
@@ -45,9 +45,10 @@ def test_layout_keeps_a_multi_line_answer_contiguous() -> None:
     assert layout.block[3] == layout.block[5]
 
 
-def test_with_reading_order_fills_line_and_block_ids() -> None:
-    ordered = with_reading_order(_tiny_form().words)
-    keys = [(w.block, w.line, w.bbox[0]) for w in ordered]
+def test_the_layout_order_reads_by_block_then_segment_then_x() -> None:
+    words = _tiny_form().words
+    layout = layout_words(words)
+    keys = [(layout.block[i], layout.segment[i], words[i].bbox[0]) for i in layout.order]
     assert keys == sorted(keys)
 
 
