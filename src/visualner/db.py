@@ -72,7 +72,10 @@ CreatedAt = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
 UpdatedAt = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)]
 
 
-SQLITE_POOL_SIZE = 48
+#: Connections a process keeps: its request threads (40) and job consumers each may hold one.
+POOL_SIZE = 48
+#: Beyond the kept ones, for the rare moment a thread holds two; these close when returned.
+POOL_OVERFLOW = 16
 
 
 def is_sqlite(url: str) -> bool:
@@ -102,12 +105,12 @@ def _json_dumps(value: Any) -> str:
 JSON_CODEC: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     """An engine tuned per backend; the SQLite file's folder is created if missing.
 
-    SQLite keeps a connection for every thread that may want one (the request thread pool
-    has 40): opening a connection costs pragmas and a schema read, and a pool that keeps
-    closing its overflow connections turned a burst of saves into a burst of reconnects.
+    The pool keeps a connection for every thread that may want one: opening a connection
+    costs a PostgreSQL backend's start (or SQLite's pragmas and schema read), and a pool that
+    kept closing its overflow connections turned a burst of saves into a burst of reconnects.
     JSON columns go through orjson (annotations with hundreds of regions are the bulk of
     exports).
     """
@@ -116,15 +119,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=max(pool_size, SQLITE_POOL_SIZE),
-            max_overflow=16,
+            pool_size=pool_size,
+            max_overflow=POOL_OVERFLOW,
             **JSON_CODEC,
         )
         event.listen(engine, "connect", _apply_sqlite_pragmas)
         _begin_immediate_on_write(engine)
         return engine
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, **JSON_CODEC
+        url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_pre_ping=True, **JSON_CODEC
     )
 
 
@@ -182,7 +185,7 @@ class Database:
     on PostgreSQL both factories are the same.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.is_sqlite = is_sqlite(url)

@@ -56,7 +56,7 @@ def register_job_kinds(registry: JobRegistry) -> None:
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
     blobs = open_blob_store(settings)
     registry = JobRegistry()
     register_job_kinds(registry)

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
         "is taken over by another worker (or by the next start).",
     )
     worker_threads: int = Field(2, ge=1, le=64, description="Consumer threads per process.")
+    database_pool_size: int = Field(
+        48,
+        ge=1,
+        le=1000,
+        description="Database connections each process keeps open for its request threads "
+        "(40) and job consumers (a smaller pool reconnects on every burst of requests); "
+        "on PostgreSQL, processes × (this + 16) must stay below the server's max_connections.",
+    )
     ocr_health_check_interval_s: float = Field(
         60.0,
         ge=0,
