@@ -4,7 +4,7 @@ and a property test that no input makes them fail with anything but a ``QueryErr
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -174,14 +174,22 @@ TEXT = st.text(alphabet=st.sampled_from(list("ab AB-.Éé\n,ß0")), max_size=40)
 TOKENS = st.lists(st.sampled_from(["a", "b", "ab", "e", "0", "ss"]), min_size=1, max_size=3)
 
 
+PATTERNS = st.lists(
+    st.builds(lambda tokens, prefix: Pattern(tuple(tokens), prefix), TOKENS, st.booleans()),
+    min_size=1,
+    max_size=2,
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(TEXT, TOKENS, st.booleans())
+@given(TEXT, PATTERNS)
+@example("A.A.A", [Pattern(("a", "a"))])  # overlapping hits of one phrase
+@example("a b", [Pattern(("a",)), Pattern(("a", "b"))])  # two patterns from one place
 def test_the_regex_hit_finder_marks_what_the_token_walk_matches(
-    text: str, tokens: list[str], prefix: bool
+    text: str, patterns: list[Pattern]
 ) -> None:
-    """``find_hits`` (one regex over folded text, used for snippets and titles) is pinned to
+    """``find_hits`` (a regex over folded text, used for snippets and titles) is pinned to
     the readable token-by-token walk."""
-    patterns = [Pattern(tuple(tokens), prefix)]
     walked = list(tokens_with_spans(text))
     expected = [(walked[a].start, walked[b].end) for a, b in hit_spans(walked, patterns)]
     assert merge_ranges(find_hits(text, patterns)) == merge_ranges(expected)

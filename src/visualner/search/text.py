@@ -113,31 +113,34 @@ def hit_spans(tokens: Sequence[Token], patterns: Sequence[Pattern]) -> list[tupl
     return spans
 
 
-def _pattern_regex(patterns: Sequence[Pattern]) -> re.Pattern[str]:
-    """One regex over folded text for all patterns: their tokens in order, separated by
-    anything that is not a token character, each starting and ending on a token boundary."""
-    alternatives = []
-    for pattern in patterns:
-        body = r"[\W_]+".join(re.escape(token) for token in pattern.tokens)
-        if pattern.prefix:
-            body += r"[^\W_]*"
-        alternatives.append(body)
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+@lru_cache(maxsize=256)
+def _pattern_regex(pattern: Pattern) -> re.Pattern[str]:
+    """A regex over folded text finding every place ``pattern`` starts, overlapping ones
+    included (``a a`` twice in ``a a a``): its tokens in order, separated by anything that is
+    not a token character, starting and ending on a token boundary. The match is a
+    lookahead, so the search goes on at the next character; the hit is group 1."""
+    body = r"[\W_]+".join(re.escape(token) for token in pattern.tokens)
+    if pattern.prefix:
+        body += r"[^\W_]*"
+    return re.compile(r"(?<![^\W_])(?=(" + body + r")(?![^\W_]))")
 
 
 def find_hits(text: str, patterns: Sequence[Pattern]) -> list[tuple[int, int]]:
-    """``[start, end)`` ranges of ``text`` where a pattern matches (the same matches as
-    ``hit_spans`` over ``tokens_with_spans``, found by one regex over the folded text)."""
+    """``[start, end)`` ranges of ``text`` where a pattern matches, in text order (the same
+    matches as ``hit_spans`` over ``tokens_with_spans``, found by a regex per pattern over
+    the folded text)."""
     if not patterns:
         return []
     folded, offsets = _fold_with_offsets(text)
     hits = []
-    for match in _pattern_regex(patterns).finditer(folded):
-        if offsets is None:
-            hits.append((match.start(), match.end()))
-        else:
-            hits.append((offsets[match.start()], offsets[match.end() - 1] + 1))
-    return hits
+    for pattern in patterns:
+        for match in _pattern_regex(pattern).finditer(folded):
+            start, end = match.span(1)
+            if offsets is None:
+                hits.append((start, end))
+            else:
+                hits.append((offsets[start], offsets[end - 1] + 1))
+    return sorted(hits)
 
 
 @dataclass(frozen=True)
