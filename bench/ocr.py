@@ -53,7 +53,7 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "tesseract:start": ("tesseract", {"psm": 11, "scale": 2.0, **START}),
     "tesseract:stock": ("tesseract", {"psm": 3, "scale": 1.0, **START}),
     "rapidocr:default": ("rapidocr", {}),
-    "rapidocr:unfiltered": ("rapidocr", {"word_filter": 0.0}),
+    "rapidocr:filtered": ("rapidocr", {"word_filter": 0.2}),
     "rapidocr:tiny": ("rapidocr", {"rescue_below": 0.0}),
     "rapidocr:small": ("rapidocr", {"model": "small"}),
     "rapidocr:previous": ("rapidocr", {"model": "small", "split_words": False}),

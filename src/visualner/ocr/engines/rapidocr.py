@@ -114,9 +114,10 @@ DEFAULT_BOX_PADDING = (0.3, 0.25, 0.15, 0.1)
 #: One-character words read less surely than this are dropped: mostly rules, box corners and
 #: checkbox marks read as letters (chosen on FUNSD forms 0-79, checked on 80-148).
 DEFAULT_LONE_CHARACTER_SCORE = 0.6
-#: Words the learned filter gives a lower chance of being an annotator's word are dropped
-#: (chosen by 4-fold cross-validation on the FUNSD training forms, docs/ocr.md session 5).
-DEFAULT_WORD_FILTER = 0.2
+#: Off by default: at 0.2 (the best word precision in 4-fold cross-validation) the learned
+#: filter also dropped words of true entities, and pre-annotation on the OCR words got worse
+#: (docs/ocr.md, session 5). Users who want fewer stray words set it.
+DEFAULT_WORD_FILTER = 0.0
 
 
 def parse_languages(languages: str, model: str = "small") -> list[str]:
