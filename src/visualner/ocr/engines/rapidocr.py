@@ -11,8 +11,8 @@ whose reading replaces tiny's, which recovers part of small's accuracy for a fra
 time (docs/ocr.md has the figures). Both recognisers pad short lines to ``rec_min_width`` /
 ``rescue_min_width`` pixels rather than PaddleOCR's 320, which costs form labels far less.
 Words are then cut where form annotators cut them (``visualner.ocr.engines.word_splitting``) and
-their boxes fitted to the ink; last, a learned filter drops the words unlikely to be an
-annotator's word (``visualner.ocr.engines.word_filter``).
+their boxes fitted to the ink; last, when ``word_filter`` is set (off by default), a learned
+filter drops the words unlikely to be an annotator's word (``visualner.ocr.engines.word_filter``).
 
 The angle classifier is off (scanned forms are upright and it costs time), and
 ``return_word_box`` makes rapidocr split each detected text line into words with boxes.
