@@ -109,6 +109,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Set
         "admin_password": ADMIN_PASSWORD,
         "secret_key": "test-secret-key-" + "x" * 32,
         "run_worker_in_process": False,
+        "job_processes": 1,  # no helper processes unless a test asks for them
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

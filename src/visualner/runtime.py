@@ -54,6 +54,19 @@ def register_job_kinds(registry: JobRegistry) -> None:
     registry.register(StorageExportJob())
 
 
+#: connections a job helper process keeps: its worker thread, its heartbeat, its downloads
+HELPER_POOL_SIZE = 4
+
+
+def job_runtime(settings: Settings) -> tuple[JobContext, JobRegistry]:
+    """What a job helper process runs jobs with (``jobs.helpers``; it calls this by name)."""
+    database = Database(settings.effective_database_url, pool_size=HELPER_POOL_SIZE)
+    registry = JobRegistry()
+    register_job_kinds(registry)
+    ctx = JobContext(settings=settings, database=database, blobs=open_blob_store(settings))
+    return ctx, registry
+
+
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
@@ -61,7 +74,7 @@ def build_services(settings: Settings) -> Services:
     registry = JobRegistry()
     register_job_kinds(registry)
     ctx = JobContext(settings=settings, database=database, blobs=blobs)
-    queue = JobQueue(ctx, registry)
+    queue = JobQueue(ctx, registry, runtime_factory=job_runtime)
     queue.every_minute("visualner.sync_storages", start_due_syncs)
     return Services(
         settings=settings, database=database, blobs=blobs, registry=registry, queue=queue

@@ -6,6 +6,7 @@ created at import time: callers build a ``Settings`` and pass it down.
 
 from __future__ import annotations
 
+import os
 import secrets
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+MAX_DEFAULT_JOB_PROCESSES = 4
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
 
 
@@ -54,6 +56,14 @@ class Settings(BaseSettings):
         "is taken over by another worker (or by the next start).",
     )
     worker_threads: int = Field(2, ge=1, le=64, description="Consumer threads per process.")
+    job_processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Processes that share one job's items (an import) on each machine that "
+        "runs jobs: the worker host and job_processes - 1 helper processes it starts and "
+        "stops. 0 means one per CPU, at most 4; 1 runs every job in the host alone.",
+    )
     database_pool_size: int = Field(
         48,
         ge=1,
@@ -234,6 +244,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'visualner.db').resolve()}"
+
+    @property
+    def effective_job_processes(self) -> int:
+        """``job_processes``, with 0 resolved to the CPUs this process may use (at most 4:
+        each process holds its own copy of the code and a job's caches)."""
+        if self.job_processes:
+            return self.job_processes
+        cpus = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1)
+        )
+        return max(1, min(cpus, MAX_DEFAULT_JOB_PROCESSES))
 
     @property
     def blob_dir(self) -> Path:

@@ -24,7 +24,7 @@ from tests.imports.conftest import Importer
 from visualner.app import create_app
 from visualner.db import session_scope
 from visualner.imports.job import TASKS_PER_TRANSACTION
-from visualner.jobs import runner
+from visualner.jobs import items, runner
 from visualner.jobs.models import Job, JobStatus
 from visualner.runtime import Services
 from visualner.tasks.models import Task
@@ -123,7 +123,7 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
     settings = make_settings(tmp_path / "data", sqlite_url, run_worker_in_process=False)
     with TestClient(create_app(settings)) as client:
         services, job_id, titles = _native_import(client, 60)
-        store = runner._store
+        store = items._store
         calls = []
 
         def store_then_crash(*args: Any) -> None:
@@ -132,10 +132,10 @@ def test_a_batched_import_killed_midway_resumes_each_task_exactly_once(
                 raise _Crash
             store(*args)
 
-        monkeypatch.setattr(runner, "_store", store_then_crash)
+        monkeypatch.setattr(items, "_store", store_then_crash)
         stored_first = _killed_run(services, job_id)
         assert 0 < stored_first < len(titles)
-        monkeypatch.setattr(runner, "_store", store)
+        monkeypatch.setattr(items, "_store", store)
         _assert_resumed_once(services, job_id, titles)
 
 
@@ -241,7 +241,7 @@ def test_a_cancelled_import_stops_its_download_threads(
             data={"options": orjson.dumps({"ocr": False}).decode()},
         )
         job_id = started.json()["job_id"]
-        store = runner._store
+        store = items._store
 
         def store_then_cancel(*args: Any) -> None:
             store(*args)
@@ -250,7 +250,7 @@ def test_a_cancelled_import_stops_its_download_threads(
                 assert job is not None
                 job.status = JobStatus.CANCELLED.value
 
-        monkeypatch.setattr(runner, "_store", store_then_cancel)
+        monkeypatch.setattr(items, "_store", store_then_cancel)
         runner.run_job(services.job_context, services.registry, job_id, stale_after=timedelta(0))
         with session_scope(services.database.read) as session:
             job = session.get(Job, job_id)

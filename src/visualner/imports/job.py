@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from visualner.db import session_scope
@@ -63,6 +63,8 @@ DUPLICATE_OF = (
     )
     .limit(1)
 )
+#: the first key of the advisory locks ordering duplicate checks (the second: the project)
+DUPLICATE_LOCK_NAMESPACE = 1601
 #: JSON tasks stored per transaction (a slow item is stored alone after BATCH_SECONDS)
 TASKS_PER_TRANSACTION = 25
 BATCH_SECONDS = 0.5
@@ -91,6 +93,8 @@ class _JobState:
 class ImportJob:
     kind = KIND
     report_seconds = True
+    #: helper processes share an import's items (each builds its own ``_JobState``)
+    parallel_items = True
     batch_policy = BatchPolicy(
         max_items=TASKS_PER_TRANSACTION, max_seconds=BATCH_SECONDS, pause_cyclic_gc=True
     )
@@ -309,6 +313,8 @@ class ImportJob:
         )
 
         def apply(session: Session) -> dict[str, Any]:
+            if state.options.skip_duplicates:
+                _lock_duplicate_checks(session, state.project_id)
             duplicate = _duplicate_of(session, state.project_id, sha256)
             if duplicate is not None and state.options.skip_duplicates:
                 raise SkipItem(_duplicate_reason(duplicate, sha256))
@@ -354,20 +360,21 @@ class ImportJob:
         if state.preannotator is not None:
             state.preannotator.close()
 
-    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
-        state = self._states.get(job.id)
+    def seconds_of(self, job_id: int) -> dict[str, float]:
+        """Where this process's downloads for the job spent their time (the runner adds
+        every worker's to the job's result)."""
+        state = self._states.get(job_id)
         downloads = state.downloads if state is not None else None
-        seconds = {k: round(v, 3) for k, v in downloads.seconds.items()} if downloads else {}
+        return {k: round(v, 3) for k, v in downloads.seconds.items()} if downloads else {}
+
+    def finish(self, ctx: JobContext, job: Job, session: Session) -> dict[str, Any]:
         self.release(job.id)
         ctx.blobs.discard_staging(str(job.params["staging"]))
         done = session.scalars(
             select(JobItem.result).where(JobItem.job_id == job.id, JobItem.status == "done")
         ).all()
         task_ids = [r["task_id"] for r in done if "task_id" in r]
-        result: dict[str, Any] = {"tasks_created": len(task_ids), "task_ids": task_ids[:1000]}
-        if seconds:
-            result["seconds"] = seconds
-        return result
+        return {"tasks_created": len(task_ids), "task_ids": task_ids[:1000]}
 
 
 def _raw_task(state: _JobState, payload: dict[str, Any], where: str) -> Any:
@@ -436,6 +443,19 @@ def _archive_of(payload: dict[str, Any]) -> dict[str, str]:
     """``{"archive": name}`` for a document that came out of an archive (its task's title is
     the member's own path; the archive is kept in the task's data), else nothing."""
     return {"archive": payload["archive"]} if payload.get("archive") else {}
+
+
+def _lock_duplicate_checks(session: Session, project_id: int) -> None:
+    """Make "is it a duplicate? store it" one step per project until the transaction ends.
+
+    Workers sharing an import store at once; on PostgreSQL each would miss the other's
+    uncommitted copy of a document, so a transaction-scoped advisory lock per project
+    orders them. SQLite runs one writing transaction at a time already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :project_id)"),
+            {"namespace": DUPLICATE_LOCK_NAMESPACE, "project_id": project_id},
+        )
 
 
 def _duplicate_of(session: Session, project_id: int, sha256: str) -> int | None:

@@ -14,7 +14,14 @@ slow work ahead (the importer starts the batch's downloads); a failing ``prepare
 and the items run without it. A kind with
 ``report_seconds = True`` gets the run's ``RunSeconds`` (processing, storing, preparing) as
 ``seconds`` in its result, beside what its ``finish`` puts there (the importer adds the time
-its items waited for downloads).
+its items waited for downloads, from its optional ``seconds_of(job_id)``).
+
+A kind with ``parallel_items = True`` lets several workers share one job: helper processes
+(``jobs.helpers``) and other machines' workers join it while it runs, each leasing the next
+items (``jobs.leases``). Its ``process`` and ``prepare`` must then do without state shared
+between items of other processes (each process builds its own per-job state), and its
+``finish`` may run in any of them. Exports and training write one file or model from all
+items, so they stay with one worker.
 """
 
 from __future__ import annotations
@@ -80,6 +87,11 @@ def batch_policy_of(handler: JobHandler) -> BatchPolicy:
     """A handler's optional ``batch_policy`` attribute; one item per transaction without it."""
     policy = getattr(handler, "batch_policy", ONE_BY_ONE)
     return policy if isinstance(policy, BatchPolicy) else ONE_BY_ONE
+
+
+def runs_items_in_parallel(handler: JobHandler) -> bool:
+    """Whether the handler lets several workers share a job's items (``parallel_items``)."""
+    return getattr(handler, "parallel_items", False) is True
 
 
 def release_job(handler: JobHandler, job_id: int) -> None:

@@ -2,6 +2,8 @@
 
 The queue only carries "run job N"; what is done lives here. An item is marked done in the
 same transaction that stores its result, so a resumed job skips exactly the finished items.
+Several workers share a job's items by leasing them (``jobs.leases``): a pending item's
+``lease_owner`` holds it until ``lease_expires_at``, after which any worker may take it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from visualner.db import Base, CreatedAt, IntPrimaryKey, UpdatedAt, UTCDateTime
@@ -58,7 +60,11 @@ class Job(Base):
 
 class JobItem(Base):
     __tablename__ = "job_items"
-    __table_args__ = (UniqueConstraint("job_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "position"),
+        # the next pending items of a job, in order, without walking its finished ones
+        Index("ix_job_items_job_id_status_position", "job_id", "status", "position"),
+    )
 
     id: Mapped[IntPrimaryKey]
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
@@ -69,3 +75,5 @@ class JobItem(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[UpdatedAt]
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

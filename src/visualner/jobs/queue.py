@@ -20,6 +20,7 @@ from sqlalchemy import update
 from visualner.db import session_scope
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import JobRegistry
+from visualner.jobs.helpers import HelperProcesses, RuntimeFactory, parallel_kinds
 from visualner.jobs.models import Job
 from visualner.jobs.runner import jobs_to_resume, run_job
 from visualner.settings import Settings
@@ -92,11 +93,20 @@ class _EmbeddedConsumer(Consumer):
 
 
 class JobQueue:
-    """Enqueues jobs and, in a worker host, consumes them."""
+    """Enqueues jobs and, in a worker host, consumes them (with helper processes that join
+    jobs whose items run in parallel, when ``runtime_factory`` says how they build theirs)."""
 
-    def __init__(self, ctx: JobContext, registry: JobRegistry) -> None:
+    def __init__(
+        self,
+        ctx: JobContext,
+        registry: JobRegistry,
+        *,
+        runtime_factory: RuntimeFactory | None = None,
+    ) -> None:
         self.ctx = ctx
         self.registry = registry
+        self.runtime_factory = runtime_factory
+        self._helpers: HelperProcesses | None = None
         self.huey = make_huey(ctx.settings)
         self.stale_after = timedelta(seconds=ctx.settings.job_stale_after_s)
         self._run_task = self.huey.task(name="visualner.run_job", retries=0)(self._execute)
@@ -151,6 +161,7 @@ class JobQueue:
         }
         self._consumer = _EmbeddedConsumer(self.huey, wake=self._wake, **options)
         self._consumer.start()
+        self._start_helpers()
         self._janitor = threading.Thread(target=self._janitor_loop, daemon=True, name="janitor")
         self._janitor.start()
 
@@ -166,8 +177,27 @@ class JobQueue:
             if self._janitor_stop.wait(interval):
                 return
 
+    def _start_helpers(self) -> None:
+        count = self.ctx.settings.effective_job_processes - 1
+        if count < 1 or self.runtime_factory is None or not parallel_kinds(self.registry):
+            return
+        self._helpers = HelperProcesses(self.ctx.settings, self.runtime_factory, count)
+        self._helpers.start()
+
+    @property
+    def helper_pids(self) -> list[int]:
+        return self._helpers.pids if self._helpers is not None else []
+
     def stop_consumer(self) -> None:
         self._janitor_stop.set()
+        if self._helpers is not None:  # first: they finish their batches while we stop
+            helpers, self._helpers = self._helpers, None
+            stopping = threading.Thread(target=helpers.stop, name="job-helpers-stop")
+            stopping.start()
+        else:
+            stopping = None
         if self._consumer is not None:
             self._consumer.stop(graceful=True)
             self._consumer = None
+        if stopping is not None:
+            stopping.join()

@@ -1,29 +1,44 @@
-"""Runs a job's items with persisted progress, and finds jobs a dead worker left behind."""
+"""Runs a job's items with persisted progress, and finds jobs a dead worker left behind.
+
+One worker claims a job (``run_job``): it plans the items and sees the job through. Other
+workers — helper processes, ``visualner worker`` machines — may join a running job whose
+handler runs items in parallel (``join_job``); every worker leases the next items
+(``jobs.leases``), so each item is stored once. The worker that finds no item pending any
+more finishes the job, once (``_finish_if_done``).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from visualner.db import session_scope, utcnow
 from visualner.errors import VisualnerError
-from visualner.gc_pause import cyclic_gc_paused
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import (
     BatchPolicy,
-    ItemOutcome,
     JobHandler,
     JobRegistry,
-    SkipItem,
     batch_policy_of,
     release_job,
+    runs_items_in_parallel,
+)
+from visualner.jobs.items import run_items, unexpected_error
+from visualner.jobs.leases import (
+    lease_items,
+    new_lease_owner,
+    release_leases,
+    renew_leases,
+    unfinished_items,
 )
 from visualner.jobs.models import ItemStatus, Job, JobItem, JobStatus
 from visualner.jobs.run_seconds import RunSeconds
@@ -32,18 +47,19 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_S = 2.0
 PLAN_INSERT_ROWS = 2000
-_ITEMS = cast(Table, JobItem.__table__)
-#: one executemany marks a batch's items (a Core statement: no ORM bulk machinery per batch)
-RECORD_ITEM = (
-    update(_ITEMS)
-    .where(_ITEMS.c.id == bindparam("item_id"))
-    .values(
-        status=bindparam("item_status"),
-        error=bindparam("item_error"),
-        result=bindparam("item_result", type_=_ITEMS.c.result.type),
-        updated_at=bindparam("item_updated_at", type_=_ITEMS.c.updated_at.type),
-    )
-)
+#: how often the claimer looks again while other workers hold a job's last items
+WAIT_FOR_OTHERS_S = 0.1
+
+
+@dataclass
+class _Worker:
+    """One worker's part in a job: the name on its leases, how long they last without a
+    heartbeat (the job's stale time: a worker silent that long is taken for dead), and where
+    its time went."""
+
+    owner: str
+    lease_ttl: timedelta
+    seconds: RunSeconds = field(default_factory=RunSeconds)
 
 
 def claim_job(ctx: JobContext, job_id: int, *, stale_after: timedelta) -> bool:
@@ -76,11 +92,13 @@ def claim_job(ctx: JobContext, job_id: int, *, stale_after: timedelta) -> bool:
 
 
 class _Heartbeat:
-    """Refreshes ``heartbeat_at`` from a side thread while an item's slow work runs."""
+    """Refreshes the job's ``heartbeat_at`` and this worker's leases from a side thread while
+    items' slow work runs."""
 
-    def __init__(self, ctx: JobContext, job_id: int) -> None:
+    def __init__(self, ctx: JobContext, job_id: int, worker: _Worker) -> None:
         self.ctx = ctx
         self.job_id = job_id
+        self.worker = worker
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True, name=f"job-{job_id}-hb")
 
@@ -93,6 +111,12 @@ class _Heartbeat:
                         .where(Job.id == self.job_id)
                         .values(heartbeat_at=utcnow())
                         .execution_options(synchronize_session=False)
+                    )
+                    renew_leases(
+                        session,
+                        job_id=self.job_id,
+                        owner=self.worker.owner,
+                        ttl=self.worker.lease_ttl,
                     )
             except Exception:  # a missed beat only delays nothing; log and carry on
                 log.exception("heartbeat of job %s failed", self.job_id)
@@ -137,121 +161,6 @@ def _plan_items(ctx: JobContext, handler: JobHandler, job: Job) -> None:
         )
 
 
-#: what ``process`` gave for an item: an outcome to store, or the message of its failure
-Processed = tuple[JobItem, ItemOutcome | str]
-
-
-def unexpected_error(job: Job, item: JobItem | None = None) -> str:
-    """What a job's report says of an error that is not a domain error (a bug, a database
-    failure): where the log has it, never its text (it may hold code, SQL or data)."""
-    where = f"job {job.id}, item {item.position}" if item is not None else f"job {job.id}"
-    return f"an unexpected error on the server stopped this (logged as {where})"
-
-
-def _process(ctx: JobContext, handler: JobHandler, job: Job, item: JobItem) -> Processed:
-    try:
-        return item, handler.process(ctx, job, item)
-    except VisualnerError as exc:
-        return item, exc.message
-    except Exception:
-        log.exception("job %s item %s (%s) crashed", job.id, item.position, item.name)
-        return item, unexpected_error(job, item)
-
-
-def _apply(
-    session: Session, job: Job, item: JobItem, outcome: ItemOutcome | str
-) -> tuple[ItemStatus, str, dict[str, Any]]:
-    """Store one item's effect in its own savepoint: a failing ``apply`` is rolled back
-    alone and the item recorded as failed, in the same transaction as the others."""
-    if isinstance(outcome, str):
-        return ItemStatus.FAILED, outcome, {}
-    if outcome.apply is None:
-        return ItemStatus.SKIPPED, outcome.skipped_reason, {}
-    savepoint = session.begin_nested()
-    try:
-        result = outcome.apply(session)
-        session.flush()
-        savepoint.commit()
-        return ItemStatus.DONE, "", result
-    except SkipItem as exc:
-        savepoint.rollback()
-        return ItemStatus.SKIPPED, exc.reason, {}
-    except VisualnerError as exc:
-        savepoint.rollback()
-        return ItemStatus.FAILED, exc.message, {}
-    except Exception:
-        log.exception("job %s item %s (%s) could not be stored", job.id, item.position, item.name)
-        savepoint.rollback()
-        return ItemStatus.FAILED, unexpected_error(job, item), {}
-
-
-def _store(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
-    """One transaction: every item's effect, its status, and the job's counters."""
-    now = utcnow()
-    with session_scope(ctx.database.write) as session:
-        rows = []
-        failed = 0
-        for item, outcome in processed:
-            status, error, result = _apply(session, job, item, outcome)
-            failed += status == ItemStatus.FAILED
-            rows.append(
-                {
-                    "item_id": item.id,
-                    "item_status": status.value,
-                    "item_error": error[:4000],
-                    "item_result": result,
-                    "item_updated_at": now,
-                }
-            )
-        session.execute(RECORD_ITEM, rows)
-        session.execute(
-            update(Job)
-            .where(Job.id == job.id)
-            .values(
-                done=Job.done + (len(rows) - failed), failed=Job.failed + failed, heartbeat_at=now
-            )
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _store_batch(ctx: JobContext, job: Job, processed: list[Processed]) -> None:
-    """Store a batch; if its transaction itself fails (not one item's ``apply``), store the
-    items one by one so the failure stays with the item that caused it."""
-    try:
-        _store(ctx, job, processed)
-        return
-    except Exception:
-        if len(processed) == 1:
-            item = processed[0][0]
-            log.exception(
-                "job %s item %s (%s) could not be stored", job.id, item.position, item.name
-            )
-            _store(ctx, job, [(item, unexpected_error(job, item))])
-            return
-    for each in processed:
-        _store_batch(ctx, job, [each])
-
-
-def _pending_items(ctx: JobContext, job_id: int, limit: int, after: int) -> list[JobItem]:
-    """The next pending items after position ``after``: a range on the (job, position)
-    index, so a 10,000-item job does not rescan its finished items for every batch."""
-    with session_scope(ctx.database.read) as session:
-        items = list(
-            session.scalars(
-                select(JobItem)
-                .where(
-                    JobItem.job_id == job_id,
-                    JobItem.position > after,
-                    JobItem.status == ItemStatus.PENDING.value,
-                )
-                .order_by(JobItem.position)
-                .limit(limit)
-            )
-        )
-        session.expunge_all()
-    return items
-
-
 def _prepare(ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem]) -> None:
     prepare = getattr(handler, "prepare", None)
     if prepare is None or not items:
@@ -262,60 +171,53 @@ def _prepare(ctx: JobContext, handler: JobHandler, job: Job, items: list[JobItem
         log.exception("job %s: preparing items failed", job.id)
 
 
-def _run_items(
+def _run_batches(
     ctx: JobContext,
     handler: JobHandler,
     job: Job,
-    items: list[JobItem],
+    *,
+    worker: _Worker,
     policy: BatchPolicy,
-    seconds: RunSeconds,
-) -> None:
-    """Process a batch's items and store them (sooner when they took
-    ``policy.max_seconds``)."""
-    with cyclic_gc_paused(policy.pause_cyclic_gc):
-        processed: list[Processed] = []
-        started, started_cpu = time.monotonic(), time.thread_time()
-        for item in items:
-            processed.append(_process(ctx, handler, job, item))
-            if time.monotonic() - started >= policy.max_seconds:
-                seconds.processing += time.monotonic() - started
-                seconds.processing_cpu += time.thread_time() - started_cpu
-                _store_timed(ctx, job, processed, seconds)
-                processed, started, started_cpu = [], time.monotonic(), time.thread_time()
-        seconds.processing += time.monotonic() - started
-        seconds.processing_cpu += time.thread_time() - started_cpu
-        if processed:
-            _store_timed(ctx, job, processed, seconds)
-
-
-def _store_timed(
-    ctx: JobContext, job: Job, processed: list[Processed], seconds: RunSeconds
-) -> None:
-    started, started_cpu = time.monotonic(), time.thread_time()
-    _store_batch(ctx, job, processed)
-    seconds.storing += time.monotonic() - started
-    seconds.storing_cpu += time.thread_time() - started_cpu
-
-
-def _run_batches(
-    ctx: JobContext, handler: JobHandler, job: Job, policy: BatchPolicy, seconds: RunSeconds
+    wait_for_others: bool,
+    stop: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Every pending item, batch after batch; False when the job was cancelled."""
-    after = -1
+    """Lease, process and store the job's items batch after batch until none is left to
+    take; False when the job stopped (cancelled, failed, or finished by another worker).
+
+    With ``wait_for_others`` it returns only once no item is pending: it waits while other
+    workers hold the last items, and takes over those whose leases expire (their worker
+    died), so the job's claimer always sees it through. Helpers leave as soon as nothing is
+    left to take, or when ``stop()`` (their host stops), giving back what they hold."""
     while True:
-        if _is_cancelled(ctx, job.id):
+        if stop():
+            release_leases(ctx.database, job_id=job.id, owner=worker.owner)
             return False
-        items = _pending_items(ctx, job.id, policy.max_items, after)
+        if _stopped(ctx, job.id):
+            return False
+        items = lease_items(
+            ctx.database,
+            job_id=job.id,
+            owner=worker.owner,
+            limit=policy.max_items,
+            ttl=worker.lease_ttl,
+        )
         if not items:
-            return True
+            if not wait_for_others:
+                return True
+            with session_scope(ctx.database.read) as session:
+                if not unfinished_items(session, job_id=job.id):
+                    return True
+            time.sleep(WAIT_FOR_OTHERS_S)
+            continue
         # a batch's slow work (downloads) starts as the batch does: started a batch ahead,
         # the tasks' wait for downloads went but the import was no faster
         # (docs/importing-json.md#where-a-distinct-page-import-spends-its-time)
         started = time.monotonic()
         _prepare(ctx, handler, job, items)
-        seconds.preparing += time.monotonic() - started
-        _run_items(ctx, handler, job, items, policy, seconds)
-        after = items[-1].position
+        worker.seconds.preparing += time.monotonic() - started
+        run_items(
+            ctx, handler, job, items, policy=policy, seconds=worker.seconds, owner=worker.owner
+        )
 
 
 def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after: timedelta) -> None:
@@ -323,29 +225,23 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
     if not claim_job(ctx, job_id, stale_after=stale_after):
         log.info("job %s is taken or finished; nothing to do", job_id)
         return
-    with session_scope(ctx.database.read) as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        session.expunge(job)
+    job = _load(ctx, job_id)
+    assert job is not None
+    worker = _Worker(owner=new_lease_owner(), lease_ttl=stale_after)
     handler: JobHandler | None = None
     try:
         handler = registry.get(job.kind)
-        policy = batch_policy_of(handler)
-        with _Heartbeat(ctx, job.id):
+        with _Heartbeat(ctx, job.id, worker):
             _plan_items(ctx, handler, job)
-            seconds = RunSeconds()
-            if not _run_batches(ctx, handler, job, policy, seconds):
-                return
-            with session_scope(ctx.database.write) as session:
-                fresh = session.get(Job, job.id)
-                assert fresh is not None
-                result = handler.finish(ctx, fresh, session)
-                if getattr(handler, "report_seconds", False):
-                    result["seconds"] = {**seconds.as_result(), **result.get("seconds", {})}
-                fresh.result = result
-                fresh.status = JobStatus.SUCCEEDED.value
-                fresh.finished_at = utcnow()
-                _fail_if_every_item_failed(session, fresh)
+            if _run_batches(
+                ctx,
+                handler,
+                job,
+                worker=worker,
+                policy=batch_policy_of(handler),
+                wait_for_others=True,
+            ):
+                _finish_if_done(ctx, handler, job, worker)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         error = exc.message if isinstance(exc, VisualnerError) else unexpected_error(job)
@@ -362,6 +258,107 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
     finally:
         if handler is not None:
             release_job(handler, job_id)
+
+
+def join_job(
+    ctx: JobContext,
+    registry: JobRegistry,
+    job_id: int,
+    *,
+    stale_after: timedelta,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Work on items of a job another worker claimed and planned, while any is left to take
+    (a helper process does, for a handler that runs items in parallel). The job's claimer
+    sees it through; whichever worker stores the last item finishes it. A failure here is
+    logged and the items this worker held are given back: the claimer decides the job's
+    fate."""
+    job = _load(ctx, job_id)
+    if job is None or job.status != JobStatus.RUNNING:
+        return
+    handler = registry.get(job.kind)
+    if not runs_items_in_parallel(handler):
+        return
+    worker = _Worker(owner=new_lease_owner(), lease_ttl=stale_after)
+    try:
+        with _Heartbeat(ctx, job.id, worker):
+            if _run_batches(
+                ctx,
+                handler,
+                job,
+                worker=worker,
+                policy=batch_policy_of(handler),
+                wait_for_others=False,
+                stop=stop,
+            ):
+                _finish_if_done(ctx, handler, job, worker)
+    except Exception:
+        log.exception("job %s: a helper's part failed; its items go back to the others", job_id)
+        release_leases(ctx.database, job_id=job_id, owner=worker.owner)
+    finally:
+        release_job(handler, job_id)
+
+
+def _load(ctx: JobContext, job_id: int) -> Job | None:
+    with session_scope(ctx.database.read) as session:
+        job = session.get(Job, job_id)
+        if job is not None:
+            session.expunge(job)
+        return job
+
+
+def _finish_if_done(ctx: JobContext, handler: JobHandler, job: Job, worker: _Worker) -> None:
+    """Finish the job if no item is pending and it still runs; otherwise leave this
+    worker's share of the time in its result for the one that will.
+
+    The conditional update takes the job's row (PostgreSQL) or the write lock (SQLite)
+    before counting, so of two workers storing the last items at once, exactly one sees none
+    pending with the job still running."""
+    with session_scope(ctx.database.write) as session:
+        still_running = session.execute(  # type: ignore[attr-defined]
+            update(Job)
+            .where(Job.id == job.id, Job.status == JobStatus.RUNNING.value)
+            .values(heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        fresh = session.get(Job, job.id)
+        assert fresh is not None
+        own_seconds = _seconds_of(handler, job.id, worker)
+        if not still_running or unfinished_items(session, job_id=job.id):
+            if own_seconds:
+                fresh.result = {
+                    **fresh.result,
+                    "seconds": _added(fresh.result.get("seconds", {}), own_seconds),
+                }
+            return
+        earlier_seconds = fresh.result.get("seconds", {})
+        result = handler.finish(ctx, fresh, session)
+        if own_seconds or earlier_seconds:
+            result["seconds"] = _added(earlier_seconds, own_seconds)
+        fresh.result = result
+        fresh.status = JobStatus.SUCCEEDED.value
+        fresh.finished_at = utcnow()
+        _fail_if_every_item_failed(session, fresh)
+
+
+def _seconds_of(handler: JobHandler, job_id: int, worker: _Worker) -> dict[str, float]:
+    """This worker's ``seconds`` for the job's result (``report_seconds`` handlers): its
+    run's, and the handler's own (an importer's downloads) from its optional
+    ``seconds_of(job_id)``."""
+    if not getattr(handler, "report_seconds", False):
+        return {}
+    seconds_of = getattr(handler, "seconds_of", None)
+    own = seconds_of(job_id) if callable(seconds_of) else {}
+    return _added(worker.seconds.as_result(), own)
+
+
+def _added(first: dict[str, Any], second: dict[str, float]) -> dict[str, float]:
+    """Seconds summed key by key (each worker reports its own; the job's result has their
+    sum)."""
+    total = {key: float(value) for key, value in first.items()}
+    for key, value in second.items():
+        total[key] = round(total.get(key, 0.0) + value, 3)
+    return total
 
 
 def _fail_if_every_item_failed(session: Session, job: Job) -> None:
@@ -381,9 +378,11 @@ def _fail_if_every_item_failed(session: Session, job: Job) -> None:
     job.error = f"{every} failed{reason}"[:4000]
 
 
-def _is_cancelled(ctx: JobContext, job_id: int) -> bool:
+def _stopped(ctx: JobContext, job_id: int) -> bool:
+    """The job no longer runs: cancelled, failed (its claimer gave up), or finished by
+    another worker."""
     with session_scope(ctx.database.read) as session:
-        return session.scalar(select(Job.status).where(Job.id == job_id)) == JobStatus.CANCELLED
+        return session.scalar(select(Job.status).where(Job.id == job_id)) != JobStatus.RUNNING
 
 
 def jobs_to_resume(
