@@ -85,6 +85,7 @@ def running_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> I
         "VISUALNER_ADMIN_USERNAME": ADMIN_USERNAME,
         "VISUALNER_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "VISUALNER_WORKER_THREADS": "1",
+        "VISUALNER_JOB_PROCESSES": "1",  # no helper processes: the browser needs none
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"

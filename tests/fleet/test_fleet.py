@@ -3,8 +3,9 @@ and two OCR servers on loopback, started with the command lines of deploy/system
 
 Each process has its own data and temp directory (as on separate machines): they share only
 the database, the queue and the bucket. 200 pages are imported through app 1 (born-digital
-PDFs read from their text layer, scans OCR'd by the two OCR servers), the worker running the
-import is killed with SIGKILL midway and the other one finishes it; tasks are labelled
+PDFs read from their text layer, scans OCR'd by the two OCR servers), the worker that claimed
+the import is killed with SIGKILL midway (the helper processes of both workers share its
+items) and the other one finishes it; tasks are labelled
 through app 2; exports from both apps must be identical.
 """
 
@@ -205,16 +206,21 @@ def _documents(folder: Path) -> list[Path]:
     return paths
 
 
-def _cpu_ticks(process: subprocess.Popen[bytes]) -> int:
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _busiest(workers: list[subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-    before = [_cpu_ticks(w) for w in workers]
-    time.sleep(0.3)
-    used = [_cpu_ticks(w) - b for w, b in zip(workers, before, strict=True)]
-    return workers[used.index(max(used))]
+def _claimer(fleet: Fleet, job_id: int) -> subprocess.Popen[bytes]:
+    """The worker running the job: the one whose own process leases its items (the others'
+    items are leased by their helper processes)."""
+    engine = create_engine(fleet.env["VISUALNER_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            owners = conn.scalars(
+                text("SELECT DISTINCT lease_owner FROM job_items WHERE job_id = :job"),
+                {"job": job_id},
+            ).all()
+    finally:
+        engine.dispose()
+    pids = {int(owner.split(":")[-2]) for owner in owners if owner}
+    (claimer,) = [w for w in fleet.workers if w.pid in pids]
+    return claimer
 
 
 def _normalised_export(client: VisualnerClient, project_id: int, path: Path, app: str) -> str:
@@ -242,7 +248,8 @@ def _import_label_and_export(
     folder.mkdir()
     documents = _documents(folder)
 
-    workers = [fleet.start_worker(), fleet.start_worker()]
+    for _ in range(2):
+        fleet.start_worker()
     options = {"ocr": True, "ocr_servers": ["ocr1", "ocr2"]}
     job_id = app1.import_files(project["id"], documents, options=options)
     deadline = time.monotonic() + 300
@@ -250,7 +257,7 @@ def _import_label_and_export(
         assert job["status"] not in {"failed", "cancelled", "succeeded"}, job
         assert time.monotonic() < deadline, job
         time.sleep(0.05)
-    busy = _busiest(workers)  # the one running the import
+    busy = _claimer(fleet, job_id)
     busy.send_signal(signal.SIGKILL)
     busy.wait()
     killed_at = app1.job(job_id)["done"]

@@ -233,15 +233,15 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
         handler = registry.get(job.kind)
         with _Heartbeat(ctx, job.id, worker):
             _plan_items(ctx, handler, job)
-            if _run_batches(
+            _run_batches(
                 ctx,
                 handler,
                 job,
                 worker=worker,
                 policy=batch_policy_of(handler),
                 wait_for_others=True,
-            ):
-                _finish_if_done(ctx, handler, job, worker)
+            )
+            _finish_if_done(ctx, handler, job, worker)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         error = exc.message if isinstance(exc, VisualnerError) else unexpected_error(job)
@@ -282,7 +282,7 @@ def join_job(
     worker = _Worker(owner=new_lease_owner(), lease_ttl=stale_after)
     try:
         with _Heartbeat(ctx, job.id, worker):
-            if _run_batches(
+            _run_batches(
                 ctx,
                 handler,
                 job,
@@ -290,8 +290,8 @@ def join_job(
                 policy=batch_policy_of(handler),
                 wait_for_others=False,
                 stop=stop,
-            ):
-                _finish_if_done(ctx, handler, job, worker)
+            )
+            _finish_if_done(ctx, handler, job, worker)
     except Exception:
         log.exception("job %s: a helper's part failed; its items go back to the others", job_id)
         release_leases(ctx.database, job_id=job_id, owner=worker.owner)
@@ -308,8 +308,9 @@ def _load(ctx: JobContext, job_id: int) -> Job | None:
 
 
 def _finish_if_done(ctx: JobContext, handler: JobHandler, job: Job, worker: _Worker) -> None:
-    """Finish the job if no item is pending and it still runs; otherwise leave this
-    worker's share of the time in its result for the one that will.
+    """Finish the job if no item is pending and it still runs; otherwise add this worker's
+    share of the time to its result (for the worker that finishes it, or, when another
+    already did or the job was cancelled, to what the result says).
 
     The conditional update takes the job's row (PostgreSQL) or the write lock (SQLite)
     before counting, so of two workers storing the last items at once, exactly one sees none
