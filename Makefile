@@ -2,7 +2,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
-PYTEST_ARGS ?=
+# pytest-xdist: one worker per core (each with its own PostgreSQL database and Redis db)
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run install test test-deps system-deps js-deps lint typecheck jscheck jstest pytest bench clean
 

@@ -27,7 +27,12 @@ from visualner.settings import Settings
 POSTGRES_ADMIN_URL = os.environ.get(
     "VISUALNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("VISUALNER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: one Redis database per pytest-xdist worker (gw0 → 15, gw1 → 14, …): tests that flush it
+#: must not flush another worker's queue
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get(
+    "VISUALNER_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _XDIST_WORKER % 16}"
+)
 ADMIN_PASSWORD = "admin-password-1"
 
 
