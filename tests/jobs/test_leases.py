@@ -11,12 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from visualner.db import Database, session_scope
 from visualner.documents.stores import open_blob_store
-from visualner.jobs import runner
+from visualner.jobs import items, runner
 from visualner.jobs.context import JobContext
 from visualner.jobs.handlers import BatchPolicy, ItemOutcome, JobRegistry, PlannedItem
 from visualner.jobs.items import run_items
@@ -39,7 +40,7 @@ class CountingJob:
 
     kind = "counting"
     parallel_items = True
-    batch_policy = BatchPolicy(max_items=5)
+    batch_policy = BatchPolicy(max_items=5, max_seconds=60.0)
 
     def __init__(self, item_seconds: float = 0.0) -> None:
         self.item_seconds = item_seconds
@@ -192,3 +193,55 @@ def test_a_cancelled_job_stops_its_joined_workers(ctx: JobContext) -> None:
         session.get_one(Job, job.id).status = JobStatus.CANCELLED.value
     runner.join_job(ctx, registry, job.id, stale_after=MINUTE)
     assert not handler.applied and handler.finished == 0
+
+
+def test_a_heartbeat_while_a_batch_is_being_stored_waits_for_it_without_deadlock(
+    ctx: JobContext,
+) -> None:
+    job = planned_job(ctx, CountingJob(), 5)
+    items = lease_items(ctx.database, job_id=job.id, owner="w", limit=5, ttl=MINUTE)
+    heartbeat = runner._Heartbeat(ctx, job.id, runner._Worker(owner="w", lease_ttl=MINUTE))
+    failures: list[BaseException] = []
+
+    def beat() -> None:
+        try:
+            heartbeat.beat()
+        except BaseException as exc:
+            failures.append(exc)
+
+    beating = threading.Thread(target=beat)
+    with session_scope(ctx.database.write) as session:  # a batch's transaction, as stored
+        assert confirm_leases(session, item_ids=[i.id for i in items], owner="w")
+        beating.start()
+        time.sleep(0.3)  # the beat now waits for the batch's items (or its write lock)
+        session.execute(update(Job).where(Job.id == job.id).values(done=Job.done + len(items)))
+    beating.join(30)
+    assert not beating.is_alive() and failures == []
+    assert job_row(ctx, job.id).done == 5
+
+
+class _DeadlockDetected(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_batch_the_database_aborted_to_break_a_deadlock_is_stored_again(
+    ctx: JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = CountingJob()
+    job = planned_job(ctx, handler, 5)
+    taken = lease_items(ctx.database, job_id=job.id, owner="w", limit=5, ttl=MINUTE)
+    store = items._store
+    calls: list[int] = []
+
+    def aborted_once(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE jobs …", None, _DeadlockDetected())
+        store(*args)
+
+    monkeypatch.setattr(items, "_store", aborted_once)
+    run_items(
+        ctx, handler, job, taken, policy=handler.batch_policy, seconds=RunSeconds(), owner="w"
+    )
+    assert len(calls) == 2
+    assert (job_row(ctx, job.id).done, job_row(ctx, job.id).failed) == (5, 0)

@@ -8,6 +8,7 @@ import time
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from visualner.db import session_scope, utcnow
@@ -22,6 +23,9 @@ from visualner.jobs.run_seconds import RunSeconds
 log = logging.getLogger(__name__)
 
 _ITEMS = cast(Table, JobItem.__table__)
+#: PostgreSQL's deadlock_detected and serialization_failure
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+STORE_ATTEMPTS = 3
 #: one executemany marks a batch's items (a Core statement: no ORM bulk machinery per batch)
 RECORD_ITEM = (
     update(_ITEMS)
@@ -124,20 +128,38 @@ def _store(ctx: JobContext, job: Job, processed: list[Processed], owner: str) ->
         )
 
 
+def _transient(exc: Exception) -> bool:
+    """A failure of the transaction, not of its items: PostgreSQL broke a deadlock or a
+    serialization conflict between workers by aborting this one; trying again works."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and sqlstate in TRANSIENT_SQLSTATES
+
+
 def _store_batch(ctx: JobContext, job: Job, processed: list[Processed], owner: str) -> None:
-    """Store a batch; if its transaction itself fails (not one item's ``apply``), store the
-    items one by one so the failure stays with the item that caused it."""
-    try:
-        _store(ctx, job, processed, owner)
-        return
-    except Exception:
-        if len(processed) == 1:
-            item = processed[0][0]
-            log.exception(
-                "job %s item %s (%s) could not be stored", job.id, item.position, item.name
-            )
-            _store(ctx, job, [(item, unexpected_error(job, item))], owner)
+    """Store a batch (again, when the database aborted it to break a conflict with another
+    worker); if its transaction itself fails (not one item's ``apply``), store the items one
+    by one so the failure stays with the item that caused it."""
+    failure: Exception | None = None
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            _store(ctx, job, processed, owner)
             return
+        except Exception as exc:
+            failure = exc
+            if not (_transient(exc) and attempt < STORE_ATTEMPTS):
+                break
+            log.warning("job %s: storing a batch again (%s)", job.id, type(exc).__name__)
+    if len(processed) == 1:
+        item = processed[0][0]
+        log.error(
+            "job %s item %s (%s) could not be stored",
+            job.id,
+            item.position,
+            item.name,
+            exc_info=failure,
+        )
+        _store(ctx, job, [(item, unexpected_error(job, item))], owner)
+        return
     for each in processed:
         _store_batch(ctx, job, [each], owner)
 

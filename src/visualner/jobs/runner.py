@@ -102,22 +102,26 @@ class _Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True, name=f"job-{job_id}-hb")
 
+    def beat(self) -> None:
+        """One beat: this worker's leases pushed back, then the job's heartbeat."""
+        with session_scope(self.ctx.database.write) as session:
+            # items first, the job's row last, in the order a batch's transaction takes
+            # them: the other order deadlocked against this worker's own batch on
+            # PostgreSQL (the batch held its items and wanted the job, the beat the reverse)
+            renew_leases(
+                session, job_id=self.job_id, owner=self.worker.owner, ttl=self.worker.lease_ttl
+            )
+            session.execute(
+                update(Job)
+                .where(Job.id == self.job_id)
+                .values(heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_EVERY_S):
             try:
-                with session_scope(self.ctx.database.write) as session:
-                    session.execute(
-                        update(Job)
-                        .where(Job.id == self.job_id)
-                        .values(heartbeat_at=utcnow())
-                        .execution_options(synchronize_session=False)
-                    )
-                    renew_leases(
-                        session,
-                        job_id=self.job_id,
-                        owner=self.worker.owner,
-                        ttl=self.worker.lease_ttl,
-                    )
+                self.beat()
             except Exception:  # a missed beat only delays nothing; log and carry on
                 log.exception("heartbeat of job %s failed", self.job_id)
 
