@@ -134,12 +134,14 @@ def test_a_helper_killed_mid_import_loses_and_duplicates_no_task(
         assert (job.done, job.failed) == (TASKS, 0)
         with session_scope(services.database.read) as session:
             titles = session.scalars(select(Task.title).where(Task.import_job_id == job_id)).all()
+            numbers = session.scalars(select(Task.number).where(Task.import_job_id == job_id)).all()
             taken_over = session.scalar(
                 select(func.count())
                 .select_from(JobItem)
                 .where(JobItem.id.in_(held_at_kill), JobItem.lease_owner != holders[killed])
             )
         assert sorted(titles) == sorted(f"scan-{n}.png" for n in range(TASKS))
+        assert sorted(numbers) == list(range(1, TASKS + 1))  # numbered once each, no gap
         assert held_at_kill and taken_over == len(held_at_kill)
 
 

@@ -49,6 +49,7 @@ from visualner.preannotation.prediction import ImportPreannotator
 from visualner.projects.config import LabelConfig, parse_label_config
 from visualner.projects.models import Project
 from visualner.tasks.models import Task
+from visualner.tasks.service import count_and_number_imported_tasks
 
 log = logging.getLogger(__name__)
 KIND = "import"
@@ -359,6 +360,12 @@ class ImportJob:
             state.dispatcher.close()
         if state.preannotator is not None:
             state.preannotator.close()
+
+    def before_batch_commit(self, session: Session, job: Job) -> None:
+        """Count and number the tasks the batch stored (``insert_task`` leaves them to this,
+        so the project's row is locked only while the batch commits)."""
+        assert job.project_id is not None
+        count_and_number_imported_tasks(session, project_id=job.project_id, import_job_id=job.id)
 
     def seconds_of(self, job_id: int) -> dict[str, float]:
         """Where this process's downloads for the job spent their time (the runner adds

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from visualner.annotations.models import Annotation, Prediction
 from visualner.tasks.models import OcrStatus, Page, Task, TaskStatus
-from visualner.tasks.service import count_and_number_new_task
 from visualner.word_codec import FORMAT_VERSION, encode_words, page_text
 from visualner.words import Word
 
@@ -171,12 +170,14 @@ def one_annotation_per_account(rows: list[dict[str, Any]]) -> list[dict[str, Any
 def insert_task(
     session: Session, *, project_id: int, import_job_id: int | None, task: PreparedTask
 ) -> int:
-    """Insert the task, its pages, annotations and predictions; returns the task's id."""
+    """Insert the task, its pages, annotations and predictions; returns the task's id. The
+    task is counted and numbered in its project with the others of its batch, before the
+    transaction commits (``tasks.service.count_and_number_imported_tasks``)."""
     task_id: int = session.execute(
         INSERT_TASK,
         {
             "project_id": project_id,
-            "number": count_and_number_new_task(session, project_id),
+            "number": None,
             "title": task.title[:500],
             "data": task.data,
             "status": task.status(),

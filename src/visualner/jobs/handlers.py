@@ -16,6 +16,11 @@ and the items run without it. A kind with
 ``seconds`` in its result, beside what its ``finish`` puts there (the importer adds the time
 its items waited for downloads, from its optional ``seconds_of(job_id)``).
 
+A kind may define ``before_batch_commit(session, job)``, called in each batch's transaction
+after its items' effects, as it ends: what the items share is written once a batch, and
+locked only for its commit (the importer counts and numbers the batch's tasks in their
+project there).
+
 A kind with ``parallel_items = True`` lets several workers share one job: helper processes
 (``jobs.helpers``) and other machines' workers join it while it runs, each leasing the next
 items (``jobs.leases``). Its ``process`` and ``prepare`` must then do without state shared

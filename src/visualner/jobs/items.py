@@ -88,7 +88,9 @@ def _apply(
         return ItemStatus.FAILED, unexpected_error(job, item), {}
 
 
-def _store(ctx: JobContext, job: Job, processed: list[Processed], owner: str) -> None:
+def _store(
+    ctx: JobContext, handler: JobHandler, job: Job, processed: list[Processed], owner: str
+) -> None:
     """One transaction: every item's effect, its status, and the job's counters, for the
     items ``owner`` still holds (an item whose lease another worker took is theirs now)."""
     now = utcnow()
@@ -118,6 +120,9 @@ def _store(ctx: JobContext, job: Job, processed: list[Processed], owner: str) ->
                 }
             )
         session.execute(RECORD_ITEM, rows)
+        before_commit = getattr(handler, "before_batch_commit", None)
+        if callable(before_commit):
+            before_commit(session, job)
         session.execute(
             update(Job)
             .where(Job.id == job.id)
@@ -135,14 +140,16 @@ def _transient(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError) and sqlstate in TRANSIENT_SQLSTATES
 
 
-def _store_batch(ctx: JobContext, job: Job, processed: list[Processed], owner: str) -> None:
+def _store_batch(
+    ctx: JobContext, handler: JobHandler, job: Job, processed: list[Processed], owner: str
+) -> None:
     """Store a batch (again, when the database aborted it to break a conflict with another
     worker); if its transaction itself fails (not one item's ``apply``), store the items one
     by one so the failure stays with the item that caused it."""
     failure: Exception | None = None
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
-            _store(ctx, job, processed, owner)
+            _store(ctx, handler, job, processed, owner)
             return
         except Exception as exc:
             failure = exc
@@ -158,10 +165,10 @@ def _store_batch(ctx: JobContext, job: Job, processed: list[Processed], owner: s
             item.name,
             exc_info=failure,
         )
-        _store(ctx, job, [(item, unexpected_error(job, item))], owner)
+        _store(ctx, handler, job, [(item, unexpected_error(job, item))], owner)
         return
     for each in processed:
-        _store_batch(ctx, job, [each], owner)
+        _store_batch(ctx, handler, job, [each], owner)
 
 
 def run_items(
@@ -184,18 +191,23 @@ def run_items(
             if time.monotonic() - started >= policy.max_seconds:
                 seconds.processing += time.monotonic() - started
                 seconds.processing_cpu += time.thread_time() - started_cpu
-                _store_timed(ctx, job, processed, seconds, owner)
+                _store_timed(ctx, handler, job, processed, seconds, owner)
                 processed, started, started_cpu = [], time.monotonic(), time.thread_time()
         seconds.processing += time.monotonic() - started
         seconds.processing_cpu += time.thread_time() - started_cpu
         if processed:
-            _store_timed(ctx, job, processed, seconds, owner)
+            _store_timed(ctx, handler, job, processed, seconds, owner)
 
 
 def _store_timed(
-    ctx: JobContext, job: Job, processed: list[Processed], seconds: RunSeconds, owner: str
+    ctx: JobContext,
+    handler: JobHandler,
+    job: Job,
+    processed: list[Processed],
+    seconds: RunSeconds,
+    owner: str,
 ) -> None:
     started, started_cpu = time.monotonic(), time.thread_time()
-    _store_batch(ctx, job, processed, owner)
+    _store_batch(ctx, handler, job, processed, owner)
     seconds.storing += time.monotonic() - started
     seconds.storing_cpu += time.thread_time() - started_cpu

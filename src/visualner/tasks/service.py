@@ -55,6 +55,59 @@ def count_and_number_new_task(session: Session, project_id: int) -> int:
     return number
 
 
+_TASKS = cast(Table, Task.__table__)
+COUNT_AND_NUMBER_NEW_TASKS = (
+    update(_PROJECTS)
+    .where(_PROJECTS.c.id == bindparam("counted_project_id"))
+    .values(
+        task_count=_PROJECTS.c.task_count + bindparam("added"),
+        tasks_numbered=_PROJECTS.c.tasks_numbered + bindparam("added"),
+    )
+    .returning(_PROJECTS.c.tasks_numbered)
+)
+SET_TASK_NUMBER = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("numbered_task_id"))
+    .values(number=bindparam("task_number"))
+)
+
+
+def count_and_number_imported_tasks(
+    session: Session, *, project_id: int, import_job_id: int
+) -> int:
+    """Count and number, in id order, the tasks an import added to the project in this
+    transaction (stored without a number); returns how many.
+
+    Called once as a batch's transaction ends rather than once per task: the project's row
+    is then locked only for the commit, so several processes sharing an import store their
+    batches side by side on PostgreSQL instead of one after the other."""
+    task_ids = list(
+        session.scalars(
+            select(Task.id)
+            .where(
+                Task.project_id == project_id,
+                Task.number.is_(None),
+                Task.import_job_id == import_job_id,
+            )
+            .order_by(Task.id)
+        )
+    )
+    if not task_ids:
+        return 0
+    last: int = session.execute(
+        COUNT_AND_NUMBER_NEW_TASKS, {"counted_project_id": project_id, "added": len(task_ids)}
+    ).scalar_one()
+    first = last - len(task_ids) + 1
+    session.execute(
+        SET_TASK_NUMBER,
+        [
+            {"numbered_task_id": task_id, "task_number": first + offset}
+            for offset, task_id in enumerate(task_ids)
+        ],
+    )
+    return len(task_ids)
+
+
 def pages_of_task(session: Session, *, task_id: int) -> list[Page]:
     return list(
         session.scalars(select(Page).where(Page.task_id == task_id).order_by(Page.page_index))
