@@ -265,7 +265,10 @@ def _import_label_and_export(
     assert killed_at < len(documents), "the import ended before the worker was killed"
     assert job["status"] == "succeeded", job
     assert job["errors"] == []
-    assert job["attempts"] >= 2  # taken over after the kill
+    # taken over after the kill: the other worker's helper processes keep the job's heartbeat
+    # and take the dead worker's items once their leases expire, or (without helpers left)
+    # the job goes stale and is claimed again
+    assert job["done"] == len(documents)
 
     tasks = list(app2.iter_tasks(project["id"], page_size=7))
     assert sorted(t["title"] for t in tasks) == sorted(p.name for p in documents)
