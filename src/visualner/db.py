@@ -7,6 +7,8 @@ same models and migrations.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,7 +126,10 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
             **JSON_CODEC,
         )
         event.listen(engine, "connect", _apply_sqlite_pragmas)
-        _begin_immediate_on_write(engine)
+        lock_path = _writers_lock_path(url)
+        _begin_immediate_on_write(
+            engine, _WritersFileLock(lock_path) if lock_path is not None else None
+        )
         return engine
     return create_engine(
         url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_pre_ping=True, **JSON_CODEC
@@ -141,13 +146,47 @@ def make_disposable_engine(url: str) -> Engine:
     return create_engine(url, poolclass=NullPool)
 
 
-def _begin_immediate_on_write(engine: Engine) -> None:
+class _WritersFileLock:
+    """An exclusive ``flock`` on a file beside the database, held by a process's write
+    transaction: writers of several processes (an import's helper processes, uvicorn
+    workers) queue in the kernel and the next one starts as soon as the lock is free, where
+    SQLite's busy handler polls in growing sleeps (up to 100 ms) and made processes that
+    share an import wait longer than they stored."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _writers_lock_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(f"{database}-writers")
+
+
+def _begin_immediate_on_write(engine: Engine, writers: _WritersFileLock | None) -> None:
     """Let SQLAlchemy own transaction start, so writers can ``BEGIN IMMEDIATE``.
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
     when another writer committed in between (busy_timeout does not help there). Write
     sessions take the write lock up front and queue on busy_timeout instead; read sessions
-    stay deferred so readers never wait.
+    stay deferred so readers never wait. Writers of this process queue on a lock, and the
+    processes' writers on ``writers`` (busy_timeout remains for other programs' writers).
     """
 
     @event.listens_for(engine, "connect")
@@ -163,6 +202,12 @@ def _begin_immediate_on_write(engine: Engine) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE":
             process_writer.acquire()
+            if writers is not None:
+                try:
+                    writers.acquire()
+                except BaseException:
+                    process_writer.release()
+                    raise
             conn.info["holds_writer_lock"] = True
         try:
             conn.exec_driver_sql(f"BEGIN {mode}")
@@ -172,10 +217,14 @@ def _begin_immediate_on_write(engine: Engine) -> None:
 
     def _release_writer(conn: Any) -> None:
         if conn.info.pop("holds_writer_lock", False):
+            if writers is not None:
+                writers.release()
             process_writer.release()
 
     event.listen(engine, "commit", _release_writer)
     event.listen(engine, "rollback", _release_writer)
+    if writers is not None:
+        event.listen(engine, "engine_disposed", lambda _engine: writers.close())
 
 
 class Database:
