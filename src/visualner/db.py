@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +18,26 @@ from typing import Annotated, Any
 
 import orjson
 from pydantic import Field
-from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
@@ -82,6 +99,24 @@ POOL_OVERFLOW = 16
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def one_of_ids(
+    column: ColumnElement[int] | InstrumentedAttribute[int],
+    ids: Sequence[int],
+    *,
+    postgresql: bool,
+) -> ColumnElement[bool]:
+    """``column IN ids``. On PostgreSQL, ``column = ANY(:ids)``: one array parameter and one
+    statement text whatever the count, which psycopg prepares once, where ``IN`` adapts a
+    parameter per id and makes a new text (parsed and planned anew) for each count."""
+    if postgresql:
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer), unique=True))
+    return column.in_(list(ids))
+
+
+def on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

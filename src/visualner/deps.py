@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -33,7 +33,9 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """``async``, as every dependency that does no I/O: FastAPI runs a plain ``def``
+    dependency in the thread pool, a hop per dependency and request."""
     services: Services = request.app.state.services
     return services
 
@@ -41,8 +43,28 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[Session]:
-    """A read session for safe methods, a write session (SQLite write lock) otherwise.
+async def get_reads(services: ServicesDep) -> AsyncIterator[Session]:
+    """The request's read session: the caller is authenticated in it, and a safe request's
+    route reads through it too (``SessionDep``), so a request checks out one connection.
+    Creating a session does no I/O; its connection is taken at the first statement."""
+    session = services.database.read()
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()  # nothing to give back: no I/O, no thread hop
+
+
+ReadsDep = Annotated[Session, Depends(get_reads, scope="function")]
+
+
+async def get_session(
+    request: Request, services: ServicesDep, reads: ReadsDep
+) -> AsyncIterator[Session]:
+    """The request's read session for safe methods, a write session (SQLite write lock)
+    otherwise.
 
     Committed after the route returns and before the response is sent, so a client never
     sees a success for something that failed to commit.
@@ -53,37 +75,38 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     busy timeout breaks.
     """
     is_write = request.method not in SAFE_METHODS
-    slots: asyncio.Semaphore | None = request.app.state.write_slots if is_write else None
-    if slots is not None:
-        await slots.acquire()
-    session = (services.database.write if is_write else services.database.read)()
+    if not is_write:
+        yield reads
+        await run_in_threadpool(reads.commit)
+        return
+    slots: asyncio.Semaphore = request.app.state.write_slots
+    await slots.acquire()
+    session = services.database.write()
     try:
         yield session
-        await run_in_threadpool(session.commit)
+        await run_in_threadpool(_commit_and_close, session)
     except BaseException:
-        await run_in_threadpool(session.rollback)
+        await run_in_threadpool(_roll_back_and_close, session)
         raise
     finally:
-        await run_in_threadpool(session.close)
-        if slots is not None:
-            slots.release()
+        slots.release()
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def get_read_session(services: ServicesDep) -> Iterator[Session]:
-    """A read-only session for routes that then write in their own short transaction
-    (``session_scope(services.database.write)``), so SQLite's write lock is held only for
-    the writes, never while the request validates."""
-    session = services.database.read()
+def _commit_and_close(session: Session) -> None:
     try:
-        yield session
+        session.commit()
     finally:
         session.close()
 
 
-ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def cookie_signer(services: Services) -> Signer:
@@ -113,22 +136,18 @@ def _login_from_cookie(
     return resolve_login_session(session, key)
 
 
-def get_current_user(request: Request, services: ServicesDep) -> User:
-    """The caller, from an API token or the session cookie (with CSRF check on writes).
-
-    Uses its own short read session, so authenticating never takes SQLite's write lock.
-    """
-    with services.database.read() as session:
-        authorization = request.headers.get("authorization", "")
-        if authorization:
-            scheme, _, key = authorization.partition(" ")
-            if scheme.lower() not in {"token", "bearer"} or not key.strip():
-                raise NotAuthenticated('use "Authorization: Token <your API token>"')
-            return user_for_api_key(session, key.strip())
-        login = _login_from_cookie(request, services, session)
-        if login is None:
-            raise NotAuthenticated("log in or send an API token")
-        user, login_session = login
+def _authenticate(request: Request, services: Services, session: Session) -> User:
+    """The caller, from an API token or the session cookie (with CSRF check on writes)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, key = authorization.partition(" ")
+        if scheme.lower() not in {"token", "bearer"} or not key.strip():
+            raise NotAuthenticated('use "Authorization: Token <your API token>"')
+        return user_for_api_key(session, key.strip())
+    login = _login_from_cookie(request, services, session)
+    if login is None:
+        raise NotAuthenticated("log in or send an API token")
+    user, login_session = login
     if request.method not in SAFE_METHODS:
         check_csrf(request.headers.get(CSRF_HEADER, ""), login_session)
     request.state.csrf_token = login_session.csrf_token
@@ -136,15 +155,45 @@ def get_current_user(request: Request, services: ServicesDep) -> User:
     return user
 
 
-def check_csrf(token: str, login_session: LoginSession) -> None:
-    if not token or not hmac.compare_digest(token, login_session.csrf_token):
-        raise PermissionDenied("missing or wrong CSRF token; reload the page and try again")
+def get_current_user(request: Request, services: ServicesDep, reads: ReadsDep) -> User:
+    """The caller, authenticated in the request's read session.
+
+    A request that changes state writes in its own session, so the read session is ended
+    here for it (its connection back in the pool, the user detached as the write session
+    expects): authenticating never takes SQLite's write lock.
+    """
+    user = _authenticate(request, services, reads)
+    if request.method not in SAFE_METHODS:
+        reads.close()
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+@dataclass(frozen=True)
+class CallerReads:
+    """The caller and the read session they were authenticated in, still open: a route
+    that reads before its own short write transaction (a save) reads on the same
+    connection, and ends the session before writing."""
+
+    user: User
+    session: Session
+
+
+def get_caller_reads(request: Request, services: ServicesDep, reads: ReadsDep) -> CallerReads:
+    return CallerReads(user=_authenticate(request, services, reads), session=reads)
+
+
+CallerReadsDep = Annotated[CallerReads, Depends(get_caller_reads)]
+
+
+def check_csrf(token: str, login_session: LoginSession) -> None:
+    if not token or not hmac.compare_digest(token, login_session.csrf_token):
+        raise PermissionDenied("missing or wrong CSRF token; reload the page and try again")
+
+
+async def require_admin(user: CurrentUser) -> User:
     if not user.is_admin:
         raise PermissionDenied("only administrators may do this")
     return user
@@ -172,7 +221,7 @@ class Paging:
         return (self.page - 1) * self.page_size
 
 
-def get_paging(
+async def get_paging(
     page: Annotated[int, Query(ge=1, le=MAX_INTEGER, description="from 1")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
 ) -> Paging:

@@ -17,9 +17,9 @@ from visualner.assignments.visibility import (
     task_access,
 )
 from visualner.auth.usernames import usernames
-from visualner.deps import CurrentUser, IdPath, ServicesDep, SessionDep
+from visualner.deps import CallerReadsDep, CurrentUser, IdPath, ServicesDep, SessionDep
 from visualner.errors import PermissionDenied
-from visualner.preannotation.hooks import retrain_if_due
+from visualner.preannotation.hooks import retrain_if_due, retrains_automatically
 from visualner.projects.access import Capability
 from visualner.storages.targets import write_to_targets_if_any
 from visualner.tasks.presenters import annotation_json, people_of_annotations
@@ -35,14 +35,16 @@ router = APIRouter(prefix="/api", tags=["annotations"])
 def create_annotation(
     task_id: IdPath,
     body: AnnotationBody,
-    user: CurrentUser,
+    caller: CallerReadsDep,
     services: ServicesDep,
     background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
     """Save a new annotation (``{regions, relations, choices, status}``); answers its
     ``id`` and ``version``."""
-    saved = service.save_annotation(services.database, user=user, body=body, task_id=task_id)
-    return _answer(saved, services, background_tasks, user)
+    saved = service.save_annotation(
+        services.database, user=caller.user, body=body, task_id=task_id, reads=caller.session
+    )
+    return _answer(saved, services, background_tasks, caller.user)
 
 
 def _answer(
@@ -53,11 +55,13 @@ def _answer(
 ) -> dict[str, object]:
     """The saved annotation's JSON; a submitted one may be due to retrain the project's model
     and is written to the project's target storages (both started after the response, in
-    their own transactions: the save never waits for them)."""
-    if saved.submitted:
+    their own transactions: the save never waits for them). Neither is started for a
+    project without automatic retraining or target storages (the save read both)."""
+    if saved.submitted and retrains_automatically(saved.project):
         background_tasks.add_task(
             retrain_if_due, services.queue, project_id=saved.project_id, user_id=user.id
         )
+    if saved.submitted and saved.has_target_storages:
         background_tasks.add_task(
             write_to_targets_if_any, services.queue, task_id=saved.annotation.task_id
         )
@@ -89,7 +93,7 @@ def get_annotation(
 def update_annotation(
     annotation_id: IdPath,
     body: AnnotationUpdate,
-    user: CurrentUser,
+    caller: CallerReadsDep,
     services: ServicesDep,
     background_tasks: BackgroundTasks,
 ) -> dict[str, object]:
@@ -97,12 +101,13 @@ def update_annotation(
     between, the answer is 409 and nothing is overwritten."""
     saved = service.save_annotation(
         services.database,
-        user=user,
+        user=caller.user,
         body=body,
         annotation_id=annotation_id,
         based_on_version=body.version,
+        reads=caller.session,
     )
-    return _answer(saved, services, background_tasks, user)
+    return _answer(saved, services, background_tasks, caller.user)
 
 
 @router.get("/annotations/{annotation_id}/versions", response_model=list[AnnotationVersionOut])

@@ -19,10 +19,12 @@ from visualner.annotations.schemas import AnnotationBody
 from visualner.assignments.visibility import task_access
 from visualner.auth.models import User
 from visualner.auth.usernames import usernames
-from visualner.db import Database, session_scope, utcnow
+from visualner.db import Database, on_postgresql, one_of_ids, session_scope, utcnow
 from visualner.errors import Conflict, NotFound, PermissionDenied
 from visualner.projects.access import Capability, ProjectAccess
 from visualner.projects.config import LabelConfig, parse_label_config
+from visualner.projects.models import Project
+from visualner.storages.target_ids import has_target_storages
 from visualner.tasks.models import Page, Task, TaskStatus
 
 
@@ -59,7 +61,8 @@ def own_task_states(session: Session, *, user_id: int, task_ids: list[int]) -> d
     if task_ids:
         for task_id, status, review in session.execute(
             select(Annotation.task_id, Annotation.status, Annotation.review_status).where(
-                Annotation.user_id == user_id, Annotation.task_id.in_(task_ids)
+                Annotation.user_id == user_id,
+                one_of_ids(Annotation.task_id, task_ids, postgresql=on_postgresql(session)),
             )
         ):
             states[task_id] = annotation_state(status, review).value
@@ -92,11 +95,18 @@ def refresh_task_status(session: Session, *, task_id: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SavedAnnotation:
-    """A save's outcome: the stored annotation, its author's name, and its task's project."""
+    """A save's outcome: the stored annotation, its author's name, its task's project (as
+    read before the write) and whether that project has target storages (asked only for a
+    submitted save, the one that writes to them)."""
 
     annotation: Annotation
     usernames: dict[int, str]
-    project_id: int
+    project: Project
+    has_target_storages: bool = False
+
+    @property
+    def project_id(self) -> int:
+        return self.project.id
 
     @property
     def submitted(self) -> bool:
@@ -111,12 +121,14 @@ def save_annotation(
     task_id: int | None = None,
     annotation_id: int | None = None,
     based_on_version: int | None = None,
+    reads: Session | None = None,
 ) -> SavedAnnotation:
     """Save ``body`` as ``user``: a new annotation of ``task_id``, or a new version of
     ``annotation_id`` based on ``based_on_version``.
 
-    Access and validation are checked in a read session, so SQLite's write lock is held only
-    for the short write that follows (the insert, or the versioned update that keeps the old
+    Access and validation are checked in a read session (``reads``, the request's own when
+    given, else a new one; closed here either way), so SQLite's write lock is held only for
+    the short write that follows (the insert, or the versioned update that keeps the old
     version). A stale ``based_on_version``, or a second annotation of one task by one user,
     raises ``Conflict``; nothing is written when anything raises.
     """
@@ -125,7 +137,8 @@ def save_annotation(
     if annotation_id is not None and based_on_version is None:
         raise ValueError("a new version needs the version it was based on")
     existing: Annotation | None = None
-    with database.read() as reads:
+    reads = reads if reads is not None else database.read()
+    try:
         if annotation_id is not None:
             existing = get_annotation(reads, annotation_id)
             task_id = existing.task_id
@@ -146,6 +159,11 @@ def save_annotation(
                 if author_id == user.id
                 else usernames(reads, [author_id, user.id])
             )
+        targets = body.status == "submitted" and has_target_storages(
+            reads, project_id=task.project_id
+        )
+    finally:
+        reads.close()
     with session_scope(database.write) as session:
         if existing is None:
             annotation = store_new_annotation(session, task_id=task.id, user_id=user.id, body=body)
@@ -158,7 +176,12 @@ def save_annotation(
                 based_on_version=based_on_version,
                 editor_id=user.id,
             )
-    return SavedAnnotation(annotation=annotation, usernames=names, project_id=task.project_id)
+    return SavedAnnotation(
+        annotation=annotation,
+        usernames=names,
+        project=access.project,
+        has_target_storages=targets,
+    )
 
 
 def store_new_annotation(

@@ -20,7 +20,7 @@ from visualner.annotations.models import Annotation
 from visualner.assignments.models import AssignmentRole, TaskAssignment
 from visualner.auth.models import User
 from visualner.errors import NotFound
-from visualner.projects.access import Capability, ProjectAccess, project_access
+from visualner.projects.access import Capability, ProjectAccess, access_to, member_role_of
 from visualner.projects.models import Project
 from visualner.tasks.models import Task
 
@@ -88,14 +88,16 @@ def task_access(
 ) -> TaskAccess:
     """The task and the user's role in its project, after checking ``capability`` and that
     the task is in the user's view (``NotFound`` otherwise, as for a missing task)."""
-    # The project comes with the task (one round trip): project_access finds it loaded.
+    # The project and the user's role come with the task (one round trip).
     found = session.execute(
-        select(Task, Project).join(Project, Project.id == Task.project_id).where(Task.id == task_id)
+        select(Task, Project, member_role_of(user))
+        .join(Project, Project.id == Task.project_id)
+        .where(Task.id == task_id)
     ).first()
     if found is None:
         raise NotFound(f"no task {task_id}")
-    task = found[0]
-    access = project_access(session, user=user, project_id=task.project_id)
+    task, project, role = found
+    access = access_to(project, role, user=user, project_id=task.project_id)
     condition = visible_tasks_condition(session, access)
     if (
         condition is not None

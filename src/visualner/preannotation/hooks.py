@@ -30,12 +30,18 @@ from visualner.projects.models import Project
 log = logging.getLogger(__name__)
 
 
+def retrains_automatically(project: Project) -> bool:
+    """Does the project retrain its model every ``model_retrain_every`` submitted tasks? A
+    submitted save starts ``retrain_if_due`` only then."""
+    return int(model_settings(project)["model_retrain_every"] or 0) > 0
+
+
 def retrain_if_due(queue: JobQueue, *, project_id: int, user_id: int | None) -> int | None:
     """Start a training job when ``model_retrain_every`` tasks were submitted since the last
     one (counting from the last training job, finished or not); returns the job id."""
     with session_scope(queue.ctx.database.read) as session:
         project = session.get(Project, project_id)
-        if project is None or int(model_settings(project)["model_retrain_every"] or 0) <= 0:
+        if project is None or not retrains_automatically(project):
             return None  # the common case decides without taking the write lock
 
     def create(session: Session) -> Job | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from visualner.auth.models import User
@@ -54,24 +54,41 @@ class ProjectAccess:
             )
 
 
-def member_role(session: Session, *, project_id: int, user: User) -> Role | None:
-    role = session.scalar(
-        select(ProjectMember.role).where(
-            ProjectMember.project_id == project_id, ProjectMember.user_id == user.id
-        )
+def member_role_of(user: User) -> ScalarSelect[str | None]:
+    """The user's role in the project of the row a statement reads, as a column (``None``
+    for a non-member): the project and the role come in one round trip."""
+    return (
+        select(ProjectMember.role)
+        .where(ProjectMember.project_id == Project.id, ProjectMember.user_id == user.id)
+        .scalar_subquery()
     )
-    return Role(role) if role else None
 
 
 def project_access(
     session: Session, *, user: User, project_id: int, capability: Capability = Capability.VIEW
 ) -> ProjectAccess:
     """The project and the user's role in it, after checking ``capability``."""
-    project = session.get(Project, project_id)
-    role = member_role(session, project_id=project_id, user=user) if project else None
+    found = session.execute(
+        select(Project, member_role_of(user)).where(Project.id == project_id)
+    ).first()
+    project, role = found if found is not None else (None, None)
+    return access_to(project, role, user=user, project_id=project_id, capability=capability)
+
+
+def access_to(
+    project: Project | None,
+    role: str | None,
+    *,
+    user: User,
+    project_id: int,
+    capability: Capability = Capability.VIEW,
+) -> ProjectAccess:
+    """``ProjectAccess`` from a project read with the user's role in it (``member_role_of``),
+    after checking ``capability``; ``NotFound`` for no project, or one the user is no member
+    of (administrators are managers of every project)."""
     if project is None or (role is None and not user.is_admin):
         raise NotFound(f"no project {project_id}")
-    effective_role = Role.MANAGER if user.is_admin or role is None else role
+    effective_role = Role.MANAGER if user.is_admin or role is None else Role(role)
     access = ProjectAccess(project=project, user=user, role=effective_role)
     access.require(capability)
     return access

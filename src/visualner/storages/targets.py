@@ -36,19 +36,10 @@ from visualner.settings import Settings
 from visualner.storages.buckets import BucketAccess, bucket_error, open_store, upload
 from visualner.storages.models import Storage, StorageRole
 from visualner.storages.service import bucket_access
+from visualner.storages.target_ids import target_storage_ids
 from visualner.tasks.models import Task
 
 TARGET_KIND = "storage_export"
-
-
-def _target_ids(session: Session, project_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(Storage.id).where(
-                Storage.project_id == project_id, Storage.role == StorageRole.TARGET.value
-            )
-        )
-    )
 
 
 def write_to_targets_if_any(queue: JobQueue, *, task_id: int) -> int | None:
@@ -56,11 +47,11 @@ def write_to_targets_if_any(queue: JobQueue, *, task_id: int) -> int | None:
     or None when there are none (decided in a read session: the common case)."""
     with session_scope(queue.ctx.database.read) as session:
         project_id = session.scalar(select(Task.project_id).where(Task.id == task_id))
-        if project_id is None or not _target_ids(session, project_id):
+        if project_id is None or not target_storage_ids(session, project_id=project_id):
             return None
 
     def create(session: Session) -> Job | None:
-        if not _target_ids(session, project_id):
+        if not target_storage_ids(session, project_id=project_id):
             return None
         return create_job(
             session,
@@ -135,7 +126,7 @@ class StorageExportJob:
     def plan(self, ctx: JobContext, job: Job) -> list[PlannedItem]:
         assert job.project_id is not None
         with session_scope(ctx.database.read) as session:
-            targets = _target_ids(session, job.project_id)
+            targets = target_storage_ids(session, project_id=job.project_id)
         return [
             PlannedItem(
                 f"task {task_id} → storage {storage_id}", {"task": task_id, "storage": storage_id}
