@@ -149,7 +149,9 @@ def seeded_search_project(database_url: str, task_count: int) -> int | None:
     return project_id
 
 
-async def run_search(client: httpx.AsyncClient, database_url: str, task_count: int) -> None:
+async def run_search(
+    client: httpx.AsyncClient, database_url: str, task_count: int, *, server_pid: int
+) -> None:
     """Search, sort and label queries on a project of FUNSD-size text pages."""
     project_id = seeded_search_project(database_url, task_count)
     if project_id is None:
@@ -166,7 +168,12 @@ async def run_search(client: httpx.AsyncClient, database_url: str, task_count: i
     else:
         print(f"  {task_count} tasks of ~150 words kept from an earlier run")
     print(f"  index: {index_size_mb(database_url)}")
-    await report_search(lambda requests, n: time_requests(client, requests, n), report, project_id)
+    await report_search(
+        lambda requests, n: time_requests(client, requests, n),
+        report,
+        project_id,
+        server_cpu=lambda: cpu_seconds(server_pid),
+    )
 
 
 async def run_engine(
@@ -195,7 +202,7 @@ async def run_engine(
                 limits=httpx.Limits(max_connections=60),
             ) as client:
                 if only_search:
-                    await run_search(client, database_url, task_count)
+                    await run_search(client, database_url, task_count, server_pid=server.pid)
                     return
                 project = (
                     await client.post("/api/projects", json={"title": "bench", "template": "forms"})
@@ -244,7 +251,7 @@ async def run_engine(
                 )
                 await run_saves(client, task_ids, server_pid=server.pid, database_url=database_url)
                 if search:
-                    await run_search(client, database_url, task_count)
+                    await run_search(client, database_url, task_count, server_pid=server.pid)
                 big_task = seed_big_task(database_url, project["id"], words=1000)
                 task_requests: list[tuple[str, str, dict | None]] = [
                     ("GET", f"/api/tasks/{big_task}", None) for _ in range(300)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from visualner.assignments.models import AssignmentRole, TaskAssignment
 from visualner.assignments.queue import annotations_per_task
 from visualner.auth.models import User
+from visualner.db import on_postgresql, one_of_ids
 from visualner.errors import InvalidInput
 from visualner.projects.access import CAPABILITIES, Capability
 from visualner.projects.models import Project, ProjectMember, Role
@@ -239,7 +240,7 @@ def people_of_tasks(session: Session, task_ids: list[int]) -> dict[int, TaskPeop
     for task_id, role, username in session.execute(
         select(TaskAssignment.task_id, TaskAssignment.role, User.username)
         .join(User, User.id == TaskAssignment.user_id)
-        .where(TaskAssignment.task_id.in_(task_ids))
+        .where(one_of_ids(TaskAssignment.task_id, task_ids, postgresql=on_postgresql(session)))
         .order_by(User.username)
     ):
         if role == AssignmentRole.REVIEWER.value:

@@ -12,7 +12,7 @@ from visualner.annotations.models import Annotation
 from visualner.assignments.visibility import own_annotations_only, task_access
 from visualner.auth.models import User
 from visualner.comments.models import MAX_COMMENT_CHARS, Comment
-from visualner.db import utcnow
+from visualner.db import on_postgresql, one_of_ids, utcnow
 from visualner.errors import InvalidInput, NotFound, PermissionDenied
 from visualner.projects.access import Capability
 
@@ -100,7 +100,10 @@ def open_comment_counts(session: Session, task_ids: list[int]) -> Counter[int]:
         dict(
             session.execute(
                 select(Comment.task_id, func.count())
-                .where(Comment.task_id.in_(task_ids), Comment.resolved_at.is_(None))
+                .where(
+                    one_of_ids(Comment.task_id, task_ids, postgresql=on_postgresql(session)),
+                    Comment.resolved_at.is_(None),
+                )
                 .group_by(Comment.task_id)
             ).all()
         )

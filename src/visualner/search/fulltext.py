@@ -21,12 +21,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     CompoundSelect,
     Integer,
     Select,
-    any_,
     bindparam,
     column,
     func,
@@ -38,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute
 
+from visualner.db import one_of_ids
 from visualner.search.text import Pattern, search_tokens
 
 #: an id column, of a Core table or a mapped class
@@ -176,7 +175,7 @@ class SqliteFullText(FullText):
         )
 
     def one_of(self, row_id: RowId, among: Sequence[int]) -> ColumnElement[bool]:
-        return row_id.in_(list(among))
+        return one_of_ids(row_id, among, postgresql=False)
 
     def _scored_among(
         self, task_id: ColumnElement[int], among: Sequence[int]
@@ -254,8 +253,7 @@ class PostgresFullText(FullText):
         )
 
     def one_of(self, row_id: RowId, among: Sequence[int]) -> ColumnElement[bool]:
-        # One array parameter: psycopg and SQLAlchemy handle one value, not hundreds.
-        return row_id == any_(bindparam(None, list(among), type_=ARRAY(Integer), unique=True))
+        return one_of_ids(row_id, among, postgresql=True)
 
     def scores(self, patterns: Sequence[Pattern], among: Sequence[int]) -> Select[int, float]:
         query = self._query(patterns)

@@ -3,6 +3,7 @@ hits in its title, for the rows of one page of results."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 from visualner.search.fulltext import fulltext_for
 from visualner.search.models import AnnotationTerm
 from visualner.search.text import Pattern, Snippet, find_hits, snippet, word_hits
-from visualner.tasks.models import Page, Task
+from visualner.tasks.models import Page
+from visualner.tasks.presenters import ListedTask
 from visualner.word_codec import word_columns
 
 
@@ -37,7 +39,7 @@ class ResultHighlights:
 
 
 def result_highlights(
-    session: Session, tasks: list[Task], patterns: list[Pattern]
+    session: Session, tasks: Sequence[ListedTask], patterns: list[Pattern]
 ) -> dict[int, ResultHighlights]:
     fulltext = fulltext_for(session.get_bind().dialect.name)
     found = {

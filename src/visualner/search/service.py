@@ -7,6 +7,7 @@ match the query's words by their full-text score.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from visualner.search.fields import STATUS_NAMES, QueryContext
 from visualner.search.fulltext import fulltext_for
 from visualner.search.highlights import ResultHighlights, result_highlights
 from visualner.tasks.models import Task
+from visualner.tasks.presenters import SUMMARY_COLUMNS, ListedTask
 
 MAX_PAGE_SIZE = 500
 RELEVANCE = "relevance"
@@ -59,7 +61,7 @@ SORT_NAMES = (RELEVANCE, *TASK_SORTS)
 
 @dataclass
 class TaskPage:
-    tasks: list[Task]
+    tasks: Sequence[ListedTask]
     total: int
     sort: str
     highlights: dict[int, ResultHighlights] = field(default_factory=dict)
@@ -170,7 +172,7 @@ def _task_page(
     session: Session, page_ids: list[int], *, total: int, sort: str, compiled: CompiledQuery
 ) -> TaskPage:
     fulltext = fulltext_for(session.get_bind().dialect.name)
-    rows = session.scalars(select(Task).where(fulltext.one_of(Task.id, page_ids)))
+    rows = session.execute(select(*SUMMARY_COLUMNS).where(fulltext.one_of(Task.id, page_ids)))
     by_id = {t.id: t for t in rows}
     tasks = [by_id[task_id] for task_id in page_ids if task_id in by_id]
     highlights = result_highlights(session, tasks, compiled.patterns) if compiled.patterns else {}

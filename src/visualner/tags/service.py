@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Integer, Select, delete, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from visualner.db import on_postgresql, one_of_ids
 from visualner.errors import InvalidInput
 from visualner.tags.models import MAX_TAG_CHARS, Tag, TaskTag, tag_key
 
@@ -93,7 +94,7 @@ def tags_of_tasks(session: Session, task_ids: list[int]) -> dict[int, list[str]]
         for task_id, name in session.execute(
             select(TaskTag.task_id, Tag.name)
             .join(Tag, Tag.id == TaskTag.tag_id)
-            .where(TaskTag.task_id.in_(task_ids))
+            .where(one_of_ids(TaskTag.task_id, task_ids, postgresql=on_postgresql(session)))
             .order_by(Tag.key)
         ):
             found[task_id].append(name)

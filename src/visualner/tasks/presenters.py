@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from visualner.annotations.models import Annotation, Prediction
 from visualner.tasks.models import Page, Task
 from visualner.word_codec import words_as_json
 
+#: What ``task_summary`` shows: a list reads these columns as plain rows, without a task's
+#: ``data`` (a whole imported JSON task) and without building ORM objects.
+SUMMARY_COLUMNS = (
+    Task.id,
+    Task.number,
+    Task.project_id,
+    Task.title,
+    Task.status,
+    Task.page_count,
+    Task.annotation_count,
+    Task.prediction_count,
+    Task.prediction_score,
+    Task.annotators,
+    Task.created_at,
+    Task.updated_at,
+)
+#: A listed task: a ``Task``, or a row of ``SUMMARY_COLUMNS``.
+ListedTask = Task | Row[*tuple[Any, ...]]
 
-def task_summary(task: Task) -> dict[str, Any]:
+
+def task_summary(task: ListedTask) -> dict[str, Any]:
     """A task as listed (the ``TaskSummary`` schema)."""
     return {
         "id": task.id,
