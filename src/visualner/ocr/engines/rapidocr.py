@@ -10,9 +10,13 @@ tiny recogniser is unsure of (score below ``rescue_below``) are read again by th
 whose reading replaces tiny's, which recovers part of small's accuracy for a fraction of its
 time (docs/ocr.md has the figures). Both recognisers pad short lines to ``rec_min_width`` /
 ``rescue_min_width`` pixels rather than PaddleOCR's 320, which costs form labels far less.
-Words are then cut where form annotators cut them (``visualner.ocr.engines.word_splitting``) and
-their boxes fitted to the ink; last, when ``word_filter`` is set (off by default), a learned
-filter drops the words unlikely to be an annotator's word (``visualner.ocr.engines.word_filter``).
+Both recognisers decode only the characters of the project's languages
+(``visualner.ocr.engines.character_set``: ASCII and form symbols for English), so a smudge
+cannot come out as a CJK or full-width character. Words are then cut where form annotators cut
+them (``visualner.ocr.engines.word_splitting``), at the recogniser's character positions
+(``visualner.ocr.engines.rapidocr_words``), and their boxes fitted to the ink; last, when
+``word_filter`` is set (off by default), a learned filter drops the words unlikely to be an
+annotator's word (``visualner.ocr.engines.word_filter``).
 
 The angle classifier is off (scanned forms are upright and it costs time), and
 ``return_word_box`` makes rapidocr split each detected text line into words with boxes.
@@ -24,7 +28,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -36,11 +40,12 @@ from PIL import Image
 from rapidocr.ch_ppocr_rec import TextRecInput, TextRecOutput
 
 from visualner.errors import InvalidInput
+from visualner.ocr.engines.character_set import allowed_characters, restrict_decoder
 from visualner.ocr.engines.ink import ink_mask, tighten_to_ink
 from visualner.ocr.engines.instance_pool import LazyPool
+from visualner.ocr.engines.rapidocr_words import engine_words, words_of_lines
 from visualner.ocr.engines.reading_order import order_words_by_engine_lines, pad_boxes
 from visualner.ocr.engines.word_filter import drop_unlikely_words
-from visualner.ocr.engines.word_splitting import split_words
 from visualner.words import PageWords, Word
 
 logger = logging.getLogger(__name__)
@@ -156,6 +161,7 @@ class RapidOcrEngine:
         tighten_boxes: bool = True,
         lone_character_score: float = DEFAULT_LONE_CHARACTER_SCORE,
         word_filter: float = DEFAULT_WORD_FILTER,
+        restrict_characters: bool = True,
         box_padding: float | Sequence[float] = DEFAULT_BOX_PADDING,
         workers: int = DEFAULT_WORKERS,
         threads: int | None = None,
@@ -196,6 +202,7 @@ class RapidOcrEngine:
         self.word_filter = word_filter
         self.box_padding = box_padding
         self.split_words = split_words
+        allowed = allowed_characters(self.languages) if restrict_characters else None
         rescue = rescue_below if model == "tiny" else 0.0
         self.version = f"{package_version('rapidocr')} (PP-OCRv6 {model}" + (
             f", small re-reads lines below {rescue:g})" if rescue else ")"
@@ -229,7 +236,8 @@ class RapidOcrEngine:
         }
         self._rescue_params.pop("Rec.rec_keys_path", None)
         self._instances: LazyPool[rapidocr.RapidOCR] = LazyPool(
-            lambda: _RescuingRapidOCR(self._params, self._rescue_params, rescue), size=workers
+            lambda: _RescuingRapidOCR(self._params, self._rescue_params, rescue, allowed),
+            size=workers,
         )
 
     def recognize(self, image: Image.Image) -> PageWords:
@@ -241,9 +249,7 @@ class RapidOcrEngine:
         # An empty page gives an output without texts whose word_results is a placeholder.
         has_text = bool(getattr(output, "txts", None))
         word_lines = getattr(output, "word_results", None) or () if has_text else ()
-        words = list(_words_of(word_lines))
-        if self.split_words:
-            words = split_words(words)
+        words = list(words_of_lines(word_lines, split=self.split_words))
         words = without_unsure_lone_characters(words, below=self.lone_character_score)
         if self.tighten_boxes and words:
             ink = ink_mask(np.asarray(image.convert("L")))
@@ -261,15 +267,30 @@ class RapidOcrEngine:
 class _RescuingRapidOCR(rapidocr.RapidOCR):
     """RapidOCR whose unsure text lines are read again by a second (larger) recogniser.
 
-    Hooks ``recognize_txt`` of rapidocr 3.10 (pinned), which gets the cropped text lines of
-    one page; the second recogniser loads on the first line it is needed for.
+    Hooks rapidocr 3.10 (pinned): ``recognize_txt`` gets the cropped text lines of one page,
+    ``_load_rec_model`` builds a recogniser (whose decoder is restricted to ``allowed``
+    characters, ``character_set``) and ``calc_word_boxes`` boxes the words of each line (its
+    result is kept with each character's frame and confidence, ``rapidocr_words``). The
+    second recogniser loads on the first line it is needed for.
     """
 
-    def __init__(self, params: dict[str, Any], rescue_params: dict[str, Any], below: float):
+    def __init__(
+        self,
+        params: dict[str, Any],
+        rescue_params: dict[str, Any],
+        below: float,
+        allowed: frozenset[str] | None,
+    ):
         super().__init__(params=params)
         self._rescue_params = rescue_params
         self._below = below
+        self._allowed = allowed
         self._rescuer: Any = None
+
+    def _load_rec_model(self) -> Any:
+        if self.text_rec is None:
+            _restrict(super()._load_rec_model(), self._allowed)
+        return super()._load_rec_model()
 
     def recognize_txt(self, img: list[np.ndarray]) -> TextRecOutput:
         result: TextRecOutput = super().recognize_txt(img)
@@ -277,7 +298,8 @@ class _RescuingRapidOCR(rapidocr.RapidOCR):
         if not unsure or result.txts is None:
             return result
         if self._rescuer is None:
-            self._rescuer = rapidocr.RapidOCR(params=self._rescue_params)._load_rec_model()
+            rescuer = rapidocr.RapidOCR(params=self._rescue_params)._load_rec_model()
+            self._rescuer = _restrict(rescuer, self._allowed)
         second = self._rescuer(
             TextRecInput(img=[img[i] for i in unsure], return_word_box=self.return_word_box)
         )
@@ -294,28 +316,24 @@ class _RescuingRapidOCR(rapidocr.RapidOCR):
         result.word_results = cast(Any, tuple(word_results))
         return result
 
+    def calc_word_boxes(
+        self, img: list[np.ndarray], dt_boxes: np.ndarray, rec_res: TextRecOutput
+    ) -> Any:
+        infos = list(rec_res.word_results)  # per line, before rapidocr replaces them by boxes
+        boxed = self.cal_rec_boxes(img, dt_boxes, rec_res, self.return_single_char_box)
+        lines: Sequence[Any] = boxed.word_results
+        return tuple(
+            tuple(engine_words(info, words)) for info, words in zip(infos, lines, strict=False)
+        )
+
+
+def _restrict(recogniser: Any, allowed: frozenset[str] | None) -> Any:
+    """The recogniser, its CTC decoder limited to ``allowed`` characters (None: unchanged)."""
+    if allowed is not None:
+        recogniser.postprocess_op = restrict_decoder(recogniser.postprocess_op, allowed)
+    return recogniser
+
 
 def without_unsure_lone_characters(words: Sequence[Word], *, below: float) -> list[Word]:
     """The words less those of one character whose confidence is under ``below``."""
     return [word for word in words if len(word.text) > 1 or word.confidence >= below]
-
-
-def _words_of(word_lines: Sequence[Sequence[Any]]) -> Iterator[Word]:
-    """Turn rapidocr's ``((text, score, quad), ...)`` per detected line into words."""
-    for line_id, line in enumerate(word_lines):
-        for item in line:
-            if not isinstance(item, tuple | list) or len(item) != 3:
-                continue
-            text, score, quad = item
-            text = str(text).strip()
-            if not text or quad is None:
-                continue
-            xs = [float(point[0]) for point in quad]
-            ys = [float(point[1]) for point in quad]
-            yield Word(
-                text=text,
-                bbox=(min(xs), min(ys), max(xs), max(ys)),
-                confidence=max(0.0, min(float(score), 1.0)),
-                line=line_id,
-                block=0,
-            )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -34,9 +35,25 @@ SPLIT_POINTS = re.compile(
 )
 
 
+def piece_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each piece of one engine word's text, underscores around it left out.
+
+    Engines that know where each character sits cut the box there; the others cut it in
+    proportion to the characters (``split_words``).
+    """
+    start = len(text) - len(text.lstrip("_"))
+    end = len(text.rstrip("_"))
+    if start >= end:
+        return []
+    inner = text[start:end]
+    cuts = [start + m.start() for m in SPLIT_POINTS.finditer(inner) if 0 < m.start() < len(inner)]
+    bounds = [start, *cuts, end]
+    return [(a, b) for a, b in pairwise(bounds) if b > a]
+
+
 def split_text(text: str) -> list[str]:
     """The pieces of one engine word's text (no underscores around it); may be empty."""
-    return [piece for piece in SPLIT_POINTS.split(text.strip("_")) if piece]
+    return [text[a:b] for a, b in piece_spans(text)]
 
 
 def split_words(words: Iterable[Word], ink: np.ndarray | None = None) -> list[Word]:

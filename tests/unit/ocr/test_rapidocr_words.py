@@ -1,0 +1,115 @@
+"""rapidocr's lines into words: restricted characters, per-character cuts and confidences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rapidocr.ch_ppocr_rec.typings import WordInfo, WordType
+from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+from visualner.ocr.engines.character_set import ENGLISH, allowed_characters, restrict_decoder
+from visualner.ocr.engines.rapidocr_words import EngineWord, engine_words, words_of_lines
+
+
+def _frames(labels: list[int], size: int, runner_up: list[int] | None = None) -> np.ndarray:
+    """CTC outputs (1 x frames x labels): each frame's best label at 0.6, a runner-up at 0.3."""
+    preds = np.full((1, len(labels), size), 0.001, dtype=np.float32)
+    for frame, label in enumerate(labels):
+        preds[0, frame, label] = 0.6
+        if runner_up is not None:
+            preds[0, frame, runner_up[frame]] = 0.3
+    return preds
+
+
+def test_a_restricted_decoder_reads_the_best_allowed_character_instead_of_a_cjk_one() -> None:
+    decoder = CTCLabelDecode(character=["D", "a", "t", "e", ":", "：", "四"])
+    labels = {char: i for i, char in enumerate(decoder.character)}  # blank is 0, space last
+    read = [labels[c] for c in "Date"] + [labels["："], 0, labels["四"]]
+    second = [0, 0, 0, 0, labels[":"], 0, labels["D"]]
+    preds = _frames(read, len(decoder.character), second)
+
+    [(plain, _)], _ = decoder(preds)
+    [(restricted, score)], _ = restrict_decoder(decoder, ENGLISH)(preds)
+
+    assert plain == "Date：四"
+    assert restricted == "Date:D"
+    assert score == pytest.approx((0.6 * 4 + 0.3 * 2) / 6, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [(["eng"], "english"), (["eng", "deu"], "latin"), (["fra"], "latin"), (["eng", "jpn"], None)],
+)
+def test_the_characters_follow_the_project_languages(
+    languages: list[str], expected: str | None
+) -> None:
+    allowed = allowed_characters(languages)
+
+    if expected is None:
+        assert allowed is None  # a CJK language keeps every character
+    else:
+        assert {"A", "z", "0", ":", "$", "☐"} <= allowed
+        assert ("ü" in allowed) is (expected == "latin")
+        assert "四" not in allowed and "：" not in allowed
+
+
+def _info(words: list[str], frames: list[list[int]], confidences: list[float]) -> WordInfo:
+    return WordInfo(
+        words=[list(w) for w in words],
+        word_cols=frames,
+        word_types=[WordType.EN_NUM] * len(words),
+        line_txt_len=40.0,
+        confs=confidences,
+    )
+
+
+def _quad(x0: float, x1: float) -> list[list[float]]:
+    return [[x0, 10], [x1, 10], [x1, 30], [x0, 30]]
+
+
+def test_engine_words_keep_each_characters_frame_and_confidence() -> None:
+    info = _info(["Date:", "9/3"], [[1, 3, 5, 7, 9], [20, 22, 24]], [0.9] * 5 + [0.99, 0.5, 0.98])
+    # rapidocr's own word scores are the line's first characters' (0.9, 0.9): not used
+    boxed = [("Date:", 0.9, _quad(0, 50)), ("9/3", 0.9, _quad(100, 130))]
+
+    words = engine_words(info, boxed)
+
+    assert [w.text for w in words] == ["Date:", "9/3"]
+    assert words[1].frames == (20, 22, 24)
+    assert words[1].confidences == (0.99, 0.5, 0.98)
+    assert words[1].bbox == (100.0, 10.0, 130.0, 30.0)
+
+
+def test_a_line_boxed_character_by_character_still_gives_its_characters() -> None:
+    info = _info(["ab", "四"], [[1, 3], [6]], [0.9, 0.8, 0.7])
+    boxed = [("a", 0.9, _quad(0, 10)), ("b", 0.8, _quad(10, 20)), ("四", 0.7, _quad(30, 40))]
+
+    words = engine_words(info, boxed)
+
+    assert [(w.text, w.frames, w.confidences) for w in words] == [
+        ("a", (1,), (0.9,)),
+        ("b", (3,), (0.8,)),
+        ("四", (6,), (0.7,)),
+    ]
+
+
+def test_pieces_are_cut_between_the_frames_of_their_characters() -> None:
+    # "Supplier(s)": wide letters, then a narrow "(s)" squeezed at the right end
+    frames = (0, 2, 4, 6, 8, 10, 12, 14, 15, 16, 17)
+    word = EngineWord(
+        text="Supplier(s)",
+        confidences=(0.99,) * 8 + (0.7, 0.99, 0.99),
+        frames=frames,
+        bbox=(0.0, 0.0, 170.0, 20.0),
+    )
+
+    supplier, parenthesised = words_of_lines([[word]], split=True)
+
+    # the word box spans frames -0.85 .. 17.85 (half a mean spacing beyond either end)
+    cut = (14 + 15) / 2 + 0.85
+    assert supplier.text == "Supplier" and parenthesised.text == "(s)"
+    assert supplier.bbox[2] == pytest.approx(cut * 170 / 18.7)
+    assert parenthesised.bbox[0] == supplier.bbox[2]
+    assert supplier.bbox[2] > 170 * 8 / 11  # a share by characters would cut earlier
+    assert (supplier.confidence, parenthesised.confidence) == (0.99, 0.7)
+    assert [w.text for w in words_of_lines([[word]], split=False)] == ["Supplier(s)"]
