@@ -94,23 +94,24 @@ def test_a_line_boxed_character_by_character_still_gives_its_characters() -> Non
 
 
 def test_pieces_are_cut_between_the_frames_of_their_characters() -> None:
-    # "Supplier(s)": wide letters, then a narrow "(s)" squeezed at the right end
-    frames = (0, 2, 4, 6, 8, 10, 12, 14, 15, 16, 17)
+    # "Date:9/3": wide letters, then a narrow date squeezed at the right end
     word = EngineWord(
-        text="Supplier(s)",
-        confidences=(0.99,) * 8 + (0.7, 0.99, 0.99),
-        frames=frames,
+        text="Date:9/3",
+        confidences=(0.99,) * 5 + (0.7, 0.99, 0.99),
+        frames=(0, 2, 4, 6, 8, 9, 10, 11),
         bbox=(0.0, 0.0, 170.0, 20.0),
     )
 
-    supplier, parenthesised = words_of_lines([[word]], split=True)
+    date, day, month = words_of_lines([[word]], split=True)
 
-    # the word box spans frames -0.85 .. 17.85 (half a mean spacing beyond either end)
-    cut = (14 + 15) / 2 + 0.85
-    assert supplier.text == "Supplier" and parenthesised.text == "(s)"
-    assert supplier.bbox[2] == pytest.approx(cut * 170 / 18.7)
-    assert parenthesised.bbox[0] == supplier.bbox[2]
-    assert supplier.bbox[2] > 170 * 8 / 11  # a share by characters would cut earlier
-    assert supplier.confidence == pytest.approx(0.99)
-    assert parenthesised.confidence == pytest.approx((0.7 + 0.99 + 0.99) / 3)
-    assert [w.text for w in words_of_lines([[word]], split=False)] == ["Supplier(s)"]
+    # the word box spans frames 0 - 11 plus half the mean spacing (11 / 7) on either side
+    half = 11 / 7 / 2
+    scale = 170 / (11 + 2 * half)
+    assert [w.text for w in (date, day, month)] == ["Date:", "9/", "3"]
+    assert date.bbox == (0.0, 0.0, pytest.approx((8.5 + half) * scale), 20.0)
+    assert day.bbox == (date.bbox[2], 0.0, pytest.approx((10.5 + half) * scale), 20.0)
+    assert month.bbox == (day.bbox[2], 0.0, 170.0, 20.0)
+    assert date.bbox[2] > 170 * 5 / 8  # a share by characters would cut earlier
+    assert date.confidence == pytest.approx(0.99)
+    assert day.confidence == pytest.approx((0.7 + 0.99) / 2)
+    assert [w.text for w in words_of_lines([[word]], split=False)] == ["Date:9/3"]

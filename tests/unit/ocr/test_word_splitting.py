@@ -17,7 +17,7 @@ from visualner.words import Word
         ("25-84", ["25-", "84"]),
         ("B.A.T.", ["B.", "A.", "T."]),
         ("PAGES,PLEASE", ["PAGES,", "PLEASE"]),
-        ("Supplier(s)", ["Supplier", "(s)"]),
+        ("$84.2", ["$", "84.2"]),
         ("Date:9/3/92", ["Date:", "9/", "3/", "92"]),
         ("Ext.:M.", ["Ext.:", "M."]),
         ("(7=More)", ["(7=", "More)"]),
@@ -30,7 +30,9 @@ def test_split_text_cuts_where_annotators_cut(text: str, pieces: list[str]) -> N
     assert split_text(text) == pieces
 
 
-@pytest.mark.parametrize("text", ["Date:", "24.75", "33,675", "(212)", "Non", "-6", "1/"])
+@pytest.mark.parametrize(
+    "text", ["Date:", "24.75", "33,675", "(212)", "Non", "-6", "1/", "Supplier(s)", "$"]
+)
 def test_split_text_keeps_words_annotators_keep_whole(text: str) -> None:
     assert split_text(text) == [text]
 
