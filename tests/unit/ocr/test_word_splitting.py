@@ -23,6 +23,8 @@ from visualner.words import Word
         ("(7=More)", ["(7=", "More)"]),
         ("()Certified", ["()", "Certified"]),
         ("Date_", ["Date"]),
+        ("of_May", ["of", "May"]),
+        ("__Final__Report:9/", ["Final", "Report:", "9/"]),
         ("__", []),
     ],
 )

@@ -10,7 +10,8 @@ the rest, the colon, ``=`` and ``)`` ones on forms 0-79 and checked on 80-148, t
 4-fold cross-validation (docs/ocr.md). Each piece's box is the word box cut in proportion to
 the characters (or, from rapidocr, between the characters' positions), then shrunk to the ink
 inside it when the page's ink mask is given. Underscores that an engine
-reads from fill-in lines around a word (``Date_``) are dropped.
+reads from fill-in lines around or between words (``Date_``, ``of_May``) are dropped, and a
+word is cut where they were (checked by 4-fold cross-validation, docs/ocr.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import numpy as np
 from visualner.ocr.engines.ink import tighten_to_ink
 from visualner.words import Word
 
+#: Runs of characters between fill-in lines (underscores).
+NOT_UNDERSCORE = re.compile(r"[^_]+")
 #: Zero-width split points; see the module docstring for where each comes from.
 SPLIT_POINTS = re.compile(
     r"(?<=/)(?=\w)"  # after a slash: 9/|3/|92, Manager/|Supervisor
@@ -38,19 +41,19 @@ SPLIT_POINTS = re.compile(
 
 
 def piece_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each piece of one engine word's text, underscores around it left out.
+    """``(start, end)`` of each piece of one engine word's text, underscores left out.
 
-    Engines that know where each character sits cut the box there; the others cut it in
-    proportion to the characters (``split_words``).
+    A run of underscores is a fill-in line, around a word (``Date_``) or between two
+    (``of_May``): the word is cut there and the underscores dropped. Engines that know where
+    each character sits cut the box there; the others cut it in proportion to the characters
+    (``split_words``).
     """
-    start = len(text) - len(text.lstrip("_"))
-    end = len(text.rstrip("_"))
-    if start >= end:
-        return []
-    inner = text[start:end]
-    cuts = [start + m.start() for m in SPLIT_POINTS.finditer(inner) if 0 < m.start() < len(inner)]
-    bounds = [start, *cuts, end]
-    return [(a, b) for a, b in pairwise(bounds) if b > a]
+    spans: list[tuple[int, int]] = []
+    for run in NOT_UNDERSCORE.finditer(text):
+        start, inner = run.start(), run.group()
+        cuts = [start + m.start() for m in SPLIT_POINTS.finditer(inner) if m.start() > 0]
+        spans += [(a, b) for a, b in pairwise([start, *cuts, run.end()]) if b > a]
+    return spans
 
 
 def split_text(text: str) -> list[str]:
