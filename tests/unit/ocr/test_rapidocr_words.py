@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 from rapidocr.ch_ppocr_rec.typings import WordInfo, WordType
 from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
 
+from tests.datasets import FUNSD_TRAINING as FUNSD
+from visualner.ocr.engines.base import create_engine
 from visualner.ocr.engines.character_set import ENGLISH, allowed_characters, restrict_decoder
 from visualner.ocr.engines.rapidocr_words import EngineWord, engine_words, words_of_lines
 
@@ -115,3 +118,20 @@ def test_pieces_are_cut_between_the_frames_of_their_characters() -> None:
     assert date.confidence == pytest.approx(0.99)
     assert day.confidence == pytest.approx((0.7 + 0.99) / 2)
     assert [w.text for w in words_of_lines([[word]], split=False)] == ["Date:9/3"]
+
+
+def test_the_default_engine_reads_a_full_width_colon_as_an_ascii_one() -> None:
+    # On this FUNSD form the multilingual recogniser reads "FAX NUMBER：" with a CJK colon.
+    image_path = FUNSD / "images" / "0011845203.png"
+    if not image_path.exists():
+        pytest.skip(f"FUNSD dataset not found at {FUNSD.resolve()} (see docs/ocr.md)")
+    with Image.open(image_path) as image:
+        line = image.crop((130, 630, image.width, 690))
+        line.load()
+
+    restricted = [w.text for w in create_engine("rapidocr").recognize(line).words]
+    unrestricted = create_engine("rapidocr", restrict_characters=False).recognize(line).words
+
+    assert "NUMBER:" in restricted
+    assert all(char.isascii() for text in restricted for char in text)
+    assert any("：" in w.text for w in unrestricted)
