@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import Table, exists, func, select, update
+from sqlalchemy import Table, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -101,13 +101,7 @@ def renew_leases(session: Session, *, job_id: int, owner: str, ttl: timedelta) -
     """Push back the expiry of what ``owner`` holds in the job (its heartbeat does, while
     a slow item runs)."""
     session.execute(
-        update(_ITEMS)
-        .where(
-            _ITEMS.c.job_id == job_id,
-            _ITEMS.c.status == ItemStatus.PENDING.value,
-            _ITEMS.c.lease_owner == owner,
-        )
-        .values(lease_expires_at=utcnow() + ttl)
+        update(_ITEMS).where(_held_by(job_id, owner)).values(lease_expires_at=utcnow() + ttl)
     )
 
 
@@ -117,13 +111,18 @@ def release_leases(database: Database, *, job_id: int, owner: str) -> None:
     with session_scope(database.write) as session:
         session.execute(
             update(_ITEMS)
-            .where(
-                _ITEMS.c.job_id == job_id,
-                _ITEMS.c.status == ItemStatus.PENDING.value,
-                _ITEMS.c.lease_owner == owner,
-            )
+            .where(_held_by(job_id, owner))
             .values(lease_owner=None, lease_expires_at=None)
         )
+
+
+def _held_by(job_id: int, owner: str) -> ColumnElement[bool]:
+    """The job's items ``owner`` holds and has not stored yet."""
+    return and_(
+        _ITEMS.c.job_id == job_id,
+        _ITEMS.c.status == ItemStatus.PENDING.value,
+        _ITEMS.c.lease_owner == owner,
+    )
 
 
 def unfinished_items(session: Session, *, job_id: int) -> int:
