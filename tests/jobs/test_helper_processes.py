@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.factories import admin_user, new_project
 from tests.fixture_files import png_bytes, text_image
 from tests.imports.servers import free_port, start_process, wait_for
+from tests.loopback_http import serving
 from visualner.app import create_app
 from visualner.db import session_scope
 from visualner.jobs import runner
@@ -53,13 +53,8 @@ def slow_image_server() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(image)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 def _holders(services: Services, job_id: int) -> dict[int, str]:
@@ -109,21 +104,16 @@ def test_a_helper_killed_mid_import_loses_and_duplicates_no_task(
             while True:
                 holders = _holders(services, job_id)
                 if _job(services, job_id).done >= 25 and len(holders) == 2:
-                    break
+                    # frozen, the helper cannot store or lease between the look and the kill
+                    killed = min(holders)
+                    os.kill(killed, signal.SIGSTOP)
+                    held_at_kill = _pending_held_by(services, job_id, holders[killed])
+                    if held_at_kill:
+                        os.kill(killed, signal.SIGKILL)
+                        break
+                    os.kill(killed, signal.SIGCONT)  # between two batches: look again
                 assert time.monotonic() < deadline, "the helpers did not both join"
                 time.sleep(0.002)
-            killed = min(holders)
-            os.kill(killed, signal.SIGKILL)
-            with session_scope(services.database.read) as session:
-                held_at_kill = set(
-                    session.scalars(
-                        select(JobItem.id).where(
-                            JobItem.job_id == job_id,
-                            JobItem.status == ItemStatus.PENDING.value,
-                            JobItem.lease_owner == holders[killed],
-                        )
-                    )
-                )
             while (job := _job(services, job_id)).status == JobStatus.RUNNING:
                 assert time.monotonic() < deadline, f"the import did not end: {job.done}"
                 time.sleep(0.05)
@@ -194,3 +184,17 @@ def test_helper_processes_end_with_their_server(tmp_path: Path, stop: signal.Sig
             process.kill()
             process.wait()
     assert _gone(helpers, timeout_s=30), "a helper process outlived its server"
+
+
+def _pending_held_by(services: Services, job_id: int, owner: str) -> set[int]:
+    """The job's items ``owner`` leased and has not stored."""
+    with session_scope(services.database.read) as session:
+        return set(
+            session.scalars(
+                select(JobItem.id).where(
+                    JobItem.job_id == job_id,
+                    JobItem.status == ItemStatus.PENDING.value,
+                    JobItem.lease_owner == owner,
+                )
+            )
+        )
