@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.datasets import FUNSD_TRAINING
 from tests.factories import ApiUser, admin_user, new_project
+from tests.loopback_http import serving
 from visualner.app import create_app
 
 FUNSD_IMAGES = FUNSD_TRAINING / "images"
@@ -110,9 +110,5 @@ def file_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     folder = tmp_path / "served"
     folder.mkdir()
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    server.shutdown()
-    server.server_close()
+    with serving(handler) as url:
+        yield url, folder

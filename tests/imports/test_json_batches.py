@@ -21,6 +21,7 @@ from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.factories import admin_user, new_project, project_page_image
 from tests.fixture_files import png_bytes, text_image
 from tests.imports.conftest import Importer
+from tests.loopback_http import serving
 from visualner.app import create_app
 from visualner.db import session_scope
 from visualner.imports.job import TASKS_PER_TRANSACTION
@@ -198,13 +199,8 @@ def _image_server(tmp_path: Path, names: tuple[str, ...] = ("a", "b", "c")) -> I
     for name in names:
         (folder / f"{name}.png").write_bytes(png_bytes(text_image(f"Form {name}")))
     handler = functools.partial(_CountingHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield url
 
 
 @pytest.mark.parametrize("app_client", [{"url_allowlist": ["127.0.0.1"]}], indirect=True)

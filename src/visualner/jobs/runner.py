@@ -224,6 +224,32 @@ def _run_batches(
         )
 
 
+def _work_on(
+    ctx: JobContext,
+    handler: JobHandler,
+    job: Job,
+    worker: _Worker,
+    *,
+    claimer: bool,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """One worker's part of a job, under its heartbeat: the claimer plans the items and
+    waits out the others' last batches; any worker that stores the last item finishes it."""
+    with _Heartbeat(ctx, job.id, worker):
+        if claimer:
+            _plan_items(ctx, handler, job)
+        _run_batches(
+            ctx,
+            handler,
+            job,
+            worker=worker,
+            policy=batch_policy_of(handler),
+            wait_for_others=claimer,
+            stop=stop,
+        )
+        _finish_if_done(ctx, handler, job, worker)
+
+
 def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after: timedelta) -> None:
     """Run (or resume) one job to the end. Safe to call twice for the same id."""
     if not claim_job(ctx, job_id, stale_after=stale_after):
@@ -235,17 +261,7 @@ def run_job(ctx: JobContext, registry: JobRegistry, job_id: int, *, stale_after:
     handler: JobHandler | None = None
     try:
         handler = registry.get(job.kind)
-        with _Heartbeat(ctx, job.id, worker):
-            _plan_items(ctx, handler, job)
-            _run_batches(
-                ctx,
-                handler,
-                job,
-                worker=worker,
-                policy=batch_policy_of(handler),
-                wait_for_others=True,
-            )
-            _finish_if_done(ctx, handler, job, worker)
+        _work_on(ctx, handler, job, worker, claimer=True)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         error = exc.message if isinstance(exc, VisualnerError) else unexpected_error(job)
@@ -285,17 +301,7 @@ def join_job(
         return
     worker = _Worker(owner=new_lease_owner(), lease_ttl=stale_after)
     try:
-        with _Heartbeat(ctx, job.id, worker):
-            _run_batches(
-                ctx,
-                handler,
-                job,
-                worker=worker,
-                policy=batch_policy_of(handler),
-                wait_for_others=False,
-                stop=stop,
-            )
-            _finish_if_done(ctx, handler, job, worker)
+        _work_on(ctx, handler, job, worker, claimer=False, stop=stop)
     except Exception:
         log.exception("job %s: a helper's part failed; its items go back to the others", job_id)
         release_leases(ctx.database, job_id=job_id, owner=worker.owner)
